@@ -80,7 +80,9 @@ func TestReadDirProblems(t *testing.T) {
 	}{
 		{"missing actors", func(m fstest.MapFS) { delete(m, "actors.json") }, []string{"actors.json: required file is missing"}},
 		{"actors not an array", func(m fstest.MapFS) { m["actors.json"].Data = []byte(`{"id": "x"}`) }, []string{"actors.json: not a JSON array"}},
-		{"malformed zones", func(m fstest.MapFS) { m["zones.geojson"].Data = []byte(`{"type": "FeatureCollection", "features": [{"type": `) }, []string{"zones.geojson: features[0]: unexpected end of input"}},
+		{"malformed zones", func(m fstest.MapFS) {
+			m["zones.geojson"].Data = []byte(`{"type": "FeatureCollection", "features": [{"type": `)
+		}, []string{"zones.geojson: features[0]: unexpected end of input"}},
 		{"unknown property", func(m fstest.MapFS) {
 			m["incidents-ucdp.geojson"].Data = []byte(strings.Replace(ucdpGeoJSON, `"precision_m"`, `"precission_m"`, 1))
 		}, []string{"incidents-ucdp.geojson: ucdp-186940: properties.precission_m: unknown property"}},
