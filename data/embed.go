@@ -10,7 +10,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.json boundaries/*.geojson
+//go:embed *.json *.geojson boundaries/*.geojson
 var files embed.FS
 
 // FS returns the dataset rooted at this directory: actors.json,
