@@ -1,0 +1,550 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// This file is the only place query parameters are parsed. Every parser takes
+// the request's url.Values, treats an absent parameter as its default, and
+// returns an error that is nil or a *geo.ValidationError whose Field is the
+// parameter name and whose Reason says what is wrong and what is expected.
+// A parameter given twice, or given with an empty value, is an error: silently
+// picking one of two bboxes would answer a question nobody asked.
+//
+// Handlers collect every failure with paramErrors so that one response lists
+// every bad parameter:
+//
+//	var errs paramErrors
+//	errs.add(rejectUnknown(q, "bbox", "datetime", "limit"))
+//	bbox, hasBBox, err := parseBBox(q)
+//	errs.add(err)
+//	limit, err := parseLimit(q)
+//	errs.add(err)
+//	if err := errs.err(); err != nil {
+//		return err
+//	}
+
+// Limits of the paging and filter parameters.
+const (
+	// defaultLimit and maxLimit bound "limit", in features per page. A limit
+	// above the maximum is refused rather than clamped, so a client never
+	// mistakes a short page for the whole answer.
+	defaultLimit = 100
+	maxLimit     = 10_000
+	// maxOffset bounds "offset", in features: ten times the 1M incidents the
+	// service is sized for, so any real page is reachable and an absurd one
+	// is refused before it reaches the index.
+	maxOffset = 10_000_000
+	// maxFatalities bounds "min_fatalities"; no single incident in any
+	// dataset we import comes near it.
+	maxFatalities = 1_000_000
+	// defaultCellDegrees, minCellDegrees and maxCellDegrees bound "cell", the
+	// side of a grid cell in degrees of lon and lat. 0.1° is about 11 km of
+	// latitude, a useful density over Syria (about 7° by 5°).
+	defaultCellDegrees = 0.1
+	minCellDegrees     = 0.01
+	maxCellDegrees     = 10.0
+	// maxGridCells bounds the cells a grid request may span (bbox area over
+	// cell area), so a tiny cell over the whole world cannot exhaust memory.
+	maxGridCells = 1_000_000
+	// minYear and maxYear bound the years of dates in parameters; geo
+	// refuses record dates outside them too.
+	minYear = 1000
+	maxYear = 9999
+	// maxQuoted is how many bytes of a bad value an error message echoes.
+	maxQuoted = 64
+)
+
+// paramErrors is every invalid parameter of one request, in the order the
+// handler checked them. It is an error: problem.go writes it as one 400
+// problem with one entry in "errors" per element. Unwrap exposes the
+// elements, so errors.As finds the first *geo.ValidationError too.
+type paramErrors []*geo.ValidationError
+
+// Error joins the elements' messages with "; ".
+func (pe paramErrors) Error() string {
+	msgs := make([]string, len(pe))
+	for i, e := range pe {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns the elements as errors.
+func (pe paramErrors) Unwrap() []error {
+	errs := make([]error, len(pe))
+	for i, e := range pe {
+		errs[i] = e
+	}
+	return errs
+}
+
+// add records err, which is nil, a *geo.ValidationError or a paramErrors,
+// as every parser in this file returns. Any other error is a programming
+// error in this file, and add panics so recoverPanics reports it as a 500
+// rather than a client's fault.
+func (pe *paramErrors) add(err error) {
+	switch err := err.(type) {
+	case nil:
+	case *geo.ValidationError:
+		*pe = append(*pe, err)
+	case paramErrors:
+		*pe = append(*pe, err...)
+	default:
+		panic(fmt.Sprintf("server: paramErrors.add given %T, not a validation error", err))
+	}
+}
+
+// err returns nil when nothing was recorded and the paramErrors otherwise,
+// so that a nil result is a nil interface.
+func (pe paramErrors) err() error {
+	if len(pe) == 0 {
+		return nil
+	}
+	return pe
+}
+
+// invalidParam builds the *geo.ValidationError for parameter name; the
+// format applies to the reason.
+func invalidParam(name, format string, args ...any) error {
+	return &geo.ValidationError{Field: name, Reason: fmt.Sprintf(format, args...)}
+}
+
+// quote returns s as a Go-quoted string for an error message, cut to
+// maxQuoted bytes so a huge parameter does not make a huge problem document.
+func quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
+
+// rejectUnknown returns a paramErrors naming, in sorted order, every
+// parameter of q that is not in allowed, or nil. OGC API – Features
+// (/req/core/query-param-unknown) asks for a 400 here, and it turns a
+// misspelt filter into an error instead of an unfiltered answer.
+func rejectUnknown(q url.Values, allowed ...string) error {
+	var unknown []string
+	for name := range q {
+		if !slices.Contains(allowed, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	var errs paramErrors
+	for _, name := range unknown {
+		errs.add(invalidParam(name, "unknown parameter; allowed: %s", strings.Join(allowed, ", ")))
+	}
+	return errs.err()
+}
+
+// single returns the value of parameter name and whether it is present. It
+// is an error for the parameter to be repeated or empty.
+func single(q url.Values, name string) (string, bool, error) {
+	vs, ok := q[name]
+	switch {
+	case !ok:
+		return "", false, nil
+	case len(vs) > 1:
+		return "", false, invalidParam(name, "given %d times; give it once", len(vs))
+	case vs[0] == "":
+		return "", false, invalidParam(name, "is empty; give a value or leave the parameter out")
+	}
+	return vs[0], true, nil
+}
+
+// requirePair returns an error naming b when a is present without it, or a
+// when b is present without it, for parameters that only make sense
+// together, such as point and radius.
+func requirePair(q url.Values, a, b string) error {
+	_, hasA := q[a]
+	_, hasB := q[b]
+	switch {
+	case hasA && !hasB:
+		return invalidParam(b, "is required with %s", a)
+	case hasB && !hasA:
+		return invalidParam(a, "is required with %s", b)
+	}
+	return nil
+}
+
+// parseFloats splits s at commas into finite float64s. It returns the index
+// of the first bad number and a reason, or -1.
+func parseFloats(s string, dst []float64) ([]float64, int, string) {
+	for i, part := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, i, fmt.Sprintf("%s is not a finite number", quote(part))
+		}
+		dst = append(dst, v)
+	}
+	return dst, -1, ""
+}
+
+// parseBBox parses "bbox" as minLon,minLat,maxLon,maxLat in WGS84 degrees,
+// or as the 3D form minLon,minLat,minHeight,maxLon,maxLat,maxHeight whose
+// heights are ignored, as OGC API – Features allows. It reports whether
+// bbox was given; when it was not, the Bound is the whole world. Boxes
+// across the antimeridian (minLon > maxLon) are refused, not wrapped, and so
+// are a reversed latitude range and coordinates out of range. A box with
+// minLon == maxLon or minLat == maxLat is a line or point and is allowed;
+// its edges are inside it.
+func parseBBox(q url.Values) (orb.Bound, bool, error) {
+	world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+	s, ok, err := single(q, "bbox")
+	if !ok {
+		return world, false, err
+	}
+	const want = "expected minLon,minLat,maxLon,maxLat in degrees"
+	v, bad, reason := parseFloats(s, make([]float64, 0, 6))
+	if bad >= 0 {
+		return world, false, invalidParam("bbox", "number %d: %s; %s", bad+1, reason, want)
+	}
+	var b orb.Bound
+	switch len(v) {
+	case 4:
+		b = orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}
+	case 6:
+		b = orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[3], v[4]}}
+	default:
+		return world, false, invalidParam("bbox", "has %d numbers; %s (or the 6-number form with heights)", len(v), want)
+	}
+	for _, c := range []struct {
+		name string
+		v    float64
+		max  float64
+	}{{"minLon", b.Min[0], 180}, {"minLat", b.Min[1], 90}, {"maxLon", b.Max[0], 180}, {"maxLat", b.Max[1], 90}} {
+		if c.v < -c.max || c.v > c.max {
+			return world, false, invalidParam("bbox", "%s %g is outside [%g, %g]; %s", c.name, c.v, -c.max, c.max, want)
+		}
+	}
+	if b.Min[0] > b.Max[0] {
+		return world, false, invalidParam("bbox", "minLon %g is greater than maxLon %g; boxes crossing the antimeridian are not supported, split the box in two", b.Min[0], b.Max[0])
+	}
+	if b.Min[1] > b.Max[1] {
+		return world, false, invalidParam("bbox", "minLat %g is greater than maxLat %g; %s", b.Min[1], b.Max[1], want)
+	}
+	return b, true, nil
+}
+
+// parsePoint parses parameter name as "lon,lat" in WGS84 degrees, the
+// GeoJSON order, and reports whether it was given.
+func parsePoint(q url.Values, name string) (orb.Point, bool, error) {
+	s, ok, err := single(q, name)
+	if !ok {
+		return orb.Point{}, false, err
+	}
+	const want = "expected lon,lat in degrees"
+	v, bad, reason := parseFloats(s, make([]float64, 0, 2))
+	if bad >= 0 {
+		return orb.Point{}, false, invalidParam(name, "number %d: %s; %s", bad+1, reason, want)
+	}
+	if len(v) != 2 {
+		return orb.Point{}, false, invalidParam(name, "has %d numbers; %s", len(v), want)
+	}
+	p := orb.Point{v[0], v[1]}
+	if p[0] < -180 || p[0] > 180 {
+		return orb.Point{}, false, invalidParam(name, "longitude %g is outside [-180, 180]; %s", p[0], want)
+	}
+	if p[1] < -90 || p[1] > 90 {
+		return orb.Point{}, false, invalidParam(name, "latitude %g is outside [-90, 90]; %s (longitude first)", p[1], want)
+	}
+	return p, true, nil
+}
+
+// parseRadius parses "radius" in metres, in (0, geo.MaxRadiusMeters], and
+// reports whether it was given. Pair it with "point" using requirePair.
+func parseRadius(q url.Values) (float64, bool, error) {
+	s, ok, err := single(q, "radius")
+	if !ok {
+		return 0, false, err
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || v <= 0 || v > geo.MaxRadiusMeters {
+		return 0, false, invalidParam("radius", "%s is not a number of metres in (0, %d]", quote(s), geo.MaxRadiusMeters)
+	}
+	return v, true, nil
+}
+
+// parseInt parses parameter name as a decimal integer in [lo, hi] of unit
+// (plural, for messages), returning def when it is absent. Out of range is
+// an error, never a clamp.
+func parseInt(q url.Values, name string, def, lo, hi int, unit string) (int, error) {
+	s, ok, err := single(q, name)
+	if !ok {
+		return def, err
+	}
+	v, err := strconv.Atoi(s)
+	switch {
+	case err != nil:
+		return def, invalidParam(name, "%s is not a whole number; expected %s from %d to %d", quote(s), unit, lo, hi)
+	case v < lo:
+		return def, invalidParam(name, "%d is below the minimum %d %s", v, lo, unit)
+	case v > hi:
+		return def, invalidParam(name, "%d is above the maximum %d %s", v, hi, unit)
+	}
+	return v, nil
+}
+
+// parseLimit parses "limit", the most features in one response: default
+// 100, from 1 to 10,000. Over the maximum is an error, not a clamp, so a
+// client never mistakes a short page for the whole answer.
+func parseLimit(q url.Values) (int, error) {
+	return parseInt(q, "limit", defaultLimit, 1, maxLimit, "features")
+}
+
+// parseOffset parses "offset", how many matching features to skip before
+// the first one returned: default 0, at most maxOffset.
+func parseOffset(q url.Values) (int, error) {
+	return parseInt(q, "offset", 0, 0, maxOffset, "features")
+}
+
+// parseMinFatalities parses "min_fatalities", the smallest best estimate of
+// deaths an incident must have to match: default 0 (every incident), at
+// most maxFatalities.
+func parseMinFatalities(q url.Values) (int, error) {
+	return parseInt(q, "min_fatalities", 0, 0, maxFatalities, "deaths")
+}
+
+// parseDay parses s as a calendar date YYYY-MM-DD (instant false) or, with
+// instant true, also as an RFC 3339 date-time, whose UTC day is taken. The
+// reason it returns on failure describes the expected form.
+func parseDay(s string, instant bool) (geo.Day, string) {
+	var t time.Time
+	var err error
+	if instant && len(s) > len(time.DateOnly) {
+		// RFC 3339 allows a lower-case "t" and "z"; Go's parser does not.
+		t, err = time.Parse(time.RFC3339, strings.ToUpper(s))
+	} else {
+		t, err = time.Parse(time.DateOnly, s)
+	}
+	if err != nil {
+		if instant {
+			return 0, fmt.Sprintf("%s is not a date YYYY-MM-DD or an RFC 3339 date-time such as 2025-01-31T10:00:00Z", quote(s))
+		}
+		return 0, fmt.Sprintf("%s is not a date of the form YYYY-MM-DD", quote(s))
+	}
+	if y := t.UTC().Year(); y < minYear || y > maxYear {
+		return 0, fmt.Sprintf("%s is outside the years %d to %d", quote(s), minYear, maxYear)
+	}
+	return geo.DayOf(t), ""
+}
+
+// parseDate parses parameter name as a calendar date YYYY-MM-DD (UTC) and
+// reports whether it was given.
+func parseDate(q url.Values, name string) (geo.Day, bool, error) {
+	s, ok, err := single(q, name)
+	if !ok {
+		return 0, false, err
+	}
+	d, reason := parseDay(s, false)
+	if reason != "" {
+		return 0, false, invalidParam(name, "%s", reason)
+	}
+	return d, true, nil
+}
+
+// requireDate is parseDate for a parameter that must be given.
+func requireDate(q url.Values, name string) (geo.Day, error) {
+	d, ok, err := parseDate(q, name)
+	if err == nil && !ok {
+		err = invalidParam(name, "is required; expected a date YYYY-MM-DD")
+	}
+	return d, err
+}
+
+// parseDatetime parses "datetime" as OGC API – Features defines it: an
+// instant (a date YYYY-MM-DD, or an RFC 3339 date-time whose UTC day is
+// used), or an interval "start/end" whose ends are instants, ".." or empty
+// for an open end. The result is a closed interval of days; an instant is
+// the single day. Absent, or "../..", it is geo.Always. An end before the
+// start is an error.
+func parseDatetime(q url.Values) (geo.Interval, error) {
+	s, ok, err := single(q, "datetime")
+	if !ok {
+		return geo.Always, err
+	}
+	start, end, isInterval := strings.Cut(s, "/")
+	if !isInterval {
+		d, reason := parseDay(s, true)
+		if reason != "" {
+			return geo.Always, invalidParam("datetime", "%s", reason)
+		}
+		return geo.Interval{From: d, To: d}, nil
+	}
+	iv := geo.Always
+	if start != "" && start != ".." {
+		d, reason := parseDay(start, true)
+		if reason != "" {
+			return geo.Always, invalidParam("datetime", "start: %s; open ends are \"..\"", reason)
+		}
+		iv.From = d
+	}
+	if end != "" && end != ".." {
+		d, reason := parseDay(end, true)
+		if reason != "" {
+			return geo.Always, invalidParam("datetime", "end: %s; open ends are \"..\"", reason)
+		}
+		iv.To = d
+	}
+	if iv.To < iv.From {
+		return geo.Always, invalidParam("datetime", "end %s is before start %s", iv.To, iv.From)
+	}
+	return iv, nil
+}
+
+// parseEnum parses parameter name as one of allowed, matched exactly, and
+// returns "" when it is absent (no filter).
+func parseEnum[T ~string](q url.Values, name string, allowed []T) (T, error) {
+	s, ok, err := single(q, name)
+	if !ok {
+		return "", err
+	}
+	if !slices.Contains(allowed, T(s)) {
+		return "", invalidParam(name, "%s is not one of: %s", quote(s), joinStrings(allowed))
+	}
+	return T(s), nil
+}
+
+func joinStrings[T ~string](vs []T) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(v))
+	}
+	return b.String()
+}
+
+// parseEventType parses "type", one of geo.EventTypes, "" when absent.
+func parseEventType(q url.Values) (geo.EventType, error) {
+	return parseEnum(q, "type", geo.EventTypes)
+}
+
+// parseSubType parses "sub_type", a key of geo.SubTypes, "" when absent.
+// When typ is set the sub-type must belong to it, since the pair could
+// match nothing.
+func parseSubType(q url.Values, typ geo.EventType) (geo.SubType, error) {
+	all := make([]geo.SubType, 0, len(geo.SubTypes))
+	for st := range geo.SubTypes {
+		all = append(all, st)
+	}
+	slices.Sort(all)
+	st, err := parseEnum(q, "sub_type", all)
+	if err != nil || st == "" || typ == "" {
+		return st, err
+	}
+	if t, _ := st.Type(); t != typ {
+		return "", invalidParam("sub_type", "%s belongs to type %s, not %s; sub-types of %s: %s",
+			quote(string(st)), t, typ, typ, joinStrings(geo.SubTypesOf(typ)))
+	}
+	return st, nil
+}
+
+// parseIncidentStatus parses "status" for incidents, one of
+// geo.IncidentStatuses, "" when absent.
+func parseIncidentStatus(q url.Values) (geo.IncidentStatus, error) {
+	return parseEnum(q, "status", geo.IncidentStatuses)
+}
+
+// parseZoneStatus parses "status" for zones, one of geo.ZoneStatuses, ""
+// when absent.
+func parseZoneStatus(q url.Values) (geo.ZoneStatus, error) {
+	return parseEnum(q, "status", geo.ZoneStatuses)
+}
+
+// parseActor parses "actor", the slug of one of known (the catalog's
+// actors), "" when absent.
+func parseActor(q url.Values, known []geo.ActorID) (geo.ActorID, error) {
+	return parseEnum(q, "actor", known)
+}
+
+// parseGovernorate parses "governorate", one of known (the catalog's
+// governorate names), matched without regard to case, and returns the
+// name as known spells it, "" when absent.
+func parseGovernorate(q url.Values, known []string) (string, error) {
+	s, ok, err := single(q, "governorate")
+	if !ok {
+		return "", err
+	}
+	for _, k := range known {
+		if strings.EqualFold(k, s) {
+			return k, nil
+		}
+	}
+	return "", invalidParam("governorate", "%s is not one of: %s", quote(s), strings.Join(known, ", "))
+}
+
+// parseResultType parses "resultType": "results" (the default) or "hits",
+// for which the answer has numberMatched and no features. It reports
+// whether hits were asked for.
+func parseResultType(q url.Values) (bool, error) {
+	rt, err := parseEnum(q, "resultType", []string{"results", "hits"})
+	return rt == "hits", err
+}
+
+// statsGroup is what /api/stats groups incidents by.
+type statsGroup string
+
+// The groupings of /api/stats. groupZone attributes each incident to the
+// zones that held its location on its date.
+const (
+	groupZone        statsGroup = "zone"
+	groupActor       statsGroup = "actor"
+	groupType        statsGroup = "type"
+	groupMonth       statsGroup = "month"
+	groupGovernorate statsGroup = "governorate"
+)
+
+// statsGroups lists every statsGroup, in the order error messages give them.
+var statsGroups = []statsGroup{groupZone, groupActor, groupType, groupMonth, groupGovernorate}
+
+// parseGroup parses "group", which is required, as one of statsGroups.
+func parseGroup(q url.Values) (statsGroup, error) {
+	g, err := parseEnum(q, "group", statsGroups)
+	if err == nil && g == "" {
+		err = invalidParam("group", "is required; one of: %s", joinStrings(statsGroups))
+	}
+	return g, err
+}
+
+// parseCell parses "cell", the side of a square grid cell in degrees of lon
+// and lat, in [0.01, 10], default 0.1.
+func parseCell(q url.Values) (float64, error) {
+	s, ok, err := single(q, "cell")
+	if !ok {
+		return defaultCellDegrees, err
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v >= minCellDegrees && v <= maxCellDegrees) {
+		return defaultCellDegrees, invalidParam("cell", "%s is not a number of degrees in [%g, %g]", quote(s), minCellDegrees, maxCellDegrees)
+	}
+	return v, nil
+}
+
+// checkGridCells returns an error naming "cell" when a grid of cells of
+// cellDegrees over bound b ([lon, lat] degrees) would exceed maxGridCells.
+func checkGridCells(b orb.Bound, cellDegrees float64) error {
+	cols := math.Ceil((b.Max[0] - b.Min[0]) / cellDegrees)
+	rows := math.Ceil((b.Max[1] - b.Min[1]) / cellDegrees)
+	if n := max(cols, 1) * max(rows, 1); n > maxGridCells {
+		return invalidParam("cell", "%g° cells over this bbox make %.0f cells, more than %d; use a larger cell or a smaller bbox", cellDegrees, n, maxGridCells)
+	}
+	return nil
+}
