@@ -1,0 +1,264 @@
+package geo
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// Tx is a batch of changes to an Index, applied by Update. Its methods
+// validate each record on the way in, so nothing invalid reaches a query. A
+// Tx must not be used after its Update returns, nor from several goroutines.
+type Tx struct {
+	ix *Index
+	s  *Snapshot // the snapshot being built: a shallow copy of the current one
+	w  writerState
+
+	zonesOwned, sitesOwned, idsOwned, dirOwned bool
+	shardOwned                                 [incidentIDShards]bool
+	chunkOwned                                 map[uint32]bool
+}
+
+// Update runs fn with a Tx and, if fn returns nil, publishes all its changes
+// at once as a new snapshot: readers see either none of them or all of them.
+// If fn returns an error, nothing changes and Update returns that error.
+// Writers are serialised; readers are never blocked.
+func (ix *Index) Update(fn func(tx *Tx) error) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	cur := *ix.cur.Load()
+	tx := &Tx{
+		ix: ix,
+		s:  &cur,
+		w: writerState{
+			zoneTree:    ix.w.zoneTree.Copy(),
+			incTree:     ix.w.incTree.Copy(),
+			siteTree:    ix.w.siteTree.Copy(),
+			nextHandle:  ix.w.nextHandle,
+			freeHandles: slices.Clip(ix.w.freeHandles),
+		},
+		chunkOwned: map[uint32]bool{},
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	ix.w = tx.w
+	ix.publish(tx.s)
+	return nil
+}
+
+// InsertZone validates and normalises z and adds it. It returns a
+// *ValidationError for an invalid zone and ErrConflict if the ID exists.
+func (tx *Tx) InsertZone(z Zone) error {
+	e, err := prepareZone(z)
+	if err != nil {
+		return err
+	}
+	if _, ok := tx.s.zones[e.zone.ID]; ok {
+		return fmt.Errorf("zone %q: %w", e.zone.ID, ErrConflict)
+	}
+	tx.putZone(e)
+	return nil
+}
+
+// ReplaceZone validates z and replaces the zone with the same ID. It returns
+// a *ValidationError for an invalid zone and ErrNotFound if the ID is absent.
+func (tx *Tx) ReplaceZone(z Zone) error {
+	e, err := prepareZone(z)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteZone(e.zone.ID); err != nil {
+		return err
+	}
+	tx.putZone(e)
+	return nil
+}
+
+// DeleteZone removes the zone with the given ID, or returns ErrNotFound.
+func (tx *Tx) DeleteZone(id ZoneID) error {
+	old, ok := tx.s.zones[id]
+	if !ok {
+		return fmt.Errorf("zone %q: %w", id, ErrNotFound)
+	}
+	tx.ownZones()
+	delete(tx.s.zones, id)
+	b := old.zone.Bound()
+	tx.w.zoneTree.Delete(b.Min, b.Max, zoneItem{id: id, valid: old.zone.Valid})
+	return nil
+}
+
+func (tx *Tx) putZone(e *zoneEntry) {
+	tx.ownZones()
+	tx.s.zones[e.zone.ID] = e
+	b := e.zone.Bound()
+	tx.w.zoneTree.Insert(b.Min, b.Max, zoneItem{id: e.zone.ID, valid: e.zone.Valid})
+}
+
+func (tx *Tx) ownZones() {
+	if !tx.zonesOwned {
+		tx.s.zones = maps.Clone(tx.s.zones)
+		tx.zonesOwned = true
+	}
+}
+
+// InsertSite validates s and adds it. It returns a *ValidationError for an
+// invalid site and ErrConflict if the ID exists.
+func (tx *Tx) InsertSite(s Site) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if _, ok := tx.s.sites[s.ID]; ok {
+		return fmt.Errorf("site %q: %w", s.ID, ErrConflict)
+	}
+	tx.putSite(s)
+	return nil
+}
+
+// ReplaceSite validates s and replaces the site with the same ID. It returns
+// a *ValidationError for an invalid site and ErrNotFound if the ID is absent.
+func (tx *Tx) ReplaceSite(s Site) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if err := tx.DeleteSite(s.ID); err != nil {
+		return err
+	}
+	tx.putSite(s)
+	return nil
+}
+
+// DeleteSite removes the site with the given ID, or returns ErrNotFound.
+func (tx *Tx) DeleteSite(id SiteID) error {
+	old, ok := tx.s.sites[id]
+	if !ok {
+		return fmt.Errorf("site %q: %w", id, ErrNotFound)
+	}
+	tx.ownSites()
+	delete(tx.s.sites, id)
+	r := pointRect(old.Location)
+	tx.w.siteTree.Delete(r, r, id)
+	return nil
+}
+
+func (tx *Tx) putSite(s Site) {
+	tx.ownSites()
+	tx.s.sites[s.ID] = &s
+	r := pointRect(s.Location)
+	tx.w.siteTree.Insert(r, r, s.ID)
+}
+
+func (tx *Tx) ownSites() {
+	if !tx.sitesOwned {
+		tx.s.sites = maps.Clone(tx.s.sites)
+		tx.sitesOwned = true
+	}
+}
+
+// InsertIncident validates in and adds it. It returns a *ValidationError for
+// an invalid incident and ErrConflict if the ID exists.
+func (tx *Tx) InsertIncident(in Incident) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if _, ok := tx.s.incIDs.get(in.ID); ok {
+		return fmt.Errorf("incident %q: %w", in.ID, ErrConflict)
+	}
+	var h uint32
+	if n := len(tx.w.freeHandles); n > 0 {
+		h = tx.w.freeHandles[n-1]
+		tx.w.freeHandles = tx.w.freeHandles[:n-1]
+	} else {
+		if tx.w.nextHandle == 1<<32-1 {
+			return invalid("id", "the index holds 2^32-1 incidents")
+		}
+		h = tx.w.nextHandle
+		tx.w.nextHandle++
+	}
+	tx.ownShard(in.ID)[in.ID] = h
+	tx.putIncident(h, in)
+	return nil
+}
+
+// ReplaceIncident validates in and replaces the incident with the same ID.
+// It returns a *ValidationError for an invalid incident and ErrNotFound if
+// the ID is absent.
+func (tx *Tx) ReplaceIncident(in Incident) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	h, ok := tx.s.incIDs.get(in.ID)
+	if !ok {
+		return fmt.Errorf("incident %q: %w", in.ID, ErrNotFound)
+	}
+	tx.removeIncidentItem(h)
+	tx.putIncident(h, in)
+	return nil
+}
+
+// DeleteIncident removes the incident with the given ID, or returns
+// ErrNotFound.
+func (tx *Tx) DeleteIncident(id IncidentID) error {
+	h, ok := tx.s.incIDs.get(id)
+	if !ok {
+		return fmt.Errorf("incident %q: %w", id, ErrNotFound)
+	}
+	tx.removeIncidentItem(h)
+	delete(tx.ownShard(id), id)
+	// Clear the slot so the record's strings can be collected once no
+	// snapshot refers to the old chunk.
+	*tx.ownSlot(h) = Incident{}
+	tx.w.freeHandles = append(tx.w.freeHandles, h)
+	return nil
+}
+
+func (tx *Tx) removeIncidentItem(h uint32) {
+	old := tx.s.incs.get(h)
+	r := pointRect(old.Location)
+	tx.w.incTree.Delete(r, r, incItem{h: h, from: old.Date, to: old.DateEnd})
+}
+
+func (tx *Tx) putIncident(h uint32, in Incident) {
+	*tx.ownSlot(h) = in
+	r := pointRect(in.Location)
+	tx.w.incTree.Insert(r, r, incItem{h: h, from: in.Date, to: in.DateEnd})
+}
+
+// ownSlot returns the table slot of handle h in a chunk this Tx owns,
+// copying the chunk directory and the chunk the first time.
+func (tx *Tx) ownSlot(h uint32) *Incident {
+	if !tx.dirOwned {
+		tx.s.incs = &incidentTable{chunks: slices.Clone(tx.s.incs.chunks)}
+		tx.dirOwned = true
+	}
+	c := h >> incidentChunkBits
+	chunks := tx.s.incs.chunks
+	if int(c) == len(chunks) {
+		tx.s.incs.chunks = append(chunks, make([]Incident, incidentChunkSize))
+		tx.chunkOwned[c] = true
+	}
+	if !tx.chunkOwned[c] {
+		// Bulk-loaded chunks may be short (the last one) and belong to the
+		// caller's dataset; the copy is always full size.
+		nc := make([]Incident, incidentChunkSize)
+		copy(nc, tx.s.incs.chunks[c])
+		tx.s.incs.chunks[c] = nc
+		tx.chunkOwned[c] = true
+	}
+	return &tx.s.incs.chunks[c][h&incidentChunkMask]
+}
+
+// ownShard returns the ID table shard of id, copied the first time.
+func (tx *Tx) ownShard(id IncidentID) map[IncidentID]uint32 {
+	if !tx.idsOwned {
+		ids := *tx.s.incIDs
+		tx.s.incIDs = &ids
+		tx.idsOwned = true
+	}
+	s := idShard(id)
+	if !tx.shardOwned[s] {
+		tx.s.incIDs.shards[s] = maps.Clone(tx.s.incIDs.shards[s])
+		tx.shardOwned[s] = true
+	}
+	return tx.s.incIDs.shards[s]
+}

@@ -1,0 +1,95 @@
+package geo
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// Distances on the sphere, in the form the index compares them: haversine's
+// a term, sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2), which is monotone in the
+// distance and needs no inverse trigonometry. havA mirrors
+// orbgeo.DistanceHaversine operation for operation, so distances computed
+// from it are bit-identical to those of Circle.Contains.
+
+// havA returns haversine's a term between p1 and p2 (orbgeo's argument order).
+func havA(p1, p2 orb.Point) float64 {
+	dLat := (p1[1] - p2[1]) * math.Pi / 180.0
+	dLon := (p1[0] - p2[0]) * math.Pi / 180.0
+	s1 := math.Sin(dLat / 2)
+	s2 := math.Sin(dLon / 2)
+	return s1*s1 + math.Cos(p2[1]*math.Pi/180.0)*math.Cos(p1[1]*math.Pi/180.0)*s2*s2
+}
+
+// havMeters turns an a term into metres exactly as orbgeo.DistanceHaversine.
+func havMeters(a float64) float64 {
+	return 2.0 * orb.EarthRadius * math.Atan2(math.Sqrt(a), math.Sqrt(1-a))
+}
+
+// metersHavA is the a term of a distance in metres.
+func metersHavA(m float64) float64 {
+	s := math.Sin(m / orb.EarthRadius / 2)
+	return s * s
+}
+
+// lonGaps returns the smallest and largest angular difference, in degrees
+// within [0, 180], between longitude lon and the longitudes of [lo, hi].
+func lonGaps(lon, lo, hi float64) (minGap, maxGap float64) {
+	d1, d2 := lo-lon, hi-lon
+	wrap := func(d float64) float64 { return math.Abs(d - 360*math.Round(d/360)) }
+	g1, g2 := wrap(d1), wrap(d2)
+	minGap, maxGap = math.Min(g1, g2), math.Max(g1, g2)
+	if math.Ceil(d1/360) <= math.Floor(d2/360) {
+		minGap = 0 // [d1, d2] holds a multiple of 360: the same meridian
+	}
+	if math.Ceil((d1-180)/360) <= math.Floor((d2-180)/360) {
+		maxGap = 180 // it holds an odd multiple of 180: the antimeridian
+	}
+	return minGap, maxGap
+}
+
+// boxHavRange returns a lower and an upper bound of havA(p, q) over every q
+// in b. The bounds are not tight (the two terms of a are bounded separately)
+// but they are safe, which is all a prefilter needs.
+func boxHavRange(p orb.Point, cosLat float64, b orb.Bound) (lo, hi float64) {
+	latMin := math.Max(0, math.Max(b.Min[1]-p[1], p[1]-b.Max[1]))
+	latMax := math.Max(math.Abs(b.Min[1]-p[1]), math.Abs(b.Max[1]-p[1]))
+	lonMin, lonMax := lonGaps(p[0], b.Min[0], b.Max[0])
+	c1, c2 := math.Cos(b.Min[1]*math.Pi/180), math.Cos(b.Max[1]*math.Pi/180)
+	cMin, cMax := math.Min(c1, c2), math.Max(c1, c2)
+	if b.Min[1] <= 0 && 0 <= b.Max[1] {
+		cMax = 1
+	}
+	sq := func(deg float64) float64 { s := math.Sin(deg * math.Pi / 360); return s * s }
+	lo = sq(latMin) + cosLat*math.Max(cMin, 0)*sq(lonMin)
+	hi = math.Min(1, sq(latMax)+cosLat*cMax*sq(lonMax))
+	return lo, hi
+}
+
+// boxDistanceMeters returns the haversine distance from p to the nearest
+// point of b, 0 when p is in b. The nearest point lies on a meridian edge at
+// the latitude that maximises cos d, or on a parallel edge at p's longitude,
+// or at a corner; each candidate is measured with haversine itself.
+func boxDistanceMeters(p orb.Point, b orb.Bound) float64 {
+	if b.Contains(p) {
+		return 0
+	}
+	best := math.Inf(1)
+	try := func(lon, lat float64) {
+		if lat >= b.Min[1] && lat <= b.Max[1] {
+			best = math.Min(best, havMeters(havA(p, orb.Point{lon, lat})))
+		}
+	}
+	phi := p[1] * math.Pi / 180
+	for _, lon := range [2]float64{b.Min[0], b.Max[0]} {
+		try(lon, b.Min[1])
+		try(lon, b.Max[1])
+		dl := (lon - p[0]) * math.Pi / 180
+		try(lon, math.Atan2(math.Sin(phi), math.Cos(phi)*math.Cos(dl))*180/math.Pi)
+	}
+	if p[0] >= b.Min[0] && p[0] <= b.Max[0] {
+		try(p[0], b.Min[1])
+		try(p[0], b.Max[1])
+	}
+	return best
+}
