@@ -1,0 +1,104 @@
+package ingest
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// ReadGeoJSON reads a GeoJSON FeatureCollection of zones, incidents or sites
+// in Frontline's schema (what export writes; see the geo package's codec),
+// one feature at a time, and emits each valid feature. A file may mix kinds:
+// each feature's kind is told from its properties: "date" makes an
+// incident, "valid_from", "valid_to" or "circle" a zone, "kind" a site.
+// Zones are normalised (RFC 7946 ring orientation) before they are emitted.
+//
+// A feature that cannot be decoded or fails validation is rejected, with
+// the line it starts on and the property path (such as "properties.date").
+// Malformed JSON ends the stream, since it cannot be resynchronised: the
+// features before it are reported as usual and the error is returned.
+func ReadGeoJSON(r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
+	rep := &Report{Rows: []Rejection{}}
+	var emitErr error
+	n := 0
+	err := geo.ReadFeatures(r, func(_, line int, raw json.RawMessage) error {
+		n++
+		if n%ProgressEvery == 0 && opts.Progress != nil {
+			opts.Progress(Progress{Rows: n, Rejected: rep.Rejected})
+		}
+		rec, err := decodeFeature(raw)
+		if err != nil {
+			rep.reject(featureRejection(line, err))
+			return nil
+		}
+		rec.Line = line
+		if emitErr = emit(rec); emitErr != nil {
+			return emitErr
+		}
+		rep.Accepted++
+		return nil
+	})
+	if opts.Progress != nil {
+		opts.Progress(Progress{Rows: n, Rejected: rep.Rejected})
+	}
+	if emitErr != nil {
+		return rep, emitErr
+	}
+	if err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// decodeFeature decodes and validates one feature of any kind.
+func decodeFeature(raw json.RawMessage) (Record, error) {
+	var head struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return Record{}, &geo.ValidationError{Field: "properties", Reason: "must be a JSON object"}
+	}
+	has := func(k string) bool { _, ok := head.Properties[k]; return ok }
+	switch {
+	case has("date"):
+		var in geo.Incident
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return Record{}, err
+		}
+		return Record{Incident: &in}, in.Validate()
+	case has("valid_from") || has("valid_to") || has("circle"):
+		var z geo.Zone
+		if err := json.Unmarshal(raw, &z); err != nil {
+			return Record{}, err
+		}
+		return Record{Zone: &z}, z.Normalize()
+	case has("kind"):
+		var s geo.Site
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return Record{}, err
+		}
+		return Record{Site: &s}, s.Validate()
+	}
+	return Record{}, &geo.ValidationError{Field: "properties", Reason: `cannot tell the kind of record: an incident has "date", a zone "valid_from", a site "kind"`}
+}
+
+// featureRejection names the property path of a decoding or validation
+// error. Validation fields are relative to properties except geometry and
+// id.
+func featureRejection(line int, err error) Rejection {
+	var ve *geo.ValidationError
+	if !errors.As(err, &ve) {
+		return Rejection{Line: line, Reason: err.Error()}
+	}
+	col := ve.Field
+	switch {
+	case col == "", col == "id", col == "type", col == "properties",
+		strings.HasPrefix(col, "geometry"), strings.HasPrefix(col, "properties."):
+	default:
+		col = "properties." + col
+	}
+	return Rejection{Line: line, Column: col, Reason: ve.Reason}
+}

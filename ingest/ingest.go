@@ -1,0 +1,348 @@
+// Package ingest reads outside data formats into geo records: UCDP GED CSV
+// (ReadUCDP), ACLED CSV (ReadACLED) and GeoJSON FeatureCollections in
+// Frontline's own schema (ReadGeoJSON).
+//
+// Every reader streams: it holds one row or feature at a time and hands each
+// accepted record to an emit function, so a file of a million rows imports in
+// constant memory. CSV columns are found by header name, never by position,
+// so older and newer releases with other column sets and orders load alike; a
+// header lacking a required column refuses the whole file with a
+// *HeaderError naming it. A row that cannot be mapped or fails geo
+// validation is rejected, with its physical line number (quoted newlines
+// counted), the column and the reason, in the Report; the rest of the file
+// still imports.
+//
+// Readers never write anywhere. Merge folds their output into a dataset by
+// origin ID, so importing the same file twice updates records rather than
+// duplicating them.
+package ingest
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// Format names an input format.
+type Format string
+
+// The formats Read accepts.
+const (
+	UCDP    Format = "ucdp"
+	ACLED   Format = "acled"
+	GeoJSON Format = "geojson"
+)
+
+// Formats lists every Format.
+var Formats = []Format{UCDP, ACLED, GeoJSON}
+
+// Options tune a reader. The zero value is usable.
+type Options struct {
+	// Actors are matched against the actor names of CSV rows by ID, name,
+	// short name, Arabic name and aliases, ignoring case and spacing. A name
+	// that matches no actor, or more than one, is kept as a name only.
+	Actors []geo.Actor
+	// Release is the UCDP GED release the file comes from, such as "23.1";
+	// it goes into the attribution source of each UCDP incident.
+	Release string
+	// Progress, when set, is called every ProgressEvery rows and once at the
+	// end with the counts so far.
+	Progress func(Progress)
+}
+
+// ProgressEvery is how many rows or features pass between Progress calls.
+const ProgressEvery = 10_000
+
+// Progress is the state of a running import.
+type Progress struct {
+	Rows     int // rows or features read, rejected ones included
+	Rejected int
+}
+
+// Report is the outcome of reading one file.
+type Report struct {
+	Accepted int         `json:"accepted"`
+	Rejected int         `json:"rejected"`
+	Rows     []Rejection `json:"rows"` // one per rejected row, in file order
+}
+
+// Rejection says why one row or feature was not imported.
+type Rejection struct {
+	// Line is the 1-based physical line of the file on which the row or
+	// feature starts; CSV fields with quoted newlines are counted, so an
+	// editor's "go to line" lands on the row.
+	Line int `json:"line"`
+	// Column is the CSV header name, or for GeoJSON the property path such
+	// as "properties.date"; "" when the row as a whole is wrong.
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+}
+
+// HeaderError refuses a CSV file whose header lacks a required column.
+type HeaderError struct {
+	Column string
+}
+
+// Error implements error.
+func (e *HeaderError) Error() string {
+	return fmt.Sprintf("header lacks required column %q; the file was not imported", e.Column)
+}
+
+// Record is one accepted record: exactly one of Zone, Incident and Site is
+// set. CSV readers produce incidents only. Line is where it starts in the
+// file.
+type Record struct {
+	Line     int
+	Zone     *geo.Zone
+	Incident *geo.Incident
+	Site     *geo.Site
+}
+
+// Read reads r in format f; see ReadUCDP, ReadACLED and ReadGeoJSON.
+func Read(f Format, r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
+	switch f {
+	case UCDP:
+		return ReadUCDP(r, opts, emit)
+	case ACLED:
+		return ReadACLED(r, opts, emit)
+	case GeoJSON:
+		return ReadGeoJSON(r, opts, emit)
+	}
+	return nil, fmt.Errorf("unknown format %q (want one of %v)", f, Formats)
+}
+
+// rowError rejects a row because of one column.
+type rowError struct {
+	column string
+	reason string
+}
+
+func (e *rowError) Error() string { return e.column + ": " + e.reason }
+
+func reject(column, format string, args ...any) *rowError {
+	return &rowError{column: column, reason: fmt.Sprintf(format, args...)}
+}
+
+// row is one CSV record with access by column name.
+type row struct {
+	cols   map[string]int
+	fields []string
+}
+
+// get returns the trimmed value of column name, or "" when the header has no
+// such column.
+func (r row) get(name string) string {
+	i, ok := r.cols[name]
+	if !ok || i >= len(r.fields) {
+		return ""
+	}
+	return strings.TrimSpace(r.fields[i])
+}
+
+// has reports whether the header has column name.
+func (r row) has(name string) bool { _, ok := r.cols[name]; return ok }
+
+// float parses a required finite number in [lo, hi].
+func (r row) float(name string, lo, hi float64) (float64, error) {
+	s := r.get(name)
+	if s == "" {
+		return 0, reject(name, "is empty")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, reject(name, "%q is not a number", s)
+	}
+	if v < lo || v > hi {
+		return 0, reject(name, "%g is outside [%g, %g]", v, lo, hi)
+	}
+	return v, nil
+}
+
+// count parses an optional non-negative whole number; an empty cell or a
+// missing column is (0, false).
+func (r row) count(name string) (int, bool, error) {
+	s := r.get(name)
+	if s == "" {
+		return 0, false, nil
+	}
+	// Some exports write counts as "24.0".
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != math.Trunc(v) || v > math.MaxInt32 {
+		return 0, false, reject(name, "%q is not a whole number", s)
+	}
+	if v < 0 {
+		return 0, false, reject(name, "%g is negative", v)
+	}
+	return int(v), true, nil
+}
+
+// csvMapper turns one row into an incident, or returns a *rowError.
+type csvMapper func(r row) (geo.Incident, error)
+
+// readCSV is the streaming loop shared by the CSV formats: header check,
+// per-row mapping and validation, rejections with physical line numbers,
+// progress. fieldColumn maps a geo validation field to the column it came
+// from.
+func readCSV(r io.Reader, required []string, opts Options, mapRow csvMapper, fieldColumn func(string) string, emit func(Record) error) (*Report, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("the file is empty: no header row")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	cols := make(map[string]int, len(header))
+	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff") // a byte-order mark from spreadsheet exports
+		}
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, dup := cols[h]; !dup {
+			cols[h] = i
+		}
+	}
+	for _, c := range required {
+		if _, ok := cols[c]; !ok {
+			return nil, &HeaderError{Column: c}
+		}
+	}
+	cr.FieldsPerRecord = len(header)
+
+	rep := &Report{Rows: []Rejection{}}
+	rows := 0
+	progress := func() {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Rows: rows, Rejected: rep.Rejected})
+		}
+	}
+	for {
+		fields, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		rows++
+		if rows%ProgressEvery == 0 {
+			progress()
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			rep.reject(Rejection{Line: pe.StartLine, Reason: csvReason(pe, len(fields), len(header))})
+			continue
+		}
+		if err != nil {
+			return rep, err
+		}
+		line, _ := cr.FieldPos(0)
+		in, err := mapRow(row{cols: cols, fields: fields})
+		if err == nil {
+			err = in.Validate()
+		}
+		if err != nil {
+			rep.reject(rowRejection(line, err, fieldColumn))
+			continue
+		}
+		if err := emit(Record{Line: line, Incident: &in}); err != nil {
+			return rep, err
+		}
+		rep.Accepted++
+	}
+	progress()
+	return rep, nil
+}
+
+func (rep *Report) reject(r Rejection) {
+	rep.Rejected++
+	rep.Rows = append(rep.Rows, r)
+}
+
+func csvReason(pe *csv.ParseError, got, want int) string {
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		return fmt.Sprintf("the row has %d fields, the header %d", got, want)
+	}
+	return fmt.Sprintf("malformed CSV at line %d, byte %d: %v", pe.Line, pe.Column, pe.Err)
+}
+
+// rowRejection describes err, from a mapper or from geo validation.
+func rowRejection(line int, err error, fieldColumn func(string) string) Rejection {
+	var re *rowError
+	var ve *geo.ValidationError
+	switch {
+	case errors.As(err, &re):
+		return Rejection{Line: line, Column: re.column, Reason: re.reason}
+	case errors.As(err, &ve):
+		return Rejection{Line: line, Column: fieldColumn(ve.Field), Reason: ve.Reason}
+	}
+	return Rejection{Line: line, Reason: err.Error()}
+}
+
+// parseDate reads an ISO date, allowing a time of day after it as some
+// exports write ("2011-10-02 00:00:00.000").
+func parseDate(column, s string) (geo.Day, error) {
+	if len(s) > 10 && (s[10] == ' ' || s[10] == 'T') {
+		s = s[:10]
+	}
+	d, err := geo.ParseDay(s)
+	if err != nil {
+		if s == "" {
+			return 0, reject(column, "is empty")
+		}
+		return 0, reject(column, "%q is not a date of the form YYYY-MM-DD", s)
+	}
+	return d, nil
+}
+
+// actorIndex matches reported actor names to actor IDs.
+type actorIndex map[string]geo.ActorID
+
+// newActorIndex indexes each actor under its ID, names and aliases. A key
+// claimed by two actors maps to "" so that it matches neither: a wrong
+// attribution is worse than none.
+func newActorIndex(actors []geo.Actor) actorIndex {
+	ix := actorIndex{}
+	for _, a := range actors {
+		names := append([]string{string(a.ID), a.Name, a.ShortName, a.NameAR}, a.Aliases...)
+		for _, n := range names {
+			k := nameKey(n)
+			if k == "" {
+				continue
+			}
+			if prev, ok := ix[k]; ok && prev != a.ID {
+				ix[k] = ""
+				continue
+			}
+			ix[k] = a.ID
+		}
+	}
+	return ix
+}
+
+// actor returns the IncidentActor for a reported name.
+func (ix actorIndex) actor(name string, role geo.ActorRole) geo.IncidentActor {
+	return geo.IncidentActor{Actor: ix[nameKey(name)], Name: name, Role: role}
+}
+
+// nameKey folds case and runs of spaces, which sources write inconsistently.
+func nameKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// splitList splits a sep-separated cell into trimmed, non-empty items.
+func splitList(s, sep string) []string {
+	var out []string
+	for _, p := range strings.Split(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// clean collapses runs of white space (tabs and newlines in names and
+// headlines) into single spaces.
+func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
