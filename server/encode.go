@@ -1,0 +1,697 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// This file streams GeoJSON FeatureCollections. Each feature is appended to
+// a reused scratch buffer with strconv.Append* and copied into a 64 KiB
+// bufio.Writer, so memory stays flat however many features a response has
+// and an incident costs no allocation. The bytes of a feature are the bytes
+// geo's MarshalJSON writes for the same record (same keys in the same order,
+// the same omissions, encoding/json's number formatting and string escaping);
+// encode_test.go holds the two to that.
+
+// encodeBufferSize is the size of the featureWriter's buffer, in bytes:
+// large enough that writes to the connection are few, small enough to be
+// negligible per request.
+const encodeBufferSize = 64 << 10
+
+// errWriterState is returned when featureWriter methods are called out of
+// order (a feature before Begin or after Close, Begin twice).
+var errWriterState = errors.New("server: featureWriter used out of order")
+
+// link is a web link of OGC API documents (RFC 8288 in JSON): Href is an
+// absolute or root-relative URL, Rel its relation ("self", "next",
+// "alternate", ...), Type its media type and Title a label.
+type link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+// collectionHeader holds the members of a FeatureCollection other than
+// its features, as OGC API – Features names them, plus the dataset version
+// so that a response says which data it reflects.
+type collectionHeader struct {
+	// NumberMatched is how many features match the query before paging;
+	// negative leaves it out (unknown).
+	NumberMatched int
+	// NumberReturned is how many features the document holds. Close fails
+	// if a different number was written, because the document would lie.
+	NumberReturned int
+	// TimeStamp is when the answer was valid, written as RFC 3339 UTC to the
+	// second; the zero time leaves it out. Pass the dataset's time, not the
+	// clock's, if the same URL must give the same bytes.
+	TimeStamp time.Time
+	// DatasetVersion identifies the data answered from, written as
+	// "datasetVersion"; "" leaves it out.
+	DatasetVersion string
+	// Links are written as "links"; none leaves it out.
+	Links []link
+}
+
+// writerState is where a featureWriter is in the document.
+type writerState uint8
+
+const (
+	stateNew      writerState = iota // nothing written
+	stateFeatures                    // header written, features may follow
+	stateClosed                      // document complete
+)
+
+// featureWriter streams one GeoJSON FeatureCollection to an io.Writer:
+// Begin, then WriteIncident, WriteZone, WriteSite or WriteBoundary for each
+// feature, then Close. Coordinates are written [lon, lat] as geo stores
+// them. The first error is sticky: every later call returns it and writes
+// nothing. A featureWriter is not safe for concurrent use.
+type featureWriter struct {
+	dst      io.Writer
+	buf      *bufio.Writer
+	scratch  []byte // one feature's bytes, reused
+	state    writerState
+	expected int // NumberReturned announced by Begin
+	written  int // features written
+	// bad says why the current feature cannot be encoded (a NaN or
+	// infinite number, an unknown geometry type), or is "". The feature is
+	// then dropped with an error, as json.Marshal fails on such a record.
+	bad string
+	err error
+}
+
+// newFeatureWriter returns a featureWriter that buffers up to 64 KiB before
+// writing to w.
+func newFeatureWriter(w io.Writer) *featureWriter {
+	return &featureWriter{dst: w, buf: bufio.NewWriterSize(w, encodeBufferSize), scratch: make([]byte, 0, 4096)}
+}
+
+// Begin writes the collection's opening and the members of h, and opens
+// the "features" array. It returns errWriterState if called twice, and any
+// write error.
+func (fw *featureWriter) Begin(h collectionHeader) error {
+	if fw.err == nil && fw.state != stateNew {
+		fw.err = errWriterState
+	}
+	if fw.err != nil {
+		return fw.err
+	}
+	b := append(fw.scratch[:0], `{"type":"FeatureCollection"`...)
+	if h.NumberMatched >= 0 {
+		b = append(b, `,"numberMatched":`...)
+		b = strconv.AppendInt(b, int64(h.NumberMatched), 10)
+	}
+	b = append(b, `,"numberReturned":`...)
+	b = strconv.AppendInt(b, int64(h.NumberReturned), 10)
+	if !h.TimeStamp.IsZero() {
+		b = append(b, `,"timeStamp":"`...)
+		b = h.TimeStamp.UTC().Truncate(time.Second).AppendFormat(b, time.RFC3339)
+		b = append(b, '"')
+	}
+	if h.DatasetVersion != "" {
+		b = append(b, `,"datasetVersion":`...)
+		b = appendString(b, h.DatasetVersion)
+	}
+	if len(h.Links) > 0 {
+		b = append(b, `,"links":[`...)
+		for i, l := range h.Links {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"href":`...)
+			b = appendString(b, l.Href)
+			b = append(b, `,"rel":`...)
+			b = appendString(b, l.Rel)
+			if l.Type != "" {
+				b = append(b, `,"type":`...)
+				b = appendString(b, l.Type)
+			}
+			if l.Title != "" {
+				b = append(b, `,"title":`...)
+				b = appendString(b, l.Title)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"features":[`...)
+	fw.state, fw.expected = stateFeatures, h.NumberReturned
+	return fw.emit(b)
+}
+
+// emit writes b to the buffer and keeps it as the scratch for the next
+// feature, so the scratch grows to the largest feature once and no more.
+func (fw *featureWriter) emit(b []byte) error {
+	fw.scratch = b[:0]
+	_, fw.err = fw.buf.Write(b)
+	return fw.err
+}
+
+// begin starts a feature: it checks the state, and returns the scratch
+// buffer with the separator from the previous feature and the feature's
+// opening up to its geometry, or ok false when nothing may be written.
+func (fw *featureWriter) begin(id string) (b []byte, ok bool) {
+	if fw.err == nil && fw.state != stateFeatures {
+		fw.err = errWriterState
+	}
+	if fw.err != nil {
+		return nil, false
+	}
+	b = fw.scratch[:0]
+	if fw.written > 0 {
+		b = append(b, ',')
+	}
+	b = append(b, `{"type":"Feature","id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"geometry":`...)
+	fw.bad = ""
+	return b, true
+}
+
+// end closes the feature in b and writes it, or drops it with an error
+// naming id when it could not be encoded.
+func (fw *featureWriter) end(b []byte, id string) error {
+	if fw.bad != "" {
+		fw.scratch = b[:0]
+		fw.err = fmt.Errorf("server: feature %q has %s", id, fw.bad)
+		return fw.err
+	}
+	b = append(b, "}}"...)
+	fw.written++
+	return fw.emit(b)
+}
+
+// WriteIncident writes in as a Feature with a Point geometry, as
+// geo.Incident.MarshalJSON does. It allocates nothing once the scratch
+// buffer has grown to the largest incident. It returns the sticky error, an
+// error naming the incident if a number is NaN or infinite, or
+// errWriterState outside Begin and Close.
+func (fw *featureWriter) WriteIncident(in *geo.Incident) error {
+	b, ok := fw.begin(string(in.ID))
+	if !ok {
+		return fw.err
+	}
+	b = fw.appendPointGeometry(b, in.Location)
+	b = append(b, `,"properties":{"date":`...)
+	b = appendDay(b, in.Date)
+	if in.DateEnd != in.Date {
+		b = append(b, `,"date_end":`...)
+		b = appendDay(b, in.DateEnd)
+	}
+	b = append(b, `,"date_precision":`...)
+	b = appendString(b, string(in.DatePrecision))
+	b = append(b, `,"type":`...)
+	b = appendString(b, string(in.Type))
+	if in.SubType != "" {
+		b = append(b, `,"sub_type":`...)
+		b = appendString(b, string(in.SubType))
+	}
+	b = append(b, `,"actors":[`...)
+	for i, a := range in.Actors {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if a.Actor != "" {
+			b = append(b, `"actor":`...)
+			b = appendString(b, string(a.Actor))
+			b = append(b, ',')
+		}
+		if a.Name != "" {
+			b = append(b, `"name":`...)
+			b = appendString(b, a.Name)
+			b = append(b, ',')
+		}
+		b = append(b, `"role":`...)
+		b = appendString(b, string(a.Role))
+		b = append(b, '}')
+	}
+	b = append(b, `],"precision_m":`...)
+	b = fw.appendFloat(b, in.PrecisionMeters)
+	b = appendOptional(b, `,"place":`, in.Place)
+	b = appendOptional(b, `,"governorate":`, in.Governorate)
+	b = append(b, `,"fatalities_low":`...)
+	b = strconv.AppendInt(b, int64(in.Fatalities.Low), 10)
+	b = append(b, `,"fatalities_best":`...)
+	b = strconv.AppendInt(b, int64(in.Fatalities.Best), 10)
+	b = append(b, `,"fatalities_high":`...)
+	b = strconv.AppendInt(b, int64(in.Fatalities.High), 10)
+	b = append(b, `,"fatalities_civilians":`...)
+	b = strconv.AppendInt(b, int64(in.Fatalities.Civilians), 10)
+	b = appendOptional(b, `,"description":`, in.Description)
+	b = appendSources(b, in.Sources)
+	b = append(b, `,"status":`...)
+	b = appendString(b, string(in.Status))
+	b = appendOptional(b, `,"origin":`, in.Origin.Dataset)
+	b = appendOptional(b, `,"origin_id":`, in.Origin.ID)
+	return fw.end(b, string(in.ID))
+}
+
+// WriteZone writes z as geo.Zone.MarshalJSON does: its Polygon or
+// MultiPolygon, or for a circle zone the drawn polygon of
+// geo.CirclePolygonVertices vertices plus the "circle" property
+// ({"center": [lon, lat], "radius_m": metres}); open interval ends are
+// null. Errors as WriteIncident.
+func (fw *featureWriter) WriteZone(z *geo.Zone) error {
+	b, ok := fw.begin(string(z.ID))
+	if !ok {
+		return fw.err
+	}
+	if z.Circle != nil {
+		b = fw.appendGeometry(b, z.Circle.Polygon(geo.CirclePolygonVertices))
+	} else {
+		b = fw.appendGeometry(b, z.Area)
+	}
+	b = append(b, `,"properties":{`...)
+	if z.Name != "" {
+		b = append(b, `"name":`...)
+		b = appendString(b, z.Name)
+		b = append(b, ',')
+	}
+	b = append(b, `"actor":`...)
+	b = appendString(b, string(z.Actor))
+	b = append(b, `,"status":`...)
+	b = appendString(b, string(z.Status))
+	b = append(b, `,"valid_from":`...)
+	b = appendDay(b, z.Valid.From)
+	b = append(b, `,"valid_to":`...)
+	b = appendDay(b, z.Valid.To)
+	if z.Circle != nil {
+		b = append(b, `,"circle":{"center":`...)
+		b = fw.appendPosition(b, z.Circle.Center)
+		b = append(b, `,"radius_m":`...)
+		b = fw.appendFloat(b, z.Circle.RadiusMeters)
+		b = append(b, '}')
+	}
+	b = append(b, `,"approximate":`...)
+	b = strconv.AppendBool(b, z.Approximate)
+	// encoding/json's omitempty drops a float equal to zero (so -0 too).
+	if z.UncertaintyMeters != 0 {
+		b = append(b, `,"uncertainty_m":`...)
+		b = fw.appendFloat(b, z.UncertaintyMeters)
+	}
+	b = appendSources(b, z.Sources)
+	b = appendOptional(b, `,"notes":`, z.Notes)
+	return fw.end(b, string(z.ID))
+}
+
+// WriteSite writes s as geo.Site.MarshalJSON does, with a Point geometry.
+// Errors as WriteIncident.
+func (fw *featureWriter) WriteSite(s *geo.Site) error {
+	b, ok := fw.begin(string(s.ID))
+	if !ok {
+		return fw.err
+	}
+	b = fw.appendPointGeometry(b, s.Location)
+	b = append(b, `,"properties":{"name":`...)
+	b = appendString(b, s.Name)
+	b = appendOptional(b, `,"name_ar":`, s.NameAR)
+	if len(s.AltNames) > 0 {
+		b = append(b, `,"alt_names":[`...)
+		for i, n := range s.AltNames {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, n)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"kind":`...)
+	b = appendString(b, string(s.Kind))
+	b = appendOptional(b, `,"governorate":`, s.Governorate)
+	b = appendSources(b, s.Sources)
+	b = appendOptional(b, `,"notes":`, s.Notes)
+	return fw.end(b, string(s.ID))
+}
+
+// WriteBoundary writes bd as geo.Boundary.MarshalJSON does. Errors as
+// WriteIncident.
+func (fw *featureWriter) WriteBoundary(bd *geo.Boundary) error {
+	b, ok := fw.begin(bd.ID)
+	if !ok {
+		return fw.err
+	}
+	b = fw.appendGeometry(b, bd.Area)
+	b = append(b, `,"properties":{"name":`...)
+	b = appendString(b, bd.Name)
+	b = appendOptional(b, `,"name_ar":`, bd.NameAR)
+	b = append(b, `,"level":`...)
+	b = appendString(b, string(bd.Level))
+	b = appendOptional(b, `,"source":`, bd.Source)
+	return fw.end(b, bd.ID)
+}
+
+// Flush writes buffered bytes to the underlying writer and, when that is an
+// http.Flusher, flushes it too, so a client sees the features so far. Call
+// it every few thousand features on a slow query; it returns the sticky
+// error.
+func (fw *featureWriter) Flush() error {
+	if fw.err != nil {
+		return fw.err
+	}
+	if fw.err = fw.buf.Flush(); fw.err != nil {
+		return fw.err
+	}
+	if f, ok := fw.dst.(http.Flusher); ok {
+		f.Flush()
+	}
+	return nil
+}
+
+// Close ends the features array and the collection with a newline, and
+// flushes the buffer. It returns the sticky error, errWriterState when
+// Begin was not called or Close was, and an error when the number of
+// features written differs from the header's NumberReturned.
+func (fw *featureWriter) Close() error {
+	if fw.err == nil && fw.state != stateFeatures {
+		fw.err = errWriterState
+	}
+	if fw.err != nil {
+		return fw.err
+	}
+	fw.state = stateClosed
+	if fw.emit(append(fw.scratch[:0], "]}\n"...)) != nil {
+		return fw.err
+	}
+	if fw.err = fw.buf.Flush(); fw.err != nil {
+		return fw.err
+	}
+	if fw.written != fw.expected {
+		fw.err = fmt.Errorf("server: wrote %d features after announcing numberReturned %d", fw.written, fw.expected)
+	}
+	return fw.err
+}
+
+// appendPointGeometry appends a GeoJSON Point geometry at p ([lon, lat]).
+// Incidents and sites take this path rather than appendGeometry so that p is
+// never boxed in an interface.
+func (fw *featureWriter) appendPointGeometry(b []byte, p orb.Point) []byte {
+	return append(fw.appendPosition(openGeometry(b, "Point"), p), '}')
+}
+
+// openGeometry appends a geometry's opening up to its coordinates.
+func openGeometry(b []byte, typ string) []byte {
+	b = append(b, `{"type":"`...)
+	b = append(b, typ...)
+	return append(b, `","coordinates":`...)
+}
+
+// appendGeometry appends g as orb's geojson.NewGeometry marshals it: null
+// for nil or an empty Collection, a Ring or Bound as a Polygon, a nil
+// coordinate slice as null, and a Collection's members recursively. A type
+// outside orb's set marks the feature unencodable.
+func (fw *featureWriter) appendGeometry(b []byte, g orb.Geometry) []byte {
+	switch g := g.(type) {
+	case nil:
+		return append(b, "null"...)
+	case orb.Point:
+		return fw.appendPointGeometry(b, g)
+	case orb.MultiPoint:
+		return append(fw.appendPositions(openGeometry(b, "MultiPoint"), g), '}')
+	case orb.LineString:
+		return append(fw.appendPositions(openGeometry(b, "LineString"), g), '}')
+	case orb.MultiLineString:
+		return append(appendPositionLists(fw, openGeometry(b, "MultiLineString"), g), '}')
+	case orb.Ring:
+		return fw.appendGeometry(b, orb.Polygon{g})
+	case orb.Polygon:
+		return append(appendPositionLists(fw, openGeometry(b, "Polygon"), g), '}')
+	case orb.MultiPolygon:
+		b = openGeometry(b, "MultiPolygon")
+		if g == nil {
+			return append(b, "null}"...)
+		}
+		b = append(b, '[')
+		for i, p := range g {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendPositionLists(fw, b, p)
+		}
+		return append(b, "]}"...)
+	case orb.Bound:
+		return fw.appendGeometry(b, g.ToPolygon())
+	case orb.Collection:
+		if len(g) == 0 {
+			return append(b, "null"...)
+		}
+		b = append(b, `{"type":"GeometryCollection","geometries":[`...)
+		for i, m := range g {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = fw.appendGeometry(b, m)
+		}
+		return append(b, "]}"...)
+	default:
+		fw.bad = fmt.Sprintf("a geometry of type %T, which GeoJSON cannot encode", g)
+		return b
+	}
+}
+
+// appendPositionLists appends the rings of a polygon or the lines of a
+// multi-line, or null for a nil slice.
+func appendPositionLists[L ~[]orb.Point](fw *featureWriter, b []byte, lists []L) []byte {
+	if lists == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, ps := range lists {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fw.appendPositions(b, ps)
+	}
+	return append(b, ']')
+}
+
+// appendPositions appends [[lon,lat],...], or null for a nil slice.
+func (fw *featureWriter) appendPositions(b []byte, ps []orb.Point) []byte {
+	if ps == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fw.appendPosition(b, p)
+	}
+	return append(b, ']')
+}
+
+// appendPosition appends [lon,lat].
+func (fw *featureWriter) appendPosition(b []byte, p orb.Point) []byte {
+	b = append(b, '[')
+	b = fw.appendFloat(b, p[0])
+	b = append(b, ',')
+	b = fw.appendFloat(b, p[1])
+	return append(b, ']')
+}
+
+// appendFloat appends f as encoding/json does (ES6 number formatting:
+// shortest round-trip digits, exponent only below 1e-6 or from 1e21, no
+// leading zero in the exponent). A NaN or infinity marks the feature
+// unencodable and appends nothing, for end to report.
+func (fw *featureWriter) appendFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		fw.bad = "a NaN or infinite number, which JSON cannot encode"
+		return b
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// Turn e-07 into e-7, as encoding/json does.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendDay appends d as geo.Day.MarshalJSON does: "YYYY-MM-DD" (UTC), or
+// null for an open bound.
+func appendDay(b []byte, d geo.Day) []byte {
+	if d.IsOpen() {
+		return append(b, "null"...)
+	}
+	y, m, dd := civil(int64(d))
+	if y < 0 || y > 9999 {
+		// Only time's formatting knows how geo writes such years.
+		b = append(b, '"')
+		b = d.Time().AppendFormat(b, time.DateOnly)
+		return append(b, '"')
+	}
+	return append(b, '"',
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10), '"')
+}
+
+// civil returns the proleptic Gregorian year, month (1-12) and day (1-31)
+// of the day days after 1970-01-01, by Howard Hinnant's days_from_civil
+// inverse ("chrono-Compatible Low-Level Date Algorithms"). It is several
+// times faster than formatting through time.Time, and dates are in every
+// incident.
+func civil(days int64) (year, month, day int64) {
+	days += 719468 // shift the epoch to 0000-03-01
+	era := days
+	if era < 0 {
+		era -= 146096
+	}
+	era /= 146097
+	doe := days - era*146097                               // day of era, [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of era, [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of year from March 1, [0, 365]
+	mp := (5*doy + 2) / 153                                // month from March, [0, 11]
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
+	}
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+// appendOptional appends key and s unless s is empty, the omitempty rule.
+func appendOptional(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendString(append(b, key...), s)
+}
+
+// appendSources appends ,"sources":[...] as geo.Source.MarshalJSON writes
+// each source; no sources is [], never null.
+func appendSources(b []byte, srcs []geo.Source) []byte {
+	b = append(b, `,"sources":[`...)
+	for i := range srcs {
+		s := &srcs[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"publisher":`...)
+		b = appendString(b, s.Publisher)
+		b = appendOptional(b, `,"title":`, s.Title)
+		b = appendOptional(b, `,"url":`, s.URL)
+		// The zero Day means unknown and is left out, as in geo.
+		if s.Published != 0 {
+			b = append(b, `,"published":`...)
+			b = appendDay(b, s.Published)
+		}
+		b = appendOptional(b, `,"note":`, s.Note)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// jsonSafe[c] reports whether ASCII byte c can appear unescaped in a JSON
+// string written by encoding/json with HTML escaping: not a control
+// character, '"', '\\', '<', '>' or '&'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// Byte-parallel ("SWAR") constants: every byte 0x01, and every byte 0x80.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// safe8 reports whether the eight bytes s[i:i+8] are all jsonSafe, testing
+// them at once in a uint64 with the zero-byte tricks of Hacker's Delight
+// §6-1 (exact for the question "is any byte ...?"): no byte below 0x20, none
+// at or above 0x80, none equal to '"', '\\', '<', '>' or '&'.
+func safe8(s string, i int) bool {
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	hasZero := func(v uint64) uint64 { return (v - swarOnes) &^ v }
+	bad := x | (x - swarOnes*0x20) | // a byte >= 0x80, or a byte < 0x20 borrowing into its high bit
+		hasZero(x^(swarOnes*'"')) | hasZero(x^(swarOnes*'\\')) |
+		hasZero(x^(swarOnes*'<')) | hasZero(x^(swarOnes*'>')) | hasZero(x^(swarOnes*'&'))
+	return bad&swarHigh == 0
+}
+
+// appendString appends s as a JSON string exactly as encoding/json writes
+// it: \" \\ \b \f \n \r \t, other control characters and <, >, & as \u00XX
+// (so the output is safe inside HTML), U+2028 and U+2029 as \u2028 and
+// \u2029 (so it is safe as JavaScript), and each invalid UTF-8 byte as
+// \ufffd.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		// Most text is plain ASCII: skip it eight bytes at a time.
+		for i+8 <= len(s) && safe8(s, i) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
