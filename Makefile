@@ -1,0 +1,28 @@
+# Frontline: the two commands of the README are `make run` and `make test`.
+GO       ?= go
+FUZZTIME ?= 5s
+BENCHTIME ?= 1s
+
+.PHONY: run test vet unit fuzz build bench
+
+## run: serve the embedded demo dataset on http://127.0.0.1:8080
+run:
+	$(GO) run ./cmd/frontline serve
+
+## test: everything CI checks (vet, formatting, race tests, fuzz smoke)
+test: vet unit fuzz
+
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash .ci/fuzz-smoke
+
+## build: a static binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline

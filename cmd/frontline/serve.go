@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/frontline-maps/frontline/data"
+	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/server"
+	"github.com/frontline-maps/frontline/store"
+	"github.com/frontline-maps/frontline/web"
+)
+
+// serveConfig is the configuration of "frontline serve", built from flags,
+// then FRONTLINE_* environment variables, then defaults.
+type serveConfig struct {
+	Addr      string // listen address, host:port
+	DataDir   string // dataset directory; empty serves the embedded demo data
+	LogFormat string // "text" or "json"
+	// ShutdownTimeout bounds how long in-flight requests may run after a
+	// stop signal.
+	ShutdownTimeout time.Duration
+}
+
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := serveConfig{}
+	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "FRONTLINE_ADDR", "127.0.0.1:8080"), "listen address `host:port` (env FRONTLINE_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "dataset `directory` to serve instead of the embedded demo data (env FRONTLINE_DATA)")
+	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "FRONTLINE_LOG_FORMAT", "text"), "log format: text or json (env FRONTLINE_LOG_FORMAT)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after a stop signal")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return cfg, usageError{fmt.Sprintf("--addr %q is not host:port", cfg.Addr)}
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, usageError{fmt.Sprintf("--log-format %q is not text or json", cfg.LogFormat)}
+	}
+	return cfg, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// runServe loads the dataset, builds the HTTP handler and serves until ctx
+// is cancelled, then shuts down gracefully. The listening address is logged
+// (useful with port 0).
+func runServe(ctx context.Context, args []string, e env) error {
+	cfg, err := parseServeConfig(args, e.getenv, e.stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogFormat, e.stderr)
+
+	var fsys fs.FS = data.FS()
+	if cfg.DataDir != "" {
+		fsys = os.DirFS(cfg.DataDir)
+	}
+	ds, err := store.ReadDir(fsys)
+	if err != nil {
+		return fmt.Errorf("loading dataset: %w", err)
+	}
+	catalog := newCatalog(ds)
+
+	handler := server.New(server.Config{Version: version}, catalog, web.Static(), log)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version,
+		"zones", len(ds.Zones), "incidents", len(ds.Incidents), "sites", len(ds.Sites))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// catalog serves a loaded dataset to the HTTP layer.
+type catalog struct {
+	zones []geo.Zone
+}
+
+var _ server.Catalog = (*catalog)(nil)
+
+func newCatalog(ds *geo.Dataset) *catalog {
+	return &catalog{zones: ds.Zones}
+}
+
+// Zones implements server.Catalog.
+func (c *catalog) Zones() []geo.Zone { return c.zones }

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// Media types written by the server.
+const (
+	contentTypeJSON    = "application/json"
+	contentTypeGeoJSON = "application/geo+json"
+	contentTypeProblem = "application/problem+json"
+)
+
+// Problem type URIs: a small, fixed set that clients may rely on.
+const (
+	problemInvalidParameter = "/problems/invalid-parameter"
+	problemNotFound         = "/problems/not-found"
+	problemMethod           = "/problems/method-not-allowed"
+	problemInternal         = "/problems/internal-error"
+)
+
+// problem is an RFC 9457 problem details document.
+type problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Instance  string       `json:"instance,omitempty"`
+	RequestID string       `json:"request_id,omitempty"`
+	Errors    []fieldError `json:"errors,omitempty"`
+}
+
+// fieldError names one invalid parameter or field.
+type fieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// statusError is an error that maps to a fixed HTTP status and problem type.
+type statusError struct {
+	status int
+	typ    string
+	title  string
+}
+
+func (e *statusError) Error() string { return e.title }
+
+var (
+	errNotFoundRoute    = &statusError{http.StatusNotFound, problemNotFound, "Not Found"}
+	errMethodNotAllowed = &statusError{http.StatusMethodNotAllowed, problemMethod, "Method Not Allowed"}
+)
+
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// wrap adapts h to http.HandlerFunc, writing any error it returns as
+// problem+json.
+func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// writeError maps err to a problem document: *geo.ValidationError → 400 with
+// errors[], geo.ErrNotFound → 404, *statusError → its status, anything else
+// → 500 with a generic detail, logged once with the request id.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem{Instance: r.URL.RequestURI(), RequestID: middleware.GetReqID(r.Context())}
+	var ve *geo.ValidationError
+	var se *statusError
+	switch {
+	case errors.As(err, &ve):
+		p.Type, p.Title, p.Status = problemInvalidParameter, "Invalid parameter", http.StatusBadRequest
+		p.Detail = ve.Error()
+		p.Errors = []fieldError{{Field: ve.Field, Reason: ve.Reason}}
+	case errors.Is(err, geo.ErrNotFound):
+		p.Type, p.Title, p.Status = problemNotFound, "Not Found", http.StatusNotFound
+		p.Detail = "no such resource"
+	case errors.As(err, &se):
+		p.Type, p.Title, p.Status = se.typ, se.title, se.status
+	default:
+		p.Type, p.Title, p.Status = problemInternal, "Internal Server Error", http.StatusInternalServerError
+		p.Detail = "internal error; quote the request id when reporting it"
+		s.log.Error("internal error", "err", err, "request_id", p.RequestID, "path", r.URL.Path)
+	}
+	w.Header().Set("Content-Type", contentTypeProblem)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

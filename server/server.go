@@ -1,0 +1,43 @@
+// Package server is Frontline's HTTP layer: the routes, thin handlers that
+// parse, ask the catalog and respond, application/problem+json errors, and
+// the static web map. It declares the small interfaces it consumes and never
+// touches storage directly.
+package server
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// Catalog is what the HTTP layer reads. Implementations must be safe for
+// concurrent use and return records the caller may not modify.
+type Catalog interface {
+	// Zones returns every zone in a stable order (by ID).
+	Zones() []geo.Zone
+}
+
+// Config holds the HTTP layer's settings. The zero value is usable.
+type Config struct {
+	// Version is the build version reported by /healthz.
+	Version string
+}
+
+// Server handles HTTP requests. Create it with New.
+type Server struct {
+	cfg     Config
+	catalog Catalog
+	assets  fs.FS
+	log     *slog.Logger
+	mux     http.Handler
+}
+
+// New returns the HTTP handler for the API under /api, /healthz and the web
+// map's static files from assets at /.
+func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handler {
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log}
+	s.mux = s.routes()
+	return s.mux
+}
