@@ -1,0 +1,171 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// mixedCollection holds one of each kind and four bad features, one per line
+// from line 2.
+const mixedCollection = `{"type": "FeatureCollection", "features": [
+{"type": "Feature", "id": "sdf-2026-01", "geometry": {"type": "Polygon", "coordinates": [[[40,36],[40,37],[41,37],[41,36],[40,36]]]}, "properties": {"actor": "sdf", "status": "control", "valid_from": "2026-01-01", "valid_to": null, "approximate": true, "sources": [{"publisher": "Reuters"}]}},
+{"type": "Feature", "id": "tanf-55km", "geometry": null, "properties": {"actor": "us-coalition", "status": "deconfliction", "valid_from": "2016-01-01", "circle": {"center": [38.63, 33.5], "radius_m": 55000}, "approximate": false, "sources": [{"publisher": "CENTCOM"}]}},
+{"type": "Feature", "id": "shaddadi", "geometry": {"type": "Point", "coordinates": [40.73, 36.06]}, "properties": {"date": "2026-01-20", "date_precision": "day", "type": "strategic_developments", "sub_type": "prison_break", "actors": [], "precision_m": 1000, "fatalities_low": 0, "fatalities_best": 0, "fatalities_high": 0, "fatalities_civilians": 0, "sources": [{"publisher": "AP"}], "status": "disputed"}},
+{"type": "Feature", "id": "al-tanf-base", "geometry": {"type": "Point", "coordinates": [38.63, 33.5]}, "properties": {"name": "Al-Tanf garrison", "kind": "base", "sources": [{"publisher": "CENTCOM"}]}},
+{"type": "Feature", "id": "bad-lat", "geometry": {"type": "Point", "coordinates": [40.73, 96.06]}, "properties": {"name": "Nowhere", "kind": "town", "sources": [{"publisher": "X"}]}},
+{"type": "Feature", "id": "bad-date", "geometry": {"type": "Point", "coordinates": [40.73, 36.06]}, "properties": {"date": "2026-13-01", "date_precision": "day", "type": "battles", "actors": [], "precision_m": 0, "fatalities_low": 0, "fatalities_best": 0, "fatalities_high": 0, "fatalities_civilians": 0, "sources": [{"publisher": "AP"}], "status": "reported"}},
+{"type": "Feature", "id": "open-ring", "geometry": {"type": "Polygon", "coordinates": [[[40,36],[40,37],[41,37],[41,36]]]}, "properties": {"actor": "sdf", "status": "control", "valid_from": "2026-01-01", "approximate": true, "sources": [{"publisher": "Reuters"}]}},
+{"type": "Feature", "id": "what", "geometry": null, "properties": {"name": "no kind"}}
+]}`
+
+func TestReadGeoJSON(t *testing.T) {
+	var got []Record
+	rep, err := ReadGeoJSON(strings.NewReader(mixedCollection), Options{}, func(r Record) error {
+		got = append(got, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accepted != 4 || len(got) != 4 {
+		t.Fatalf("accepted %d, want 4; rejections %v", rep.Accepted, rep.Rows)
+	}
+	if got[0].Zone == nil || got[1].Zone == nil || got[1].Zone.Circle == nil || got[2].Incident == nil || got[3].Site == nil {
+		t.Errorf("kinds wrong: %+v", got)
+	}
+	if got[0].Line != 2 || got[3].Line != 5 {
+		t.Errorf("lines %d, %d; want 2, 5", got[0].Line, got[3].Line)
+	}
+	// The zone's clockwise exterior ring comes out counter-clockwise.
+	if p, ok := got[0].Zone.Area.(orb.Polygon); !ok || p[0].Orientation() != orb.CCW {
+		t.Errorf("zone not normalised: %v", got[0].Zone.Area)
+	}
+	want := []Rejection{
+		{6, "geometry", "latitude 96.06 is outside [-90, 90]"},
+		{7, "properties", `"2026-13-01" is not a date of the form YYYY-MM-DD`},
+		{8, "geometry.coordinates[0]", "ring is not closed: first and last positions differ"},
+		{9, "properties", `cannot tell the kind of record: an incident has "date", a zone "valid_from", a site "kind"`},
+	}
+	if !reflect.DeepEqual(rep.Rows, want) {
+		t.Errorf("rejections\n%v\nwant\n%v", rep.Rows, want)
+	}
+}
+
+func TestReadGeoJSONMalformed(t *testing.T) {
+	in := mixedCollection[:strings.Index(mixedCollection, `{"type": "Feature", "id": "al-tanf-base"`)+30]
+	var n int
+	rep, err := ReadGeoJSON(strings.NewReader(in), Options{}, func(Record) error { n++; return nil })
+	if err == nil {
+		t.Fatal("no error for truncated JSON")
+	}
+	if n != 3 || rep.Accepted != 3 {
+		t.Errorf("emitted %d before the error, want 3", n)
+	}
+	if _, err := ReadGeoJSON(strings.NewReader(`{"type": "Feature"}`), Options{}, func(Record) error { return nil }); err == nil {
+		t.Error("a lone Feature was accepted as a collection")
+	}
+}
+
+// TestReadGeoJSONRoundTrip reads what the geo codec writes.
+func TestReadGeoJSONRoundTrip(t *testing.T) {
+	var recs []Record
+	if _, err := ReadGeoJSON(strings.NewReader(mixedCollection), Options{}, func(r Record) error { recs = append(recs, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i, r := range recs {
+		if i > 0 {
+			buf.WriteString(",\n")
+		}
+		var b []byte
+		switch {
+		case r.Zone != nil:
+			b, _ = json.Marshal(r.Zone)
+		case r.Incident != nil:
+			b, _ = json.Marshal(r.Incident)
+		case r.Site != nil:
+			b, _ = json.Marshal(r.Site)
+		}
+		buf.Write(b)
+	}
+	buf.WriteString("]}")
+	var again []Record
+	rep, err := ReadGeoJSON(&buf, Options{}, func(r Record) error { r.Line = 0; again = append(again, r); return nil })
+	if err != nil || rep.Rejected != 0 {
+		t.Fatalf("re-reading: %v %v", err, rep.Rows)
+	}
+	for i := range recs {
+		recs[i].Line = 0
+	}
+	if !reflect.DeepEqual(again, recs) {
+		t.Errorf("round trip differs")
+	}
+}
+
+// FuzzGeoJSONReader: any input, never a panic, and every record emitted is
+// valid.
+func FuzzGeoJSONReader(f *testing.F) {
+	f.Add(mixedCollection)
+	f.Add(`{"features": [], "type": "FeatureCollection", "bbox": [1, 2, 3]}`)
+	f.Add(`{"type": "FeatureCollection", "features": [{"type": "Feature", "id": "z", "geometry": {"type": "MultiPolygon", "coordinates": []}, "properties": {"valid_from": null}}]}`)
+	f.Add(`{"type": "FeatureCollection", "features": [{"type": "Feature", "id": "z", "geometry": {"type": "Polygon", "coordinates": [[]]}, "properties": {"circle": {"center": [1e400, 0], "radius_m": -1}}}]}`)
+	f.Add(`{"type": "FeatureCollection", "features": [null, 1, "x", {"properties": null}]}`)
+	f.Add(`[`)
+	f.Fuzz(func(t *testing.T, s string) {
+		ReadGeoJSON(strings.NewReader(s), Options{}, func(r Record) error {
+			var err error
+			switch {
+			case r.Zone != nil:
+				err = r.Zone.Validate()
+			case r.Incident != nil:
+				err = r.Incident.Validate()
+			case r.Site != nil:
+				err = r.Site.Validate()
+			default:
+				t.Fatal("empty record emitted")
+			}
+			if err != nil {
+				t.Fatalf("emitted an invalid record: %v", err)
+			}
+			return nil
+		})
+	})
+}
+
+func TestMergeIncidentsReimport(t *testing.T) {
+	data := []byte(ucdpHeader +
+		"1,2020,1,IS,SDF,1,,36.5,40.7,1,2020-01-02,2020-01-02,0,3,2,4\n" +
+		"2,2020,3,IS,Civilians,1,,36.5,40.7,1,2020-01-03,2020-01-03,1,1,1,1\n")
+	first, _, _ := readAll(t, readUCDP, data, Options{})
+	curated := geo.Incident{ID: "shaddadi", Origin: geo.Origin{Dataset: "frontline"}}
+	merged, st := MergeIncidents([]geo.Incident{curated}, first)
+	if len(merged) != 3 || st != (MergeStats{Added: 2}) {
+		t.Fatalf("first import: %d incidents, %+v", len(merged), st)
+	}
+	// The same file again, with a corrected figure: updated, not added.
+	data = bytes.Replace(data, []byte("0,3,2,4\n"), []byte("0,3,3,4\n"), 1)
+	second, _, _ := readAll(t, readUCDP, data, Options{})
+	merged, st = MergeIncidents(merged, second)
+	if len(merged) != 3 || st != (MergeStats{Updated: 2}) {
+		t.Fatalf("re-import: %d incidents, %+v", len(merged), st)
+	}
+	if merged[0].ID != "shaddadi" || merged[1].Fatalities.Low != 3 {
+		t.Errorf("re-import did not update in place: %+v", merged[1].Fatalities)
+	}
+	zones, zst := MergeZones([]geo.Zone{{ID: "a"}}, []geo.Zone{{ID: "a", Name: "new"}, {ID: "b"}})
+	if len(zones) != 2 || zones[0].Name != "new" || zst != (MergeStats{Added: 1, Updated: 1}) {
+		t.Errorf("MergeZones: %+v %+v", zones, zst)
+	}
+	sites, sst := MergeSites(nil, []geo.Site{{ID: "a"}, {ID: "a"}})
+	if len(sites) != 1 || sst != (MergeStats{Added: 1, Updated: 1}) {
+		t.Errorf("MergeSites: %+v %+v", sites, sst)
+	}
+}
