@@ -68,6 +68,32 @@ func IncidentFile(dataset string) string {
 	return "incidents-" + dataset + ".geojson"
 }
 
+// FileOf returns the file of the layout that holds rec, a geo.Actor,
+// geo.Zone, geo.Site, geo.Incident, geo.Statistic or geo.Boundary value, so
+// that problems found by geo.Check can name it; "" for anything else.
+// Country-level boundaries are named CountryFile although the neighbouring
+// countries come from NeighboursFile.
+func FileOf(rec any) string {
+	switch r := rec.(type) {
+	case geo.Actor:
+		return ActorsFile
+	case geo.Zone:
+		return ZonesFile
+	case geo.Site:
+		return SitesFile
+	case geo.Incident:
+		return IncidentFile(r.Origin.Dataset)
+	case geo.Statistic:
+		return StatisticsFile
+	case geo.Boundary:
+		if r.Level == geo.LevelGovernorate {
+			return GovernoratesFile
+		}
+		return CountryFile
+	}
+	return ""
+}
+
 // ReadDir reads a dataset directory laid out as the package documentation
 // describes, from any fs.FS (os.DirFS, an embed.FS, a testing/fstest.MapFS).
 // It decodes every record but does not validate them: geo.Check does, and

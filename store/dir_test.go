@@ -221,3 +221,25 @@ func TestIncidentFile(t *testing.T) {
 		}
 	}
 }
+
+func TestFileOf(t *testing.T) {
+	tests := []struct {
+		rec  any
+		want string
+	}{
+		{geo.Actor{}, "actors.json"},
+		{geo.Zone{}, "zones.geojson"},
+		{geo.Site{}, "sites.geojson"},
+		{geo.Incident{Origin: geo.Origin{Dataset: "ucdp"}}, "incidents-ucdp.geojson"},
+		{geo.Incident{}, "incidents.geojson"},
+		{geo.Statistic{}, "statistics.json"},
+		{geo.Boundary{Level: geo.LevelGovernorate}, "boundaries/governorates.geojson"},
+		{geo.Boundary{Level: geo.LevelCountry}, "boundaries/country.geojson"},
+		{42, ""},
+	}
+	for _, tc := range tests {
+		if got := FileOf(tc.rec); got != tc.want {
+			t.Errorf("FileOf(%T) = %q, want %q", tc.rec, got, tc.want)
+		}
+	}
+}
