@@ -603,10 +603,11 @@ func appendSources(b []byte, srcs []geo.Source) []byte {
 	return append(b, ']')
 }
 
-// jsonSafe[c] reports whether ASCII byte c can appear unescaped in a JSON
-// string written by encoding/json with HTML escaping: not a control
-// character, '"', '\\', '<', '>' or '&'.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+// jsonSafe[c] reports whether byte c can appear unescaped in a JSON string
+// written by encoding/json with HTML escaping: ASCII, and not a control
+// character, '"', '\\', '<', '>' or '&'. Bytes from 0x80 are false, so the
+// common case costs one lookup per byte.
+var jsonSafe = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
@@ -614,26 +615,6 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 }()
 
 const hexDigits = "0123456789abcdef"
-
-// Byte-parallel ("SWAR") constants: every byte 0x01, and every byte 0x80.
-const (
-	swarOnes = 0x0101010101010101
-	swarHigh = 0x8080808080808080
-)
-
-// safe8 reports whether the eight bytes s[i:i+8] are all jsonSafe, testing
-// them at once in a uint64 with the zero-byte tricks of Hacker's Delight
-// §6-1 (exact for the question "is any byte ...?"): no byte below 0x20, none
-// at or above 0x80, none equal to '"', '\\', '<', '>' or '&'.
-func safe8(s string, i int) bool {
-	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-	hasZero := func(v uint64) uint64 { return (v - swarOnes) &^ v }
-	bad := x | (x - swarOnes*0x20) | // a byte >= 0x80, or a byte < 0x20 borrowing into its high bit
-		hasZero(x^(swarOnes*'"')) | hasZero(x^(swarOnes*'\\')) |
-		hasZero(x^(swarOnes*'<')) | hasZero(x^(swarOnes*'>')) | hasZero(x^(swarOnes*'&'))
-	return bad&swarHigh == 0
-}
 
 // appendString appends s as a JSON string exactly as encoding/json writes
 // it: \" \\ \b \f \n \r \t, other control characters and <, >, & as \u00XX
@@ -644,18 +625,12 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Most text is plain ASCII: skip it eight bytes at a time.
-		for i+8 <= len(s) && safe8(s, i) {
-			i += 8
+		c := s[i]
+		if jsonSafe[c] {
+			i++
+			continue
 		}
-		if i >= len(s) {
-			break
-		}
-		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
+		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
