@@ -2,9 +2,328 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/frontline-maps/frontline/data"
+	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/ingest"
+	"github.com/frontline-maps/frontline/store"
 )
 
+// importConfig is the command line of "frontline import".
+type importConfig struct {
+	Format     ingest.Format
+	DryRun     bool
+	JSON       bool
+	Into       string // dataset directory to merge into; "" only reports
+	ActorsFile string // JSON array of actors for name matching
+	Release    string // UCDP GED release; "" reads it from each file name
+	Files      []string
+}
+
+func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: frontline import --format ucdp|acled|geojson [--dry-run] [--json] [--into DIR] [--actors FILE] FILE...")
+		fs.PrintDefaults()
+	}
+	var cfg importConfig
+	format := fs.String("format", "", "input `format`: ucdp (UCDP GED CSV), acled (ACLED CSV) or geojson (Frontline GeoJSON)")
+	fs.BoolVar(&cfg.DryRun, "dry-run", false, "read and validate, report, write nothing")
+	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON on stdout")
+	fs.StringVar(&cfg.Into, "into", "", "merge the records into this dataset `directory` (atomically; re-imports update by origin id)")
+	fs.StringVar(&cfg.ActorsFile, "actors", "", "JSON array of actors to match reported names against (default: DIR/actors.json with --into, else the embedded demo actors)")
+	fs.StringVar(&cfg.Release, "release", "", "UCDP GED `release` cited in each incident's attribution, such as 23.1 (default: from the file name)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, usageError{err.Error()}
+	}
+	cfg.Format = ingest.Format(*format)
+	if !slices.Contains(ingest.Formats, cfg.Format) {
+		return cfg, usageError{fmt.Sprintf("--format %q: want one of ucdp, acled, geojson", *format)}
+	}
+	cfg.Files = fs.Args()
+	if len(cfg.Files) == 0 {
+		return cfg, usageError{"import: no files given"}
+	}
+	return cfg, nil
+}
+
+// fileReport is the outcome of one input file.
+type fileReport struct {
+	File string `json:"file"`
+	*ingest.Report
+	Error string `json:"error,omitempty"` // why the whole file was refused
+}
+
+// importReport is what "frontline import" prints, as text or with --json.
+type importReport struct {
+	Format   ingest.Format `json:"format"`
+	DryRun   bool          `json:"dry_run"`
+	Accepted int           `json:"accepted"`
+	Rejected int           `json:"rejected"`
+	Files    []fileReport  `json:"files"`
+	Into     string        `json:"into,omitempty"` // the directory merged into, once merged
+	ingest.MergeStats
+	Written []string `json:"written"` // dataset files rewritten, relative to Into
+}
+
+// runImport reads each file with the chosen importer, reports accepted and
+// rejected rows, and with --into merges the accepted records into a dataset
+// directory. A file refused as a whole (a missing required column, malformed
+// JSON, an unreadable file) makes the command fail and nothing is written.
 func runImport(ctx context.Context, args []string, e env) error {
-	return errors.New("import: not implemented yet")
+	cfg, err := parseImportConfig(args, e.stderr)
+	if err != nil {
+		return err
+	}
+	var ds *geo.Dataset
+	if cfg.Into != "" {
+		if ds, err = store.ReadDir(os.DirFS(cfg.Into)); err != nil {
+			return fmt.Errorf("--into %s: %w", cfg.Into, err)
+		}
+	}
+	actors, err := importActors(cfg, ds)
+	if err != nil {
+		return err
+	}
+
+	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}}
+	got := importedRecords{keep: cfg.Into != ""}
+	failed := 0
+	for _, name := range cfg.Files {
+		fr := importFile(ctx, cfg, name, actors, &got, e.stderr)
+		if fr.Error != "" {
+			failed++
+		}
+		rep.Accepted += fr.Accepted
+		rep.Rejected += fr.Rejected
+		rep.Files = append(rep.Files, fr)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if failed == 0 && ds != nil {
+		files, stats, err := mergeInto(cfg, ds, got)
+		if err != nil {
+			return err
+		}
+		rep.Into, rep.MergeStats, rep.Written = cfg.Into, stats, files
+	}
+	if err := printImportReport(e.stdout, rep, cfg.JSON); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("import: %d of %d files refused; nothing was written", failed, len(cfg.Files))
+	}
+	return nil
+}
+
+// importActors loads the actors reported names are matched against.
+func importActors(cfg importConfig, ds *geo.Dataset) ([]geo.Actor, error) {
+	switch {
+	case cfg.ActorsFile != "":
+		b, err := os.ReadFile(cfg.ActorsFile)
+		if err != nil {
+			return nil, err
+		}
+		var actors []geo.Actor
+		if err := json.Unmarshal(b, &actors); err != nil {
+			return nil, fmt.Errorf("--actors %s: %w", cfg.ActorsFile, err)
+		}
+		return actors, nil
+	case ds != nil:
+		return ds.Actors, nil
+	}
+	b, err := fs.ReadFile(data.FS(), store.ActorsFile)
+	if err != nil {
+		return nil, fmt.Errorf("embedded actors: %w", err)
+	}
+	var actors []geo.Actor
+	if err := json.Unmarshal(b, &actors); err != nil {
+		return nil, fmt.Errorf("embedded actors: %w", err)
+	}
+	return actors, nil
+}
+
+// importedRecords collects accepted records when they are to be merged; a
+// plain or dry run without --into keeps nothing, so any file size streams.
+type importedRecords struct {
+	keep      bool
+	zones     []geo.Zone
+	incidents []geo.Incident
+	sites     []geo.Site
+}
+
+func (r *importedRecords) add(rec ingest.Record) {
+	if !r.keep {
+		return
+	}
+	switch {
+	case rec.Zone != nil:
+		r.zones = append(r.zones, *rec.Zone)
+	case rec.Incident != nil:
+		r.incidents = append(r.incidents, *rec.Incident)
+	case rec.Site != nil:
+		r.sites = append(r.sites, *rec.Site)
+	}
+}
+
+// releaseRE finds a GED release in a file name: "ged-23.1", "GEDEvent_v24_1".
+var releaseRE = regexp.MustCompile(`(?i)ged\D*?(\d{2})[._](\d)`)
+
+func importFile(ctx context.Context, cfg importConfig, name string, actors []geo.Actor, got *importedRecords, stderr io.Writer) fileReport {
+	fr := fileReport{File: name, Report: &ingest.Report{Rows: []ingest.Rejection{}}}
+	f, err := os.Open(name)
+	if err != nil {
+		fr.Error = err.Error()
+		return fr
+	}
+	defer f.Close()
+	opts := ingest.Options{Actors: actors, Release: cfg.Release}
+	if opts.Release == "" {
+		if m := releaseRE.FindStringSubmatch(filepath.Base(name)); m != nil {
+			opts.Release = m[1] + "." + m[2]
+		}
+	}
+	if isTerminal(stderr) {
+		start := time.Now()
+		opts.Progress = func(p ingest.Progress) {
+			rate := float64(p.Rows) / max(time.Since(start).Seconds(), 1e-9)
+			fmt.Fprintf(stderr, "\r%s: %d rows, %.0f rows/s, %d rejected ", filepath.Base(name), p.Rows, rate, p.Rejected)
+		}
+		defer fmt.Fprintln(stderr)
+	}
+	rep, err := ingest.Read(cfg.Format, f, opts, func(r ingest.Record) error {
+		got.add(r)
+		return ctx.Err()
+	})
+	if rep != nil {
+		fr.Report = rep
+	}
+	if err != nil {
+		fr.Error = err.Error()
+	}
+	return fr
+}
+
+// isTerminal reports whether w is a terminal, where a progress line that
+// rewrites itself is welcome; redirected output gets none.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// mergeInto merges got into ds by origin id (incidents) or id (zones,
+// sites), assigns imported incidents their governorate from the dataset's
+// boundaries, and unless this is a dry run writes the files that hold the
+// imported kinds, and only those. It returns those files.
+func mergeInto(cfg importConfig, ds *geo.Dataset, got importedRecords) ([]string, ingest.MergeStats, error) {
+	govs, err := geo.NewGovernorates(ds.Boundaries)
+	if err != nil {
+		return nil, ingest.MergeStats{}, fmt.Errorf("%s: %w", store.GovernoratesFile, err)
+	}
+	govs.Assign(got.incidents)
+
+	var total ingest.MergeStats
+	sum := func(st ingest.MergeStats) { total.Added += st.Added; total.Updated += st.Updated }
+	out := &geo.Dataset{}
+	var st ingest.MergeStats
+	if len(got.zones) > 0 {
+		ds.Zones, st = ingest.MergeZones(ds.Zones, got.zones)
+		out.Zones = ds.Zones
+		sum(st)
+	}
+	if len(got.sites) > 0 {
+		ds.Sites, st = ingest.MergeSites(ds.Sites, got.sites)
+		out.Sites = ds.Sites
+		sum(st)
+	}
+	if len(got.incidents) > 0 {
+		ds.Incidents, st = ingest.MergeIncidents(ds.Incidents, got.incidents)
+		sum(st)
+		// Rewrite only the incident files the import touched, such as
+		// incidents-ucdp.geojson; the curated incidents.geojson stays as is.
+		touched := map[string]bool{}
+		for _, in := range got.incidents {
+			touched[store.IncidentFile(in.Origin.Dataset)] = true
+		}
+		for _, in := range ds.Incidents {
+			if touched[store.IncidentFile(in.Origin.Dataset)] {
+				out.Incidents = append(out.Incidents, in)
+			}
+		}
+	}
+	files := []string{}
+	if len(out.Zones) > 0 {
+		files = append(files, store.ZonesFile)
+	}
+	if len(out.Sites) > 0 {
+		files = append(files, store.SitesFile)
+	}
+	seen := map[string]bool{}
+	for _, in := range out.Incidents {
+		if f := store.IncidentFile(in.Origin.Dataset); !seen[f] {
+			seen[f] = true
+			files = append(files, f)
+		}
+	}
+	slices.Sort(files)
+	if cfg.DryRun {
+		return files, total, nil
+	}
+	if err := store.WriteDir(cfg.Into, out); err != nil {
+		return nil, total, err
+	}
+	return files, total, nil
+}
+
+func printImportReport(w io.Writer, rep importReport, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	for _, f := range rep.Files {
+		if f.Error != "" {
+			fmt.Fprintf(w, "%s: refused: %s\n", f.File, f.Error)
+		}
+		fmt.Fprintf(w, "%s: %d accepted, %d rejected\n", f.File, f.Accepted, f.Rejected)
+		for _, r := range f.Rows {
+			col := r.Column
+			if col == "" {
+				col = "row"
+			}
+			fmt.Fprintf(w, "%s:%d: %s: %s\n", f.File, r.Line, col, r.Reason)
+		}
+	}
+	if rep.Into == "" {
+		return nil
+	}
+	verb := "merged into"
+	if rep.DryRun {
+		verb = "dry run, would merge into"
+	}
+	_, err := fmt.Fprintf(w, "%s %s: %d added, %d updated; files: %v\n", verb, rep.Into, rep.Added, rep.Updated, rep.Written)
+	return err
 }
