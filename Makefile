@@ -3,14 +3,18 @@ GO       ?= go
 FUZZTIME ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: run test vet unit fuzz build bench
+.PHONY: run test deps vet unit fuzz build bench
 
 ## run: serve the embedded demo dataset on http://127.0.0.1:8080
 run:
 	$(GO) run ./cmd/frontline serve
 
 ## test: everything CI checks (vet, formatting, race tests, fuzz smoke)
-test: vet unit fuzz
+test: deps vet unit fuzz
+
+## deps: install the tools the tests drive (GDAL, Chromium, npm packages)
+deps:
+	bash .ci/deps
 
 vet:
 	$(GO) vet ./...
