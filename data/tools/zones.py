@@ -2,7 +2,10 @@
 """Build data/zones.geojson: hand-drawn, approximate control zones of Syria.
 
 Usage (from the repository root):
-    python3 data/tools/zones.py data/boundaries data/zones.geojson
+    python3 data/tools/zones.py data/boundaries data/zones.geojson [NE_GOVERNORATES]
+
+NE_GOVERNORATES defaults to ../shared/data/boundaries/syria-governorates-ne10m.geojson
+(Natural Earth; only its "UNDOF area of separation (Golan)" polygon is used).
 
 How the polygons are drawn
 --------------------------
