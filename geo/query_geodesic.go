@@ -21,6 +21,16 @@ func havA(p1, p2 orb.Point) float64 {
 	return s1*s1 + math.Cos(p2[1]*math.Pi/180.0)*math.Cos(p1[1]*math.Pi/180.0)*s2*s2
 }
 
+// havAcos is havA(p1, p2) with cos(p1's latitude) precomputed as cosLat1;
+// the result is bit-identical.
+func havAcos(p1 orb.Point, cosLat1 float64, p2 orb.Point) float64 {
+	dLat := (p1[1] - p2[1]) * math.Pi / 180.0
+	dLon := (p1[0] - p2[0]) * math.Pi / 180.0
+	s1 := math.Sin(dLat / 2)
+	s2 := math.Sin(dLon / 2)
+	return s1*s1 + math.Cos(p2[1]*math.Pi/180.0)*cosLat1*s2*s2
+}
+
 // havMeters turns an a term into metres exactly as orbgeo.DistanceHaversine.
 func havMeters(a float64) float64 {
 	return 2.0 * orb.EarthRadius * math.Atan2(math.Sqrt(a), math.Sqrt(1-a))

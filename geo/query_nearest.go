@@ -21,40 +21,63 @@ type nearHit[T any] struct {
 // nearest returns the k items of tr (a tree of points) nearest to p among
 // those accept keeps, in haversine order, ties broken by id.
 //
-// It walks tr best-first (rtree's Nearby) with haversine's a term as the
-// priority: exact for items, a safe lower bound for nodes (boxHavRange), so
-// items come out in distance order. After the k-th item it keeps taking
-// items at the same distance, so that ties are broken by ID rather than by
-// the tree's layout.
+// It searches a box around p that grows until it provably holds the
+// answer: the k-th smallest haversine term among the accepted items in the
+// box is below a lower bound of the term for every point outside it
+// (outsideHavBound). The first box is sized to hold about one item at the
+// tree's mean density, and each miss doubles its sides. A plain box search
+// per round is several times cheaper than a best-first walk with a priority
+// queue (rtree's Nearby) for the small k of map clicks and APIs.
 func nearest[T any](tr *rtree.RTreeG[T], p orb.Point, k int, accept func(orb.Point, T) bool, id func(T) string) []nearHit[T] {
-	if k <= 0 {
+	n := tr.Len()
+	if k <= 0 || n == 0 {
 		return nil
 	}
+	tmin, tmax := tr.Bounds()
+	all := orb.Bound{Min: tmin, Max: tmax}
 	cosLat := math.Cos(p[1] * math.Pi / 180.0)
-	dist := func(min, max [2]float64, _ T, item bool) float64 {
-		if item {
-			return havA(p, min)
-		}
-		lo, _ := boxHavRange(p, cosLat, orb.Bound{Min: min, Max: max})
-		// Shave the bound so that rounding never ranks a node after an item
-		// it holds.
-		return lo * (1 - 1e-12)
-	}
-	var hits []nearHit[T]
-	kth := math.Inf(1)
-	tr.Nearby(dist, func(min, _ [2]float64, it T, a float64) bool {
-		if a > kth {
-			return false
-		}
-		if !accept(min, it) {
+	// Half the side, in degrees of latitude, of a square holding one item
+	// at mean density; at least 1 m, so that a tree of one point works.
+	area := math.Max((tmax[0]-tmin[0])*(tmax[1]-tmin[1]), 1e-18)
+	half := math.Max(math.Sqrt(area/float64(n))/2, 1e-5)
+
+	hits := make([]nearHit[T], 0, 4*k)
+	byA := func(x, y nearHit[T]) int { return cmp.Compare(x.a, y.a) }
+	for {
+		b, outside := searchBox(p, cosLat, half)
+		hits = hits[:0]
+		tr.Search(b.Min, b.Max, func(min, _ [2]float64, it T) bool {
+			if accept(min, it) {
+				hits = append(hits, nearHit[T]{it: it, a: havAcos(p, cosLat, min)})
+			}
 			return true
+		})
+		if b.Contains(all.Min) && b.Contains(all.Max) {
+			slices.SortFunc(hits, byA)
+			break
 		}
-		hits = append(hits, nearHit[T]{it: it, a: a, m: havMeters(a), id: id(it)})
-		if len(hits) == k {
-			kth = a
+		if len(hits) >= k {
+			slices.SortFunc(hits, byA)
+			// Strictly below: a point outside at exactly the k-th
+			// distance would be a tie that must be seen.
+			if hits[k-1].a < outside {
+				break
+			}
 		}
-		return true
-	})
+		half *= 2
+	}
+	if len(hits) > k {
+		// Keep every item tied with the k-th, for the ID order below.
+		last := k
+		for last < len(hits) && hits[last].a == hits[k-1].a {
+			last++
+		}
+		hits = hits[:last]
+	}
+	for i := range hits {
+		hits[i].m = havMeters(hits[i].a)
+		hits[i].id = id(hits[i].it)
+	}
 	slices.SortFunc(hits, func(x, y nearHit[T]) int {
 		if c := cmp.Compare(x.m, y.m); c != 0 {
 			return c
@@ -62,6 +85,37 @@ func nearest[T any](tr *rtree.RTreeG[T], p orb.Point, k int, accept func(orb.Poi
 		return strings.Compare(x.id, y.id)
 	})
 	return hits[:min(k, len(hits))]
+}
+
+// searchBox returns the box around p reaching half degrees north and south
+// and as many metres east and west, and a lower bound of haversine's a term
+// from p to any point outside it. A box that would cross the antimeridian
+// spans every longitude instead, and one past a pole stops at it.
+//
+// Outside the box a point is either beyond its latitude band, so a >=
+// sin²(half/2), or within the band but beyond its longitudes, so a >=
+// cos φp · cos φ · sin²(w/2) with cos φ smallest at the band's edge farthest
+// from the equator.
+func searchBox(p orb.Point, cosLat, half float64) (orb.Bound, float64) {
+	latLo, latHi := p[1]-half, p[1]+half
+	sq := func(deg float64) float64 { s := math.Sin(deg * math.Pi / 360); return s * s }
+	outside := math.Inf(1)
+	if latLo > -90 || latHi < 90 {
+		outside = sq(half)
+	}
+	b := orb.Bound{Min: orb.Point{-180, math.Max(latLo, -90)}, Max: orb.Point{180, math.Min(latHi, 90)}}
+	farLat := math.Min(math.Max(math.Abs(latLo), math.Abs(latHi)), 90)
+	cosFar := math.Max(0, math.Cos(farLat*math.Pi/180))
+	if cosFar > 0 {
+		w := half / cosFar // degrees of longitude spanning half degrees of arc at farLat
+		if w < 180 && p[0]-w >= -180 && p[0]+w <= 180 {
+			b.Min[0], b.Max[0] = p[0]-w, p[0]+w
+			outside = math.Min(outside, cosLat*cosFar*sq(w))
+		}
+	}
+	// Shave the bound so that rounding never lifts it above a term
+	// computed by havA.
+	return b, outside * (1 - 1e-12)
 }
 
 // neighbors turns hits into Neighbors after skipping offset of them.
