@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/frontline-maps/frontline/geo"
 )
 
@@ -14,17 +16,27 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, contentTypeJSON, map[string]string{"status": "ok", "version": s.cfg.Version})
 }
 
-// handleZones answers every zone as a GeoJSON FeatureCollection. Issue #4
-// replaces it with the OGC API – Features items endpoint.
-func (s *Server) handleZones(w http.ResponseWriter, r *http.Request) error {
-	zones := s.catalog.Zones()
-	if zones == nil {
-		zones = []geo.Zone{}
+// handleItems is the OGC API – Features items endpoint. Until the full
+// collection support lands it answers the zones layer only.
+func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) error {
+	if chi.URLParam(r, "collectionId") != "zones" {
+		return geo.ErrNotFound
 	}
-	return writeJSON(w, contentTypeGeoJSON, struct {
-		Type     string     `json:"type"`
-		Features []geo.Zone `json:"features"`
-	}{"FeatureCollection", zones})
+	page, err := s.catalog.Snapshot().Zones(geo.ZoneQuery{})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", contentTypeGeoJSON)
+	fw := newFeatureWriter(w)
+	if err := fw.Begin(collectionHeader{NumberMatched: page.Matched, NumberReturned: len(page.Zones)}); err != nil {
+		return err
+	}
+	for _, z := range page.Zones {
+		if err := fw.WriteZone(z); err != nil {
+			return err
+		}
+	}
+	return fw.Close()
 }
 
 // handleStatic serves the web map's files; a missing file is a problem+json

@@ -7,7 +7,43 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 )
 
-// routes lists every route and the middleware in the order it runs.
+// route is one operation of the API: its method, its path under /api, the
+// handler, and its OpenAPI description. The OpenAPI document is generated
+// from this table, so the two cannot drift apart.
+type route struct {
+	method  string
+	pattern string
+	handle  handlerFunc
+	op      operation
+}
+
+// apiRoutes is every route under /api, in the order the OpenAPI document
+// lists them.
+func (s *Server) apiRoutes() []route {
+	return []route{
+		// OGC API – Features, Part 1 (ogc.go).
+		{http.MethodGet, "/", s.handleLanding, opLanding},
+		{http.MethodGet, "/conformance", s.handleConformance, opConformance},
+		{http.MethodGet, "/openapi.json", s.handleOpenAPI, opOpenAPI},
+		{http.MethodGet, "/collections", s.handleCollections, opCollections},
+		{http.MethodGet, "/collections/{collectionId}", s.handleCollection, opCollection},
+		{http.MethodGet, "/collections/{collectionId}/items", s.handleItems, opItems},
+		{http.MethodGet, "/collections/{collectionId}/items/{featureId}", s.handleItem, opItem},
+		{http.MethodGet, "/collections/{collectionId}/queryables", s.handleQueryables, opQueryables},
+		// Questions beyond the standard (query.go).
+		{http.MethodGet, "/control", s.handleControl, opControl},
+		{http.MethodGet, "/control/history", s.handleControlHistory, opControlHistory},
+		{http.MethodGet, "/control/diff", s.handleControlDiff, opControlDiff},
+		{http.MethodPost, "/search", s.handleSearch, opSearch},
+		{http.MethodGet, "/stats", s.handleStats, opStats},
+		{http.MethodGet, "/grid", s.handleGrid, opGrid},
+		{http.MethodGet, "/actors", s.handleActors, opActors},
+		{http.MethodGet, "/statistics", s.handleStatistics, opStatistics},
+	}
+}
+
+// routes builds the router: every route and the middleware in the order it
+// runs.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
@@ -18,7 +54,9 @@ func (s *Server) routes() http.Handler {
 
 	r.Get("/healthz", s.wrap(s.handleHealth))
 	r.Route("/api", func(r chi.Router) {
-		r.Get("/collections/zones/items", s.wrap(s.handleZones))
+		for _, rt := range s.apiRoutes() {
+			r.Method(rt.method, rt.pattern, s.wrap(rt.handle))
+		}
 	})
 	r.Get("/*", s.wrap(s.handleStatic))
 	return r

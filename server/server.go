@@ -13,10 +13,22 @@ import (
 )
 
 // Catalog is what the HTTP layer reads. Implementations must be safe for
-// concurrent use and return records the caller may not modify.
+// concurrent use; the records they return are shared and must not be
+// modified.
 type Catalog interface {
-	// Zones returns every zone in a stable order (by ID).
-	Zones() []geo.Zone
+	// Snapshot returns the current immutable view of zones, incidents and
+	// sites. One request uses one snapshot, so its parts agree.
+	Snapshot() *geo.Snapshot
+	// Actors returns every actor, ordered by ID.
+	Actors() []geo.Actor
+	// Governorates returns the governorate boundaries, ordered by ID.
+	Governorates() []geo.Boundary
+	// Statistics returns the cited aggregate statistics, ordered by ID.
+	Statistics() []geo.Statistic
+	// DatasetID identifies the content the catalog was loaded from (a
+	// hash). With a snapshot's Version it forms the dataset version that
+	// every response carries, so a URL can be reproduced.
+	DatasetID() string
 }
 
 // Config holds the HTTP layer's settings. The zero value is usable.

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/frontline-maps/frontline/data"
@@ -89,7 +93,14 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return fmt.Errorf("loading dataset: %w", err)
 	}
-	catalog := newCatalog(ds)
+	id, err := hashFS(fsys)
+	if err != nil {
+		return fmt.Errorf("loading dataset: %w", err)
+	}
+	catalog, err := newCatalog(ds, id)
+	if err != nil {
+		return fmt.Errorf("indexing dataset: %w", err)
+	}
 
 	handler := server.New(server.Config{Version: version}, catalog, web.Static(), log)
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -123,16 +134,69 @@ func runServe(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// catalog serves a loaded dataset to the HTTP layer.
+// catalog serves a loaded dataset to the HTTP layer: the index for
+// zones, incidents and sites, and the dataset's other tables.
 type catalog struct {
-	zones []geo.Zone
+	index        *geo.Index
+	actors       []geo.Actor
+	governorates []geo.Boundary
+	statistics   []geo.Statistic
+	datasetID    string
 }
 
 var _ server.Catalog = (*catalog)(nil)
 
-func newCatalog(ds *geo.Dataset) *catalog {
-	return &catalog{zones: ds.Zones}
+// newCatalog indexes ds. datasetID identifies its content.
+func newCatalog(ds *geo.Dataset, datasetID string) (*catalog, error) {
+	ix, err := geo.NewIndex(ds)
+	if err != nil {
+		return nil, err
+	}
+	c := &catalog{index: ix, datasetID: datasetID}
+	c.actors = slices.SortedFunc(slices.Values(ds.Actors), func(a, b geo.Actor) int { return cmp.Compare(a.ID, b.ID) })
+	for _, b := range ds.Boundaries {
+		if b.Level == geo.LevelGovernorate {
+			c.governorates = append(c.governorates, b)
+		}
+	}
+	slices.SortFunc(c.governorates, func(a, b geo.Boundary) int { return cmp.Compare(a.ID, b.ID) })
+	c.statistics = slices.SortedFunc(slices.Values(ds.Statistics), func(a, b geo.Statistic) int { return cmp.Compare(a.ID, b.ID) })
+	return c, nil
 }
 
-// Zones implements server.Catalog.
-func (c *catalog) Zones() []geo.Zone { return c.zones }
+// Snapshot implements server.Catalog.
+func (c *catalog) Snapshot() *geo.Snapshot { return c.index.Snapshot() }
+
+// Actors implements server.Catalog.
+func (c *catalog) Actors() []geo.Actor { return c.actors }
+
+// Governorates implements server.Catalog.
+func (c *catalog) Governorates() []geo.Boundary { return c.governorates }
+
+// Statistics implements server.Catalog.
+func (c *catalog) Statistics() []geo.Statistic { return c.statistics }
+
+// DatasetID implements server.Catalog.
+func (c *catalog) DatasetID() string { return c.datasetID }
+
+// hashFS identifies a dataset directory's content: the first 16 hex digits
+// of SHA-256 over every file's path and bytes, in lexical path order.
+func hashFS(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
