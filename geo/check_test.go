@@ -19,7 +19,7 @@ func checkDataset() *geo.Dataset {
 			{ID: "isis", Name: "Islamic State", Colour: "#000000", Kind: geo.KindNonState},
 		},
 		Zones: []geo.Zone{{
-			ID: "sdf-2026", Actor: "sdf", Status: geo.StatusControl, Area: square(40, 35.5, 42, 37.5),
+			ID: "sdf-2026", Actor: "sdf", Status: geo.StatusControl, Area: govBox(40, 35.5, 42, 37.5),
 			Valid: geo.Interval{From: geo.DateOf(2026, 1, 1), To: geo.OpenEnd}, Sources: src,
 		}},
 		Sites: []geo.Site{{ID: "shaddadi-prison", Name: "al-Shaddadi prison", Kind: geo.SitePrison, Location: orb.Point{40.73, 36.06}, Governorate: "Al-Hasakeh", Sources: src}},
@@ -30,8 +30,8 @@ func checkDataset() *geo.Dataset {
 		}},
 		Statistics: []geo.Statistic{{ID: "isis-2021", Subject: "ISIS attacks", Value: 97, Unit: "attacks", From: geo.DateOf(2021, 1, 1), To: geo.DateOf(2021, 12, 31), Sources: src}},
 		Boundaries: []geo.Boundary{
-			{ID: "SY08", Name: "Al-Hasakeh", Level: geo.LevelGovernorate, Area: square(40, 35.5, 42, 37.5)},
-			{ID: "SY09", Name: "Deir-ez-Zor", Level: geo.LevelGovernorate, Area: square(39, 34, 41, 35.5)},
+			{ID: "SY08", Name: "Al-Hasakeh", Level: geo.LevelGovernorate, Area: govBox(40, 35.5, 42, 37.5)},
+			{ID: "SY09", Name: "Deir-ez-Zor", Level: geo.LevelGovernorate, Area: govBox(39, 34, 41, 35.5)},
 		},
 	}
 }

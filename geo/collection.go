@@ -25,8 +25,9 @@ func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) err
 	// has just consumed starts: lines read so far, less those still buffered
 	// and those inside the value.
 	line := func(value []byte) int {
-		buf, _ := io.ReadAll(dec.Buffered())
-		return 1 + cr.lines - bytes.Count(buf, nl) - bytes.Count(value, nl)
+		var buffered lineCounter
+		io.Copy(&buffered, dec.Buffered()) // counts in place: Buffered is a bytes.Reader, a WriterTo
+		return 1 + cr.lines - buffered.lines - bytes.Count(value, nl)
 	}
 	syntax := func(field string, err error) error {
 		var se *json.SyntaxError
@@ -100,8 +101,8 @@ func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) err
 
 var nl = []byte{'\n'}
 
-// lineCounter counts the newlines read through it, so ReadFeatures can give
-// line numbers without keeping the input.
+// lineCounter counts the newlines read through it, or written to it, so
+// ReadFeatures can give line numbers without keeping the input.
 type lineCounter struct {
 	r     io.Reader
 	lines int
@@ -111,4 +112,9 @@ func (c *lineCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.lines += bytes.Count(p[:n], nl)
 	return n, err
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.lines += bytes.Count(p, nl)
+	return len(p), nil
 }

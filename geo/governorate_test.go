@@ -8,15 +8,15 @@ import (
 	"github.com/frontline-maps/frontline/geo"
 )
 
-func square(minLon, minLat, maxLon, maxLat float64) orb.Polygon {
+func govBox(minLon, minLat, maxLon, maxLat float64) orb.Polygon {
 	return orb.Polygon{{{minLon, minLat}, {maxLon, minLat}, {maxLon, maxLat}, {minLon, maxLat}, {minLon, minLat}}}
 }
 
 func TestGovernoratesLocate(t *testing.T) {
 	g, err := geo.NewGovernorates([]geo.Boundary{
-		{ID: "SY08", Name: "Al-Hasakeh", Level: geo.LevelGovernorate, Area: square(40, 35.5, 42, 37.5)},
-		{ID: "SY09", Name: "Deir-ez-Zor", Level: geo.LevelGovernorate, Area: orb.MultiPolygon{square(39, 34, 41, 35.5)}},
-		{ID: "SY", Name: "Syria", Level: geo.LevelCountry, Area: square(35, 32, 43, 38)},
+		{ID: "SY08", Name: "Al-Hasakeh", Level: geo.LevelGovernorate, Area: govBox(40, 35.5, 42, 37.5)},
+		{ID: "SY09", Name: "Deir-ez-Zor", Level: geo.LevelGovernorate, Area: orb.MultiPolygon{govBox(39, 34, 41, 35.5)}},
+		{ID: "SY", Name: "Syria", Level: geo.LevelCountry, Area: govBox(35, 32, 43, 38)},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -145,9 +145,6 @@ func (r row) get(name string) string {
 	return strings.TrimSpace(r.fields[i])
 }
 
-// has reports whether the header has column name.
-func (r row) has(name string) bool { _, ok := r.cols[name]; return ok }
-
 // float parses a required finite number in [lo, hi].
 func (r row) float(name string, lo, hi float64) (float64, error) {
 	s := r.get(name)
