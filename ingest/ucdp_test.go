@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"io"
 	"os"
 	"reflect"
 	"slices"
@@ -349,4 +350,49 @@ func FuzzUCDPRow(f *testing.F) {
 			t.Fatalf("header refused: %v", err)
 		}
 	})
+}
+
+// repeatReader yields a header and then the same rows over and over, so the
+// benchmark streams as many rows as it likes without a file.
+type repeatReader struct {
+	head, body []byte
+	left       int // rows still to yield
+	buf        []byte
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.head != nil {
+			r.buf, r.head = r.head, nil
+			continue
+		}
+		if r.left == 0 {
+			return 0, io.EOF
+		}
+		r.left--
+		r.buf = r.body
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// BenchmarkReadUCDP streams the real sample's rows repeatedly (the
+// correctness test on the same rows is TestUCDPSample); memory stays flat
+// however many rows pass.
+func BenchmarkReadUCDP(b *testing.B) {
+	data, err := os.ReadFile(ucdpSample)
+	if err != nil {
+		b.Fatal(err)
+	}
+	head, body, _ := bytes.Cut(data, []byte("\n"))
+	head = append(head, '\n')
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		rep, err := ReadUCDP(&repeatReader{head: head, body: body, left: 1}, Options{Actors: testActors}, func(Record) error { return nil })
+		if err != nil || rep.Accepted != 265 {
+			b.Fatal(err, rep.Accepted)
+		}
+	}
 }
