@@ -185,7 +185,8 @@ func (s *Snapshot) byDateID(a, b incItem) int {
 
 // orderPage returns items[offset:offset+limit] of items sorted by byDateID.
 // A small page of a large set is selected with a bounded heap in
-// O(n log k) rather than sorted whole; items is reordered either way.
+// O(n log k); otherwise items are sorted whole (sortByDateID). items is
+// reordered either way.
 func (s *Snapshot) orderPage(items []incItem, offset, limit int) []incItem {
 	if offset >= len(items) {
 		return nil
@@ -197,10 +198,63 @@ func (s *Snapshot) orderPage(items []incItem, offset, limit int) []incItem {
 	if k*8 < len(items) {
 		items = smallest(items, k, s.byDateID)
 	} else {
-		slices.SortFunc(items, s.byDateID)
+		s.sortByDateID(items)
 		items = items[:k]
 	}
 	return items[offset:]
+}
+
+// sortByDateID sorts items by byDateID. Days come from the tree items, so a
+// counting sort orders them without touching a record when their span is
+// small (it is a few thousand days in practice); only runs of equal days
+// then look up IDs.
+func (s *Snapshot) sortByDateID(items []incItem) {
+	if len(items) < 2 {
+		return
+	}
+	lo, hi := items[0].from, items[0].from
+	for _, it := range items {
+		lo, hi = min(lo, it.from), max(hi, it.from)
+	}
+	if span := int64(hi) - int64(lo); span > 4*int64(len(items))+4096 {
+		slices.SortFunc(items, s.byDateID)
+		return
+	}
+	counts := make([]int32, int(hi-lo)+2)
+	for _, it := range items {
+		counts[it.from-lo+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	sorted := make([]incItem, len(items))
+	for _, it := range items {
+		sorted[counts[it.from-lo]] = it
+		counts[it.from-lo]++
+	}
+	type keyed struct {
+		id string
+		it incItem
+	}
+	var run []keyed
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j].from == sorted[i].from {
+			j++
+		}
+		if j-i > 1 {
+			run = run[:0]
+			for _, it := range sorted[i:j] {
+				run = append(run, keyed{string(s.incs.get(it.h).ID), it})
+			}
+			slices.SortFunc(run, func(a, b keyed) int { return strings.Compare(a.id, b.id) })
+			for k, r := range run {
+				sorted[i+k] = r.it
+			}
+		}
+		i = j
+	}
+	copy(items, sorted)
 }
 
 // smallest returns the k smallest elements of xs by cmp, sorted, using a
