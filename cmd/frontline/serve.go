@@ -30,6 +30,9 @@ type serveConfig struct {
 	Addr      string // listen address, host:port
 	DataDir   string // dataset directory; empty serves the embedded demo data
 	LogFormat string // "text" or "json"
+	// Dev serves the web map from web/static on disk instead of the
+	// embedded copy, so edits show on reload.
+	Dev bool
 	// ShutdownTimeout bounds how long in-flight requests may run after a
 	// stop signal.
 	ShutdownTimeout time.Duration
@@ -42,6 +45,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "FRONTLINE_ADDR", "127.0.0.1:8080"), "listen address `host:port` (env FRONTLINE_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "dataset `directory` to serve instead of the embedded demo data (env FRONTLINE_DATA)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "FRONTLINE_LOG_FORMAT", "text"), "log format: text or json (env FRONTLINE_LOG_FORMAT)")
+	fs.BoolVar(&cfg.Dev, "dev", false, "serve the web map from web/static on disk (run from the repository root) instead of the embedded copy")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after a stop signal")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -75,6 +79,10 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
+// devStaticDir is where --dev reads the web map, relative to the working
+// directory (the repository root).
+const devStaticDir = "web/static"
+
 // runServe loads the dataset, builds the HTTP handler and serves until ctx
 // is cancelled, then shuts down gracefully. The listening address is logged
 // (useful with port 0).
@@ -102,7 +110,15 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("indexing dataset: %w", err)
 	}
 
-	handler := server.New(server.Config{Version: version}, catalog, web.Static(), log)
+	assets := web.Static()
+	if cfg.Dev {
+		if _, err := os.Stat(devStaticDir + "/index.html"); err != nil {
+			return fmt.Errorf("--dev serves %s from the working directory: %w", devStaticDir, err)
+		}
+		assets = os.DirFS(devStaticDir)
+		log.Info("serving the web map from disk", "dir", devStaticDir)
+	}
+	handler := server.New(server.Config{Version: version}, catalog, assets, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
