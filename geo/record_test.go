@@ -14,8 +14,8 @@ var reuters = []geo.Source{{Publisher: "Reuters", Title: "SDF withdraws", URL: "
 func validZone() geo.Zone {
 	return geo.Zone{
 		ID: "sdf-2026-01", Name: "SDF-held north-east", Actor: "sdf", Status: geo.StatusControl,
-		Area:  orb.Polygon{square(38, 35, 42, 37)},
-		Valid: geo.Interval{From: geo.DateOf(2026, 1, 1), To: geo.DateOf(2026, 1, 31)},
+		Area:        orb.Polygon{square(38, 35, 42, 37)},
+		Valid:       geo.Interval{From: geo.DateOf(2026, 1, 1), To: geo.DateOf(2026, 1, 31)},
 		Approximate: true, UncertaintyMeters: 5000, Sources: reuters,
 	}
 }
