@@ -1,0 +1,234 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// Load returns every current record, each kind ordered by ID, and the
+// dataset version they are the state of. It reads one snapshot: a write
+// committed meanwhile is either wholly in the result or not at all.
+func (s *Store) Load(ctx context.Context) (*geo.Dataset, int64, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("gpkg: load: %w", err)
+	}
+	defer tx.Rollback()
+	var v int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions").Scan(&v); err != nil {
+		return nil, 0, fmt.Errorf("gpkg: load: %w", err)
+	}
+	ds := &geo.Dataset{}
+	for _, sp := range specs {
+		rows, err := tx.QueryContext(ctx, "SELECT id, record FROM "+sp.table+" ORDER BY id")
+		if err != nil {
+			return nil, 0, fmt.Errorf("gpkg: load: %w", err)
+		}
+		err = eachRecord(rows, sp.kind, func(rec Record) { add(ds, rec) })
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	return ds, v, nil
+}
+
+// eachRecord decodes the (id, record) rows of kind k, closing rows.
+func eachRecord(rows *sql.Rows, k Kind, fn func(Record)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id string
+			b  []byte
+		)
+		if err := rows.Scan(&id, &b); err != nil {
+			return fmt.Errorf("gpkg: load: %w", err)
+		}
+		rec, err := decode(k, b)
+		if err != nil {
+			return fmt.Errorf("gpkg: stored %s %q does not decode: %w", k, id, err)
+		}
+		fn(rec)
+	}
+	return rows.Err()
+}
+
+// add appends rec to the field of ds for its kind.
+func add(ds *geo.Dataset, rec Record) {
+	switch r := rec.(type) {
+	case geo.Actor:
+		ds.Actors = append(ds.Actors, r)
+	case geo.Zone:
+		ds.Zones = append(ds.Zones, r)
+	case geo.Incident:
+		ds.Incidents = append(ds.Incidents, r)
+	case geo.Site:
+		ds.Sites = append(ds.Sites, r)
+	case geo.Boundary:
+		ds.Boundaries = append(ds.Boundaries, r)
+	case geo.Statistic:
+		ds.Statistics = append(ds.Statistics, r)
+	}
+}
+
+// versionColumns are the columns scanVersion reads, in order.
+const versionColumns = "kind, id, version, dataset_version, valid_from, author, deleted, record"
+
+// scanVersion reads one row of versionColumns.
+func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
+	var (
+		v      Version
+		kind   string
+		at     string
+		record []byte
+	)
+	if err := sc.Scan(&kind, &v.ID, &v.Number, &v.DatasetVersion, &at, &v.Author, &v.Deleted, &record); err != nil {
+		return Version{}, err
+	}
+	v.Kind = Kind(kind)
+	t, err := time.Parse(timeFormat, at)
+	if err != nil {
+		return Version{}, fmt.Errorf("gpkg: %s %q version %d: bad timestamp %q", kind, v.ID, v.Number, at)
+	}
+	v.ValidFrom = t
+	if !v.Deleted {
+		if v.Record, err = decode(v.Kind, record); err != nil {
+			return Version{}, fmt.Errorf("gpkg: stored %s %q version %d does not decode: %w", kind, v.ID, v.Number, err)
+		}
+	}
+	return v, nil
+}
+
+// versions runs a query selecting versionColumns and decodes every row.
+func (s *Store) versions(ctx context.Context, query string, args ...any) ([]Version, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: reading versions: %w", err)
+	}
+	defer rows.Close()
+	var out []Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("gpkg: reading versions: %w", err)
+	}
+	return out, nil
+}
+
+// Get returns the current version of a live record: its Number is the
+// expected version a write of it takes. It returns geo.ErrNotFound when the
+// record does not exist or is deleted.
+func (s *Store) Get(ctx context.Context, kind Kind, id string) (Version, error) {
+	vs, err := s.versions(ctx, "SELECT "+versionColumns+
+		" FROM versions WHERE kind = ? AND id = ? ORDER BY version DESC LIMIT 1", string(kind), id)
+	if err != nil {
+		return Version{}, err
+	}
+	if len(vs) == 0 || vs[0].Deleted {
+		return Version{}, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
+	}
+	return vs[0], nil
+}
+
+// History returns every version of a record, oldest first, tombstones
+// included. It returns geo.ErrNotFound when the record never existed.
+func (s *Store) History(ctx context.Context, kind Kind, id string) ([]Version, error) {
+	vs, err := s.versions(ctx, "SELECT "+versionColumns+
+		" FROM versions WHERE kind = ? AND id = ? ORDER BY version", string(kind), id)
+	if err != nil {
+		return nil, err
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
+	}
+	return vs, nil
+}
+
+// AsOf returns the records as they were at time t (each record's last
+// version committed at or before t, unless that is a deletion), each kind
+// ordered by ID, and the dataset version of that state. A t before the
+// first write gives an empty dataset and version 0.
+func (s *Store) AsOf(ctx context.Context, t time.Time) (*geo.Dataset, int64, error) {
+	at := t.UTC().Format(timeFormat)
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("gpkg: as of %s: %w", at, err)
+	}
+	defer tx.Rollback()
+	var v int64
+	err = tx.QueryRowContext(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions WHERE valid_from <= ?", at).Scan(&v)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gpkg: as of %s: %w", at, err)
+	}
+	ds := &geo.Dataset{}
+	for _, sp := range specs {
+		// SQLite takes the bare columns of an aggregate query with max()
+		// from the row holding the maximum
+		// (https://sqlite.org/lang_select.html#bareagg): here, each
+		// record's last version at t.
+		rows, err := tx.QueryContext(ctx, `SELECT id, record FROM (
+  SELECT id, max(version), deleted, record FROM versions WHERE kind = ? AND valid_from <= ? GROUP BY id)
+WHERE NOT deleted ORDER BY id`, string(sp.kind), at)
+		if err != nil {
+			return nil, 0, fmt.Errorf("gpkg: as of %s: %w", at, err)
+		}
+		if err := eachRecord(rows, sp.kind, func(rec Record) { add(ds, rec) }); err != nil {
+			return nil, 0, err
+		}
+	}
+	return ds, v, nil
+}
+
+// Changes returns every version committed by write transactions after
+// dataset version since, in commit order, so that a process holding the
+// state at since (say, another server's in-memory index) can apply them
+// and reach the current state. Each transaction's versions are returned
+// whole; a deletion has Deleted set and no Record.
+func (s *Store) Changes(ctx context.Context, since int64) ([]Version, error) {
+	return s.versions(ctx, "SELECT "+versionColumns+" FROM versions WHERE dataset_version > ? ORDER BY fid", since)
+}
+
+// AuditEntry is one row of the audit log.
+type AuditEntry struct {
+	At     time.Time // UTC
+	Who    string    // token name
+	Action string    // one of the Action constants
+	Kind   Kind
+	ID     string
+	// Before and After are the record's version numbers before and after
+	// the change; Before is 0 when the record was new.
+	Before, After  int64
+	DatasetVersion int64
+}
+
+// Audit returns the audit log of one record, oldest first; nil when it has
+// none.
+func (s *Store) Audit(ctx context.Context, kind Kind, id string) ([]AuditEntry, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, who, action, coalesce(version_before, 0), version_after, dataset_version
+  FROM audit WHERE kind = ? AND id = ? ORDER BY fid`, string(kind), id)
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: reading the audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		e := AuditEntry{Kind: kind, ID: id}
+		var at string
+		if err := rows.Scan(&at, &e.Who, &e.Action, &e.Before, &e.After, &e.DatasetVersion); err != nil {
+			return nil, fmt.Errorf("gpkg: reading the audit log: %w", err)
+		}
+		if e.At, err = time.Parse(timeFormat, at); err != nil {
+			return nil, fmt.Errorf("gpkg: audit of %s %q: bad timestamp %q", kind, id, at)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

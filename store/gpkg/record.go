@@ -1,0 +1,243 @@
+package gpkg
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/frontline-maps/frontline/geo"
+	"github.com/paulmach/orb"
+)
+
+// Kind names a kind of record. Each kind has its own table of current
+// records; versions and audit rows name it.
+type Kind string
+
+// The kinds of record the store holds, one per field of geo.Dataset.
+const (
+	KindActor     Kind = "actor"
+	KindZone      Kind = "zone"
+	KindIncident  Kind = "incident"
+	KindSite      Kind = "site"
+	KindBoundary  Kind = "boundary"
+	KindStatistic Kind = "statistic"
+)
+
+// Record is a record the store can hold: a geo.Actor, geo.Zone,
+// geo.Incident, geo.Site, geo.Boundary or geo.Statistic value (not a
+// pointer). Writes reject any other type with an error.
+type Record interface {
+	Validate() error
+}
+
+// KindOf returns the kind of rec, or false when the store cannot hold it.
+func KindOf(rec Record) (Kind, bool) {
+	switch rec.(type) {
+	case geo.Actor:
+		return KindActor, true
+	case geo.Zone:
+		return KindZone, true
+	case geo.Incident:
+		return KindIncident, true
+	case geo.Site:
+		return KindSite, true
+	case geo.Boundary:
+		return KindBoundary, true
+	case geo.Statistic:
+		return KindStatistic, true
+	}
+	return "", false
+}
+
+// row is a validated, normalised record with everything its table row needs.
+type row struct {
+	spec   *kindSpec
+	id     string
+	origin string // "dataset:id" of an incident that has both, else ""
+	blob   []byte // GeoPackage geometry, nil for attribute tables
+	attrs  []any  // values of spec.columns, in order
+	record []byte // the record's canonical JSON, the source of truth
+	value  Record // the normalised record
+}
+
+// prepare validates and normalises rec (geo's Normalize where it has one)
+// and derives its row. Validation failures are returned unchanged, so a
+// *geo.ValidationError reaches the caller as such.
+func prepare(rec Record) (row, error) {
+	var (
+		id    string
+		geom  orb.Geometry
+		attrs []any
+	)
+	origin := ""
+	switch r := rec.(type) {
+	case geo.Actor:
+		if err := r.Validate(); err != nil {
+			return row{}, err
+		}
+		id, rec = string(r.ID), r
+		attrs = []any{r.Name, r.NameAR, r.ShortName, r.Colour, string(r.Kind), string(r.Affiliation)}
+	case geo.Zone:
+		if err := r.Normalize(); err != nil {
+			return row{}, err
+		}
+		id, rec, geom = string(r.ID), r, r.Area
+		var lon, lat, radius any
+		if r.Circle != nil {
+			// The geom column holds what GIS tools can draw; the true
+			// circle stays in the attributes and the record.
+			geom = r.Circle.Polygon(geo.CirclePolygonVertices)
+			lon, lat, radius = r.Circle.Center[0], r.Circle.Center[1], r.Circle.RadiusMeters
+		}
+		attrs = []any{r.Name, string(r.Actor), string(r.Status), day(r.Valid.From), day(r.Valid.To),
+			lon, lat, radius, r.Approximate, r.UncertaintyMeters, publishers(r.Sources)}
+	case geo.Incident:
+		if err := r.Validate(); err != nil {
+			return row{}, err
+		}
+		id, rec, geom = string(r.ID), r, r.Location
+		names := make([]string, len(r.Actors))
+		for i, a := range r.Actors {
+			names[i] = string(a.Actor)
+			if names[i] == "" {
+				names[i] = a.Name
+			}
+		}
+		attrs = []any{day(r.Date), day(r.DateEnd), string(r.DatePrecision), string(r.Type), string(r.SubType),
+			strings.Join(names, "; "), r.Location[0], r.Location[1], r.PrecisionMeters, r.Place, r.Governorate,
+			r.Fatalities.Low, r.Fatalities.Best, r.Fatalities.High, r.Fatalities.Civilians, string(r.Status),
+			r.Origin.Dataset, r.Origin.ID, r.Description, publishers(r.Sources)}
+		origin = originKey(r.Origin)
+	case geo.Site:
+		if err := r.Validate(); err != nil {
+			return row{}, err
+		}
+		id, rec, geom = string(r.ID), r, r.Location
+		attrs = []any{r.Name, r.NameAR, string(r.Kind), r.Location[0], r.Location[1], r.Governorate, publishers(r.Sources)}
+	case geo.Boundary:
+		if err := r.Validate(); err != nil {
+			return row{}, err
+		}
+		a, err := geo.NormalizeArea(r.Area)
+		if err != nil {
+			return row{}, err
+		}
+		r.Area = a
+		id, rec, geom = r.ID, r, a
+		attrs = []any{r.Name, r.NameAR, string(r.Level), r.Source}
+	case geo.Statistic:
+		if err := r.Validate(); err != nil {
+			return row{}, err
+		}
+		id, rec = r.ID, r
+		attrs = []any{r.Subject, r.Value, r.Unit, day(r.From), day(r.To), r.Area, publishers(r.Sources)}
+	default:
+		return row{}, fmt.Errorf("gpkg: cannot store a %T", rec)
+	}
+	kind, _ := KindOf(rec)
+	spec, _ := specOf(kind)
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return row{}, fmt.Errorf("gpkg: encoding %s %q: %w", kind, id, err)
+	}
+	rw := row{spec: spec, id: id, origin: origin, attrs: attrs, record: b, value: rec}
+	if geom != nil {
+		if p, ok := geom.(orb.Polygon); ok {
+			// One declared type per table (MULTIPOLYGON) is what QGIS
+			// handles best, so polygons are promoted.
+			geom = orb.MultiPolygon{p}
+		}
+		if rw.blob, err = encodeGeometry(geom); err != nil {
+			return row{}, fmt.Errorf("gpkg: encoding %s %q geometry: %w", kind, id, err)
+		}
+	}
+	return rw, nil
+}
+
+// originKey returns "dataset:id" when both are set: the key imports match
+// incidents by. Records without an origin ID are matched by their own ID.
+func originKey(o geo.Origin) string {
+	if o.Dataset == "" || o.ID == "" {
+		return ""
+	}
+	return o.String()
+}
+
+// day returns d as a GeoPackage DATE (YYYY-MM-DD), or NULL for an open
+// bound.
+func day(d geo.Day) any {
+	if d.IsOpen() {
+		return nil
+	}
+	return d.String()
+}
+
+// publishers lists the sources' publishers for the attribute table.
+func publishers(srcs []geo.Source) string {
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.Publisher
+	}
+	return strings.Join(names, "; ")
+}
+
+// decode decodes the JSON of a record of kind k. Decoding errors are
+// *geo.ValidationError naming the field.
+func decode(k Kind, b []byte) (Record, error) {
+	var (
+		rec Record
+		err error
+	)
+	switch k {
+	case KindActor:
+		var a geo.Actor
+		err = json.Unmarshal(b, &a)
+		rec = a
+	case KindZone:
+		var z geo.Zone
+		err = json.Unmarshal(b, &z)
+		rec = z
+	case KindIncident:
+		var in geo.Incident
+		err = json.Unmarshal(b, &in)
+		rec = in
+	case KindSite:
+		var s geo.Site
+		err = json.Unmarshal(b, &s)
+		rec = s
+	case KindBoundary:
+		var bd geo.Boundary
+		err = json.Unmarshal(b, &bd)
+		rec = bd
+	case KindStatistic:
+		// Statistic has no strict decoder of its own; refuse unknown
+		// properties as geo does for the other kinds.
+		var s geo.Statistic
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&s)
+		rec = s
+	default:
+		return nil, fmt.Errorf("gpkg: unknown kind %q", k)
+	}
+	if err != nil {
+		var ve *geo.ValidationError
+		if !errors.As(err, &ve) {
+			err = &geo.ValidationError{Field: "body", Reason: err.Error()}
+		}
+		return nil, err
+	}
+	return rec, nil
+}
+
+// withID returns rec with its ID set to id; imports use it to keep the ID of
+// the incident they update by origin.
+func withID(rec Record, id string) Record {
+	if in, ok := rec.(geo.Incident); ok {
+		in.ID = geo.IncidentID(id)
+		return in
+	}
+	return rec
+}

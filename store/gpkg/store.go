@@ -1,0 +1,235 @@
+// Package gpkg is Frontline's embedded store: one GeoPackage 1.3 file (an
+// OGC-standard SQLite database that QGIS and GDAL open directly) holding the
+// current records, every version of every record, an audit log and the API
+// tokens. docs/store.md describes the file format and the guarantees.
+//
+// The feature tables zones, incidents, sites and boundaries and the
+// attribute tables actors and statistics hold the current records: one row
+// per live record, with attribute columns for GIS tools and the record's
+// JSON (geo's MarshalJSON) in the record column, which is the source of
+// truth. The attribute table versions is the append-only history every
+// read of the past is answered from; deleting a record appends a tombstone
+// version and removes its current row, so nothing is ever lost.
+//
+// Writes go through one connection in immediate transactions with
+// synchronous=FULL in WAL mode: a write that returned nil is on disk and
+// survives kill -9 and power loss, and a batch commits whole or not at all.
+// Reads use a separate pool of connections, so they never wait for a writer
+// and always see a committed state. A Store is safe for concurrent use.
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/frontline-maps/frontline/geo"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Timestamps in the versions, audit and tokens tables: RFC 3339, UTC, with
+// nanoseconds at fixed width so that text order is time order.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// datetimeFormat is the form GeoPackage requires of DATETIME columns.
+const datetimeFormat = "2006-01-02T15:04:05.000Z"
+
+// defaultBusyTimeout is how long a write waits for the write lock held by
+// another process (another frontline command on the same file).
+const defaultBusyTimeout = 5 * time.Second
+
+// SeedAuthor is the author the versions and audit rows of a seed name.
+const SeedAuthor = "seed"
+
+// Options configure Open. The zero value opens or creates an empty store.
+type Options struct {
+	// Seed, when not nil, is imported in one transaction (as ImportBatch
+	// does, by author SeedAuthor) when the store has no history yet, which
+	// is the case for a new file. Its records are validated; one invalid
+	// record fails Open and leaves the store empty.
+	Seed *geo.Dataset
+	// BusyTimeout is how long a write waits for a lock held by another
+	// process before failing; 0 means 5 seconds.
+	BusyTimeout time.Duration
+}
+
+// Store is an open GeoPackage store. Its methods are safe for concurrent
+// use.
+type Store struct {
+	w *sql.DB // a single connection, so writes are serialised in-process
+	r *sql.DB // read-only connections
+}
+
+// Open opens the GeoPackage at path, creating it with Frontline's schema
+// when the file is missing or empty, and seeds it from opts.Seed when it has
+// no history. It fails when the file is not a GeoPackage, is a GeoPackage
+// without Frontline's tables, or cannot be opened, and with the seed's
+// error (a *BatchError) when a seed record is invalid.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = defaultBusyTimeout
+	}
+	common := []string{
+		fmt.Sprintf("_pragma=busy_timeout(%d)", busy.Milliseconds()),
+		"_pragma=foreign_keys(1)",
+	}
+	// synchronous=FULL makes every commit fsync the WAL: NORMAL would
+	// survive a crash of the process but could lose the last commits on
+	// power loss.
+	w, err := sql.Open("sqlite", dsn(path, append(common,
+		"_pragma=journal_mode(WAL)", "_pragma=synchronous(FULL)", "_txlock=immediate")...))
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: opening %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w}
+	if err := s.init(ctx, path); err != nil {
+		w.Close()
+		return nil, err
+	}
+	s.r, err = sql.Open("sqlite", dsn(path, append(common, "_pragma=query_only(1)")...))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("gpkg: opening %s: %w", path, err)
+	}
+	if opts.Seed != nil {
+		if err := s.seed(ctx, opts.Seed); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// dsn returns the modernc DSN of a file URI for path. SQLite decodes %XX in
+// URI paths and would cut the path at '?' or '#', so those are escaped.
+func dsn(path string, params ...string) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + strings.Join(params, "&")
+}
+
+// init creates the schema in an empty database, or checks that an existing
+// one is a GeoPackage with Frontline's tables.
+func (s *Store) init(ctx context.Context, path string) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("gpkg: opening %s: %w", path, err)
+	}
+	defer tx.Rollback()
+	var app, tables int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return fmt.Errorf("gpkg: opening %s: %w", path, err)
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
+		return fmt.Errorf("gpkg: opening %s: %w", path, err)
+	}
+	switch {
+	case app == 0 && tables == 0:
+		if err := createSchema(ctx, tx); err != nil {
+			return err
+		}
+	case app != applicationID:
+		return fmt.Errorf("gpkg: %s is not a GeoPackage (application_id %#x)", path, app)
+	default:
+		want := []string{"versions", "audit", "tokens"}
+		for _, sp := range specs {
+			want = append(want, sp.table)
+		}
+		for _, t := range want {
+			var n int
+			err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", t).Scan(&n)
+			if err != nil {
+				return fmt.Errorf("gpkg: opening %s: %w", path, err)
+			}
+			if n == 0 {
+				return fmt.Errorf("gpkg: %s is a GeoPackage without Frontline's %s table", path, t)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// seed imports ds when the store has no history. Two processes seeding the
+// same new file at once are harmless: the import upserts, so the second
+// finds every record unchanged.
+func (s *Store) seed(ctx context.Context, ds *geo.Dataset) error {
+	v, err := s.DatasetVersion(ctx)
+	if err != nil || v > 0 {
+		return err
+	}
+	_, err = s.ImportBatch(ctx, Records(ds), SeedAuthor)
+	return err
+}
+
+// Records flattens ds into the records ImportBatch takes, kind by kind.
+func Records(ds *geo.Dataset) []Record {
+	out := make([]Record, 0, len(ds.Actors)+len(ds.Zones)+len(ds.Incidents)+len(ds.Sites)+
+		len(ds.Boundaries)+len(ds.Statistics))
+	for _, r := range ds.Actors {
+		out = append(out, r)
+	}
+	for _, r := range ds.Zones {
+		out = append(out, r)
+	}
+	for _, r := range ds.Incidents {
+		out = append(out, r)
+	}
+	for _, r := range ds.Sites {
+		out = append(out, r)
+	}
+	for _, r := range ds.Boundaries {
+		out = append(out, r)
+	}
+	for _, r := range ds.Statistics {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Close checkpoints the WAL into the main file, so the .gpkg alone is
+// complete once Close returns, and closes every connection. The Store must
+// not be used afterwards.
+func (s *Store) Close() error {
+	rerr := s.r.Close()
+	// A checkpoint that another process's reader keeps from finishing is
+	// not an error: the WAL stays and is replayed by the next opener.
+	_, cerr := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return errors.Join(rerr, cerr, s.w.Close())
+}
+
+// DatasetVersion returns the current dataset version: the number of the
+// last write transaction that changed a record, 0 for a store without
+// history. It only ever grows, so it serves as an ETag of the whole dataset.
+func (s *Store) DatasetVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions").Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("gpkg: reading the dataset version: %w", err)
+	}
+	return v, nil
+}
+
+// BackupTo writes a consistent snapshot of the store to a new GeoPackage
+// file at path with VACUUM INTO, while reads and writes go on, and syncs it
+// to disk. The copy is compacted and in rollback-journal mode, so the file
+// alone is complete. It fails when path already exists.
+func (s *Store) BackupTo(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("gpkg: backup: %s already exists", path)
+	}
+	if _, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("gpkg: backup to %s: %w", path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("gpkg: backup: %w", err)
+	}
+	// VACUUM INTO does not sync its output.
+	return errors.Join(f.Sync(), f.Close())
+}

@@ -1,0 +1,645 @@
+package gpkg
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/frontline-maps/frontline/geo"
+	"github.com/paulmach/orb"
+)
+
+// ErrPreconditionFailed is returned by a write whose expected version is
+// not the record's current version: someone else changed it first (HTTP 412).
+var ErrPreconditionFailed = errors.New("gpkg: version precondition failed")
+
+// The actions of the audit log.
+const (
+	ActionCreate  = "create"
+	ActionReplace = "replace"
+	ActionUpdate  = "update"
+	ActionDelete  = "delete"
+	ActionRestore = "restore"
+	ActionImport  = "import"
+)
+
+// Version is one version of one record.
+type Version struct {
+	Kind Kind
+	ID   string
+	// Number counts the record's versions from 1; a deletion takes the next
+	// number too. Writes take it as their expected version (an ETag).
+	Number int64
+	// DatasetVersion is the dataset version of the write transaction that
+	// committed this version.
+	DatasetVersion int64
+	// ValidFrom is when this version was committed and became current, UTC.
+	// Versions committed later have later times.
+	ValidFrom time.Time
+	Author    string // name of the token that wrote it
+	Deleted   bool   // a tombstone: the record was deleted
+	Record    Record // the record as stored (normalised), nil when Deleted
+}
+
+// BatchError reports the record of a batch that failed validation; nothing
+// of the batch was stored. errors.As finds the *geo.ValidationError in Err.
+type BatchError struct {
+	Index int // position of the record in the batch
+	Kind  Kind
+	ID    string
+	Err   error
+}
+
+// Error implements error.
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("record %d (%s %q): %v", e.Index, e.Kind, e.ID, e.Err)
+}
+
+// Unwrap returns the validation error.
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// ImportResult counts what ImportBatch did with each record.
+type ImportResult struct {
+	Created   int
+	Updated   int
+	Unchanged int // identical to the current version, so no new version
+	// Skipped counts records whose match was deleted: an import never
+	// brings back a record an editor deleted (Restore does).
+	Skipped int
+	// DatasetVersion is the dataset version after the import; the batch's
+	// versions are Changes(DatasetVersion-1) when it changed anything.
+	DatasetVersion int64
+}
+
+// Create stores a new record as version 1, or as the next version when its
+// ID belongs to a deleted record. rec is validated and normalised first;
+// a *geo.ValidationError is returned unchanged and nothing is stored. It
+// returns geo.ErrConflict when a live record of the kind has the ID, or an
+// incident has the same origin ("dataset:id").
+func (s *Store) Create(ctx context.Context, rec Record, author string) (Version, error) {
+	rw, err := prepare(rec)
+	if err != nil {
+		return Version{}, err
+	}
+	var v Version
+	err = s.write(ctx, author, func(w *writeTx) error {
+		st, err := w.current(rw.spec.kind, rw.id)
+		if err != nil {
+			return err
+		}
+		if st.live() {
+			return fmt.Errorf("%w: %s %q", geo.ErrConflict, rw.spec.kind, rw.id)
+		}
+		v, err = w.put(rw, ActionCreate, st)
+		return err
+	})
+	return v, err
+}
+
+// Replace stores rec as the next version of the record with its ID, when
+// that record's current version is expected. Errors: a *geo.ValidationError
+// from validation, geo.ErrNotFound when no live record has the ID,
+// ErrPreconditionFailed when the current version is not expected, and
+// geo.ErrConflict when another incident has rec's origin. Nothing is stored
+// on error.
+func (s *Store) Replace(ctx context.Context, rec Record, expected int64, author string) (Version, error) {
+	rw, err := prepare(rec)
+	if err != nil {
+		return Version{}, err
+	}
+	var v Version
+	err = s.write(ctx, author, func(w *writeTx) error {
+		st, err := w.current(rw.spec.kind, rw.id)
+		if err == nil {
+			err = st.expect(rw.spec.kind, rw.id, expected)
+		}
+		if err != nil {
+			return err
+		}
+		v, err = w.put(rw, ActionReplace, st)
+		return err
+	})
+	return v, err
+}
+
+// Patch applies a JSON merge patch (RFC 7396) to the current record's JSON,
+// as geo's MarshalJSON writes it (a GeoJSON Feature for zones, incidents,
+// sites and boundaries: {"properties": {...}} merges properties, a
+// "geometry" replaces the geometry, null removes a member), and stores the
+// result as the next version. The merge happens in the write transaction,
+// against the version it checks. Errors as for Replace, plus a
+// *geo.ValidationError when patch is not a JSON object or would change the
+// ID.
+func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, expected int64, author string) (Version, error) {
+	var v Version
+	err := s.write(ctx, author, func(w *writeTx) error {
+		st, err := w.current(kind, id)
+		if err == nil {
+			err = st.expect(kind, id, expected)
+		}
+		if err != nil {
+			return err
+		}
+		merged, err := mergePatch(st.record, patch)
+		if err != nil {
+			return err
+		}
+		rec, err := decode(kind, merged)
+		if err != nil {
+			return err
+		}
+		rw, err := prepare(rec)
+		if err != nil {
+			return err
+		}
+		if rw.id != id {
+			return &geo.ValidationError{Field: "id", Reason: "cannot be changed"}
+		}
+		v, err = w.put(rw, ActionUpdate, st)
+		return err
+	})
+	return v, err
+}
+
+// Delete appends a tombstone version to the record and removes it from the
+// current records; its history stays. Errors: geo.ErrNotFound when no live
+// record has the ID, ErrPreconditionFailed when the current version is not
+// expected.
+func (s *Store) Delete(ctx context.Context, kind Kind, id string, expected int64, author string) (Version, error) {
+	var v Version
+	err := s.write(ctx, author, func(w *writeTx) error {
+		st, err := w.current(kind, id)
+		if err == nil {
+			err = st.expect(kind, id, expected)
+		}
+		if err != nil {
+			return err
+		}
+		v, err = w.tombstone(kind, id, st, ActionDelete)
+		return err
+	})
+	return v, err
+}
+
+// Restore stores the record as it was at version number as its next
+// version, whether the record is live or deleted. The old record is
+// validated by today's rules. Errors: geo.ErrNotFound when the record or
+// that version does not exist, a *geo.ValidationError when that version is
+// a deletion or no longer valid, geo.ErrConflict when another incident now
+// has its origin.
+func (s *Store) Restore(ctx context.Context, kind Kind, id string, number int64, author string) (Version, error) {
+	var v Version
+	err := s.write(ctx, author, func(w *writeTx) error {
+		st, err := w.current(kind, id)
+		if err != nil {
+			return err
+		}
+		var (
+			deleted bool
+			record  []byte
+		)
+		err = w.queryRow("SELECT deleted, record FROM versions WHERE kind = ? AND id = ? AND version = ?",
+			string(kind), id, number).Scan(&deleted, &record)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: version %d of %s %q", geo.ErrNotFound, number, kind, id)
+		}
+		if err != nil {
+			return err
+		}
+		if deleted {
+			return &geo.ValidationError{Field: "version", Reason: fmt.Sprintf("version %d is a deletion", number)}
+		}
+		rec, err := decode(kind, record)
+		if err != nil {
+			return err
+		}
+		rw, err := prepare(rec)
+		if err != nil {
+			return err
+		}
+		v, err = w.put(rw, ActionRestore, st)
+		return err
+	})
+	return v, err
+}
+
+// ImportBatch stores records in one transaction: all of them or, on any
+// error, none. Every record is validated first; the first invalid one fails
+// the batch with a *BatchError. Each record is an upsert: an incident with
+// an origin ("dataset:id") updates the incident with that origin, keeping
+// that incident's ID; any other record, or an incident whose origin is new,
+// updates the record with its ID or is created. A record identical to the
+// current version is left alone, so importing the same file twice adds
+// nothing, and a record whose match was deleted is skipped. Audit rows name
+// the action "import".
+func (s *Store) ImportBatch(ctx context.Context, records []Record, author string) (ImportResult, error) {
+	rows := make([]row, len(records))
+	for i, rec := range records {
+		rw, err := prepare(rec)
+		if err != nil {
+			k, _ := KindOf(rec)
+			return ImportResult{}, &BatchError{Index: i, Kind: k, ID: rw.id, Err: err}
+		}
+		rows[i] = rw
+	}
+	var res ImportResult
+	err := s.write(ctx, author, func(w *writeTx) error {
+		for _, rw := range rows {
+			if err := w.importRow(rw, &res); err != nil {
+				return err
+			}
+		}
+		res.DatasetVersion = w.dataset
+		if !w.wrote {
+			res.DatasetVersion--
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// importRow upserts one record of a batch and counts the outcome.
+func (w *writeTx) importRow(rw row, res *ImportResult) error {
+	if rw.origin != "" {
+		id, deleted, err := w.byOrigin(rw)
+		switch {
+		case err != nil:
+			return err
+		case deleted:
+			res.Skipped++
+			return nil
+		case id != "" && id != rw.id:
+			if rw, err = prepare(withID(rw.value, id)); err != nil {
+				return err
+			}
+		}
+	}
+	st, err := w.current(rw.spec.kind, rw.id)
+	switch {
+	case err != nil:
+		return err
+	case st.deleted:
+		res.Skipped++
+		return nil
+	case st.version > 0 && bytes.Equal(st.record, rw.record):
+		res.Unchanged++
+		return nil
+	case st.version > 0:
+		res.Updated++
+	default:
+		res.Created++
+	}
+	_, err = w.put(rw, ActionImport, st)
+	return err
+}
+
+// byOrigin finds the incident with rw's origin: the ID of the live one, or
+// deleted when the last incident to have it was deleted with it.
+func (w *writeTx) byOrigin(rw row) (id string, deleted bool, err error) {
+	in := rw.value.(geo.Incident)
+	err = w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ?",
+		in.Origin.Dataset, in.Origin.ID).Scan(&id)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return id, false, err
+	}
+	err = w.queryRow(`SELECT 1 FROM versions v WHERE v.kind = 'incident' AND v.origin = ? AND v.deleted
+  AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id) LIMIT 1`,
+		rw.origin).Scan(new(int))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return "", err == nil, err
+}
+
+// mergePatch applies the JSON merge patch (RFC 7396) patch to doc. Numbers
+// are kept as written, so coordinates round-trip exactly.
+func mergePatch(doc, patch []byte) ([]byte, error) {
+	var d, p any
+	if err := decodeNumbers(patch, &p); err != nil {
+		return nil, &geo.ValidationError{Field: "body", Reason: "malformed JSON"}
+	}
+	if _, ok := p.(map[string]any); !ok {
+		return nil, &geo.ValidationError{Field: "body", Reason: "a merge patch must be a JSON object"}
+	}
+	if err := decodeNumbers(doc, &d); err != nil {
+		return nil, fmt.Errorf("gpkg: decoding a stored record: %w", err)
+	}
+	return json.Marshal(merge(d, p))
+}
+
+func decodeNumbers(b []byte, v *any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the JSON value")
+	}
+	return nil
+}
+
+// merge is MergePatch(Target, Patch) of RFC 7396, section 2.
+func merge(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+			continue
+		}
+		tm[k] = merge(tm[k], v)
+	}
+	return tm
+}
+
+// writeTx is one immediate write transaction: one dataset version, one
+// timestamp, one author.
+type writeTx struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	stmts   map[string]*sql.Stmt
+	author  string
+	at      time.Time
+	dataset int64 // the dataset version this transaction commits
+	wrote   bool  // whether any version was written
+	touched map[Kind]bool
+}
+
+// write runs fn in one immediate transaction on the writer connection and
+// commits it, then returns. Any error from fn rolls everything back.
+func (s *Store) write(ctx context.Context, author string, fn func(*writeTx) error) error {
+	if strings.TrimSpace(author) == "" {
+		return errors.New("gpkg: a write needs an author")
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("gpkg: beginning a write: %w", err)
+	}
+	defer tx.Rollback()
+	w := &writeTx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}, author: author, touched: map[Kind]bool{}}
+	var last sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(dataset_version), 0) FROM versions),
+  (SELECT valid_from FROM versions ORDER BY fid DESC LIMIT 1)`).Scan(&w.dataset, &last)
+	if err != nil {
+		return fmt.Errorf("gpkg: beginning a write: %w", err)
+	}
+	w.dataset++
+	w.at = time.Now().UTC()
+	// AsOf relies on later versions having later times; a clock stepped
+	// back must not break that.
+	if t, err := time.Parse(timeFormat, last.String); err == nil && !w.at.After(t) {
+		w.at = t.Add(time.Nanosecond)
+	}
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := w.updateContents(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("gpkg: committing: %w", err)
+	}
+	return nil
+}
+
+// stmt returns query prepared in the transaction, preparing it once: a
+// batch runs the same few statements for every record.
+func (w *writeTx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := w.tx.PrepareContext(w.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[query] = st
+	return st, nil
+}
+
+func (w *writeTx) exec(query string, args ...any) error {
+	st, err := w.stmt(query)
+	if err == nil {
+		_, err = st.ExecContext(w.ctx, args...)
+	}
+	return err
+}
+
+// queryRow is QueryRow on a prepared statement; a preparation error is
+// reported by Scan.
+func (w *writeTx) queryRow(query string, args ...any) *sql.Row {
+	st, err := w.stmt(query)
+	if err != nil {
+		return w.tx.QueryRowContext(w.ctx, query, args...)
+	}
+	return st.QueryRowContext(w.ctx, args...)
+}
+
+// state is the latest version of a record.
+type state struct {
+	version int64  // 0 when the record never existed
+	deleted bool   // the latest version is a tombstone
+	record  []byte // nil for a tombstone
+	origin  string
+}
+
+func (st state) live() bool { return st.version > 0 && !st.deleted }
+
+// expect checks that the record is live and at version expected.
+func (st state) expect(k Kind, id string, expected int64) error {
+	if !st.live() {
+		return fmt.Errorf("%w: %s %q", geo.ErrNotFound, k, id)
+	}
+	if st.version != expected {
+		return fmt.Errorf("%w: %s %q is at version %d, not %d", ErrPreconditionFailed, k, id, st.version, expected)
+	}
+	return nil
+}
+
+// current returns the latest version of the record, and fails for a kind
+// the store does not know.
+func (w *writeTx) current(k Kind, id string) (state, error) {
+	if _, ok := specOf(k); !ok {
+		return state{}, fmt.Errorf("gpkg: unknown kind %q", k)
+	}
+	var (
+		st     state
+		origin sql.NullString
+	)
+	err := w.queryRow("SELECT version, deleted, record, origin FROM versions WHERE kind = ? AND id = ? ORDER BY version DESC LIMIT 1",
+		string(k), id).Scan(&st.version, &st.deleted, &st.record, &origin)
+	if errors.Is(err, sql.ErrNoRows) {
+		return state{}, nil
+	}
+	st.origin = origin.String
+	return st, err
+}
+
+// put appends rw as the version after prev, makes it the current record and
+// writes the audit row.
+func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
+	if rw.origin != "" {
+		var other string
+		in := rw.value.(geo.Incident)
+		err := w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND id <> ?",
+			in.Origin.Dataset, in.Origin.ID, rw.id).Scan(&other)
+		if err == nil {
+			return Version{}, fmt.Errorf("%w: incident %q already has origin %s", geo.ErrConflict, other, rw.origin)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Version{}, err
+		}
+	}
+	n := prev.version + 1
+	k := rw.spec.kind
+	err := w.exec(`INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
+  VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+		string(k), rw.id, n, w.dataset, w.at.Format(timeFormat), w.author, nullString(rw.origin), string(rw.record))
+	if err != nil {
+		return Version{}, fmt.Errorf("gpkg: writing %s %q: %w", k, rw.id, err)
+	}
+	args := make([]any, 0, len(rw.attrs)+5)
+	args = append(args, rw.id)
+	if rw.blob != nil {
+		args = append(args, rw.blob)
+	}
+	args = append(args, rw.attrs...)
+	args = append(args, n, w.at.Format(datetimeFormat), string(rw.record))
+	if err := w.exec(upserts[k], args...); err != nil {
+		return Version{}, fmt.Errorf("gpkg: writing %s %q: %w", k, rw.id, err)
+	}
+	if err := w.audit(action, k, rw.id, prev.version, n); err != nil {
+		return Version{}, err
+	}
+	return Version{Kind: k, ID: rw.id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
+		Author: w.author, Record: rw.value}, nil
+}
+
+// tombstone appends a deletion as the version after prev and removes the
+// current record.
+func (w *writeTx) tombstone(k Kind, id string, prev state, action string) (Version, error) {
+	n := prev.version + 1
+	sp, _ := specOf(k)
+	err := w.exec(`INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
+  VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL)`,
+		string(k), id, n, w.dataset, w.at.Format(timeFormat), w.author, nullString(prev.origin))
+	if err == nil {
+		err = w.exec("DELETE FROM "+sp.table+" WHERE id = ?", id)
+	}
+	if err != nil {
+		return Version{}, fmt.Errorf("gpkg: deleting %s %q: %w", k, id, err)
+	}
+	if err := w.audit(action, k, id, prev.version, n); err != nil {
+		return Version{}, err
+	}
+	return Version{Kind: k, ID: id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
+		Author: w.author, Deleted: true}, nil
+}
+
+// audit appends one row to the audit log; before is 0 for a new record.
+func (w *writeTx) audit(action string, k Kind, id string, before, after int64) error {
+	var b any
+	if before > 0 {
+		b = before
+	}
+	err := w.exec(`INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, w.at.Format(timeFormat), w.author, action, string(k), id, b, after, w.dataset)
+	if err != nil {
+		return fmt.Errorf("gpkg: writing the audit log: %w", err)
+	}
+	w.wrote = true
+	w.touched[k] = true
+	return nil
+}
+
+// updateContents brings gpkg_contents up to date for every table the
+// transaction changed: last_change, and the extent of feature tables
+// (NULL when empty), which ogrinfo and QGIS report.
+func (w *writeTx) updateContents() error {
+	for i := range specs {
+		sp := &specs[i]
+		if !w.touched[sp.kind] {
+			continue
+		}
+		var ext [4]sql.NullFloat64 // min_x, min_y, max_x, max_y
+		switch {
+		case sp.points():
+			err := w.tx.QueryRowContext(w.ctx, fmt.Sprintf(`SELECT (SELECT min(lon) FROM %[1]s), (SELECT min(lat) FROM %[1]s),
+  (SELECT max(lon) FROM %[1]s), (SELECT max(lat) FROM %[1]s)`, sp.table)).Scan(&ext[0], &ext[1], &ext[2], &ext[3])
+			if err != nil {
+				return fmt.Errorf("gpkg: computing the extent of %s: %w", sp.table, err)
+			}
+		case sp.geometryType != "":
+			b, ok, err := w.polygonExtent(sp.table)
+			if err != nil {
+				return err
+			}
+			for j, v := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+				ext[j] = sql.NullFloat64{Float64: v, Valid: ok}
+			}
+		}
+		_, err := w.tx.ExecContext(w.ctx, `UPDATE gpkg_contents SET last_change = ?, min_x = ?, min_y = ?, max_x = ?, max_y = ?
+  WHERE table_name = ?`, w.at.Format(datetimeFormat), ext[0], ext[1], ext[2], ext[3], sp.table)
+		if err != nil {
+			return fmt.Errorf("gpkg: updating gpkg_contents: %w", err)
+		}
+	}
+	return nil
+}
+
+// polygonExtent unions the envelopes of a polygon table's geometries; ok is
+// false when the table is empty. Zone and boundary tables hold hundreds of
+// rows, so a scan of the blob headers is cheap.
+func (w *writeTx) polygonExtent(table string) (ext orb.Bound, ok bool, err error) {
+	rows, err := w.tx.QueryContext(w.ctx, "SELECT geom FROM "+table)
+	if err != nil {
+		return orb.Bound{}, false, fmt.Errorf("gpkg: computing the extent of %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var blob []byte
+		if err := rows.Scan(&blob); err != nil {
+			return orb.Bound{}, false, err
+		}
+		b, err := blobBound(blob)
+		if err != nil {
+			return orb.Bound{}, false, fmt.Errorf("gpkg: computing the extent of %s: %w", table, err)
+		}
+		if ok {
+			ext = ext.Union(b)
+		} else {
+			ext, ok = b, true
+		}
+	}
+	return ext, ok, rows.Err()
+}
+
+// upserts holds each kind's upsert statement, built once from specs.
+var upserts = func() map[Kind]string {
+	m := map[Kind]string{}
+	for i := range specs {
+		m[specs[i].kind] = specs[i].upsertSQL()
+	}
+	return m
+}()
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
