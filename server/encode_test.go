@@ -329,9 +329,9 @@ func TestEncodeMatchesMarshalJSON(t *testing.T) {
 	}
 	t.Logf("seed %d (rerun with -encode.seed=%d)", seed, seed)
 	r := rand.New(rand.NewPCG(seed, seed>>32))
-	n := 2000
+	n := 1000
 	if testing.Short() {
-		n = 200
+		n = 100
 	}
 	for range n {
 		checkIncident(t, "random incident", randIncident(r))
@@ -640,12 +640,13 @@ func streamIncidents(w *bytes.Buffer, incs []geo.Incident) error {
 }
 
 // TestEncodeIncidentsLikeJSONMarshal is the correctness test for
-// BenchmarkEncodeIncidents, on the same data: the whole streamed document is
-// the bytes json.Marshal writes for it.
+// BenchmarkEncodeIncidents, on data from the same generator (a fifth as
+// many, so that the race detector's run stays short): the whole streamed
+// document is the bytes json.Marshal writes for it.
 func TestEncodeIncidentsLikeJSONMarshal(t *testing.T) {
-	n := 100_000
+	n := 20_000
 	if testing.Short() {
-		n = 5_000
+		n = 2_000
 	}
 	incs := benchIncidents(n)
 	var got bytes.Buffer
