@@ -614,6 +614,7 @@ var jsonSafe = func() (t [256]bool) {
 	return t
 }()
 
+// hexDigits are the lower-case hex digits encoding/json uses in \u escapes.
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string exactly as encoding/json writes
