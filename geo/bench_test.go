@@ -24,8 +24,8 @@ const benchSeed = 2026
 var benchSizes = []int{10_000, 100_000, 1_000_000}
 
 var (
-	alTanf   = orb.Point{38.63, 33.50}
-	q2Circle = geo.Circle{Center: alTanf, RadiusMeters: 55_000}
+	tanfBase   = orb.Point{38.63, 33.50}
+	q2Circle = geo.Circle{Center: tanfBase, RadiusMeters: 55_000}
 	// q3Box is 0.5° × 0.5° around Raqqa, one of the densest clusters.
 	q3Box = orb.Bound{Min: orb.Point{38.76, 35.70}, Max: orb.Point{39.26, 36.20}}
 	// q4Point is Deir ez-Zor, for the 10 nearest incidents.

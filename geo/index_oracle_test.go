@@ -24,9 +24,9 @@ import (
 // open-ended intervals and dates on interval bounds. The seed is logged;
 // set FRONTLINE_SEED to replay a failure.
 
-// testSeed returns the seed of the randomised tests: FRONTLINE_SEED if set,
+// oracleSeed returns the seed of the randomised tests: FRONTLINE_SEED if set,
 // otherwise a fresh one. It is always logged.
-func testSeed(t *testing.T) uint64 {
+func oracleSeed(t *testing.T) uint64 {
 	t.Helper()
 	seed := rand.Uint64()
 	if s := os.Getenv("FRONTLINE_SEED"); s != "" {
@@ -242,7 +242,7 @@ type world struct {
 // gen draws random records in lon 36..42, lat 32..37. Polygon vertices sit
 // on a 0.25° lattice and a share of points on a 0.125° one, so that points
 // fall exactly on vertices and edges.
-type gen struct {
+type worldGen struct {
 	r     *rand.Rand
 	day0  geo.Day
 	zones []geo.Zone // for points placed on zone edges
@@ -250,20 +250,20 @@ type gen struct {
 
 var testSource = []geo.Source{{Publisher: "test"}}
 
-func newGen(seed uint64) *gen {
-	return &gen{r: rand.New(rand.NewPCG(seed, 42)), day0: geo.DateOf(2020, 1, 1)}
+func newGen(seed uint64) *worldGen {
+	return &worldGen{r: rand.New(rand.NewPCG(seed, 42)), day0: geo.DateOf(2020, 1, 1)}
 }
 
-func (g *gen) snap(v, step float64) float64 { return math.Round(v/step) * step }
+func (g *worldGen) snap(v, step float64) float64 { return math.Round(v/step) * step }
 
-func (g *gen) lattice(step float64) orb.Point {
+func (g *worldGen) lattice(step float64) orb.Point {
 	return orb.Point{g.snap(36+6*g.r.Float64(), step), g.snap(32+5*g.r.Float64(), step)}
 }
 
 // ring is a star-shaped ring around c: vertices at increasing angles, so
 // it is simple before snapping; snapping may make it touch itself, which
 // the even-odd rule handles.
-func (g *gen) ring(c orb.Point, minR, maxR float64) orb.Ring {
+func (g *worldGen) ring(c orb.Point, minR, maxR float64) orb.Ring {
 	n := 3 + g.r.IntN(7)
 	angles := make([]float64, n)
 	for i := range angles {
@@ -288,7 +288,7 @@ func (g *gen) ring(c orb.Point, minR, maxR float64) orb.Ring {
 	return r
 }
 
-func (g *gen) polygon() orb.Polygon {
+func (g *worldGen) polygon() orb.Polygon {
 	for {
 		c := g.lattice(0.25)
 		outer := g.ring(c, 0.5, 2)
@@ -326,7 +326,7 @@ func holeFits(outer, h orb.Ring) bool {
 	return true
 }
 
-func (g *gen) area() orb.Geometry {
+func (g *worldGen) area() orb.Geometry {
 	if g.r.IntN(3) == 0 {
 		mp := orb.MultiPolygon{g.polygon(), g.polygon()}
 		if g.r.IntN(2) == 0 {
@@ -337,11 +337,11 @@ func (g *gen) area() orb.Geometry {
 	return g.polygon()
 }
 
-func (g *gen) circle() geo.Circle {
+func (g *worldGen) circle() geo.Circle {
 	return geo.Circle{Center: g.lattice(0.125), RadiusMeters: 20_000 + 180_000*g.r.Float64()}
 }
 
-func (g *gen) interval() geo.Interval {
+func (g *worldGen) interval() geo.Interval {
 	a, b := g.day0+geo.Day(g.r.IntN(400)), g.day0+geo.Day(g.r.IntN(400))
 	iv := geo.Interval{From: min(a, b), To: max(a, b)}
 	if g.r.IntN(5) == 0 {
@@ -355,7 +355,7 @@ func (g *gen) interval() geo.Interval {
 
 var testActors = []geo.ActorID{"a1", "a2", "a3", "a4"}
 
-func (g *gen) zone(i int) geo.Zone {
+func (g *worldGen) zone(i int) geo.Zone {
 	z := geo.Zone{
 		ID:      geo.ZoneID(fmt.Sprintf("z%03d", i)),
 		Actor:   testActors[g.r.IntN(len(testActors))],
@@ -374,7 +374,7 @@ func (g *gen) zone(i int) geo.Zone {
 
 // point is uniform, on the lattice, on a zone's edge or vertex, or a hair
 // inside or outside a circle zone.
-func (g *gen) point() orb.Point {
+func (g *worldGen) point() orb.Point {
 	switch k := g.r.IntN(10); {
 	case k < 4 || len(g.zones) == 0:
 		return orb.Point{36 + 6*g.r.Float64(), 32 + 5*g.r.Float64()}
@@ -404,7 +404,7 @@ func (g *gen) point() orb.Point {
 
 var testGovernorates = []string{"", "Deir-ez-Zor", "Homs", "Ar-Raqqa"}
 
-func (g *gen) incident(i int) geo.Incident {
+func (g *worldGen) incident(i int) geo.Incident {
 	t := geo.EventTypes[g.r.IntN(len(geo.EventTypes))]
 	in := geo.Incident{
 		ID:            geo.IncidentID(fmt.Sprintf("i%05d", i)),
@@ -432,7 +432,7 @@ func (g *gen) incident(i int) geo.Incident {
 	return in
 }
 
-func (g *gen) site(i int) geo.Site {
+func (g *worldGen) site(i int) geo.Site {
 	return geo.Site{
 		ID:       geo.SiteID(fmt.Sprintf("s%04d", i)),
 		Name:     "site",
@@ -442,7 +442,7 @@ func (g *gen) site(i int) geo.Site {
 	}
 }
 
-func (g *gen) world(zones, incidents, sites int) *world {
+func (g *worldGen) world(zones, incidents, sites int) *world {
 	w := &world{}
 	for i := range zones {
 		w.zones = append(w.zones, g.zone(i))
@@ -479,7 +479,7 @@ func buildIndex(t *testing.T, w *world) *geo.Index {
 }
 
 // query draws a random incident query; where is its brute-force place.
-func (g *gen) query(w *world) (geo.IncidentQuery, oracleWhere) {
+func (g *worldGen) query(w *world) (geo.IncidentQuery, oracleWhere) {
 	var q geo.IncidentQuery
 	where := oracleWhere(func(orb.Point) bool { return true })
 	switch g.r.IntN(5) {
@@ -541,7 +541,7 @@ func (g *gen) query(w *world) (geo.IncidentQuery, oracleWhere) {
 
 // checkIncidentQueries compares Count, Incidents (order and paging) and
 // NearestIncidents with brute force on random queries.
-func checkIncidentQueries(t *testing.T, g *gen, s *geo.Snapshot, w *world, rounds int) {
+func checkIncidentQueries(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, rounds int) {
 	t.Helper()
 	for round := range rounds {
 		q, where := g.query(w)
@@ -601,7 +601,7 @@ func checkIncidentQueries(t *testing.T, g *gen, s *geo.Snapshot, w *world, round
 
 // checkControl compares ControlAt and ControlHistory with brute force over
 // every day around the zones' bounds.
-func checkControl(t *testing.T, g *gen, s *geo.Snapshot, w *world, points int) {
+func checkControl(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, points int) {
 	t.Helper()
 	first, last := g.day0-2, g.day0+402
 	for range points {
@@ -659,7 +659,7 @@ func checkControl(t *testing.T, g *gen, s *geo.Snapshot, w *world, points int) {
 
 // checkJoinAggregate compares Join and every Aggregate grouping with brute
 // force.
-func checkJoinAggregate(t *testing.T, g *gen, s *geo.Snapshot, w *world, rounds int) {
+func checkJoinAggregate(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, rounds int) {
 	t.Helper()
 	for round := range rounds {
 		q, where := g.query(w)
@@ -762,7 +762,7 @@ func checkJoinAggregate(t *testing.T, g *gen, s *geo.Snapshot, w *world, rounds 
 }
 
 // checkSitesZones compares the site and zone listings with brute force.
-func checkSitesZones(t *testing.T, g *gen, s *geo.Snapshot, w *world, rounds int) {
+func checkSitesZones(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, rounds int) {
 	t.Helper()
 	for round := range rounds {
 		q, where := g.query(w)
@@ -826,7 +826,7 @@ func checkSitesZones(t *testing.T, g *gen, s *geo.Snapshot, w *world, rounds int
 // of the zone crosses or touches an edge of the box, or a vertex of the zone
 // is in the box; a circle zone when the box holds its centre or a sampled
 // point of the box's outline within the radius (with sampling slack).
-func checkZoneListing(t *testing.T, g *gen, s *geo.Snapshot, w *world) {
+func checkZoneListing(t *testing.T, g *worldGen, s *geo.Snapshot, w *world) {
 	t.Helper()
 	var zq geo.ZoneQuery
 	a, b := g.lattice(0.125), g.lattice(0.125)
@@ -935,7 +935,7 @@ func oracleSegmentsMeet(a, b, c, d orb.Point) bool {
 
 // mutate applies a random batch of inserts, replaces and deletes to ix and
 // to w alike.
-func mutate(t *testing.T, g *gen, ix *geo.Index, w *world, next *int) {
+func mutate(t *testing.T, g *worldGen, ix *geo.Index, w *world, next *int) {
 	t.Helper()
 	err := ix.Update(func(tx *geo.Tx) error {
 		for range 40 {
@@ -1001,7 +1001,7 @@ func mutate(t *testing.T, g *gen, ix *geo.Index, w *world, next *int) {
 // TestIndexOracle runs every query type against brute force on a random
 // world, then again after random batches of updates.
 func TestIndexOracle(t *testing.T) {
-	g := newGen(testSeed(t))
+	g := newGen(oracleSeed(t))
 	w := g.world(40, 1500, 150)
 	ix := buildIndex(t, w)
 	next := 0

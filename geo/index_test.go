@@ -33,7 +33,7 @@ func TestIndexUpdates(t *testing.T) {
 		{"delete missing", func(tx *geo.Tx) error { return tx.DeleteIncident("b") }, geo.ErrNotFound},
 		{"delete missing zone", func(tx *geo.Tx) error { return tx.DeleteZone("z") }, geo.ErrNotFound},
 		{"replace missing site", func(tx *geo.Tx) error {
-			return tx.ReplaceSite(geo.Site{ID: "s", Name: "s", Kind: geo.SiteBase, Location: alTanf, Sources: testSource})
+			return tx.ReplaceSite(geo.Site{ID: "s", Name: "s", Kind: geo.SiteBase, Location: tanfBase, Sources: testSource})
 		}, geo.ErrNotFound},
 		{"invalid incident", func(tx *geo.Tx) error {
 			bad := b

@@ -108,10 +108,10 @@ func TestBoundPredicates(t *testing.T) {
 // for the stored circle zone.
 func TestCirclePredicates(t *testing.T) {
 	at := func(bearing, km float64) orb.Point {
-		return orbgeo.PointAtBearingAndDistance(alTanf, bearing, km*1000)
+		return orbgeo.PointAtBearingAndDistance(tanfBase, bearing, km*1000)
 	}
 	points := map[string]orb.Point{
-		"centre": alTanf, "54.9km-north": at(0, 54.9), "54.9km-east": at(90, 54.9),
+		"centre": tanfBase, "54.9km-north": at(0, 54.9), "54.9km-east": at(90, 54.9),
 		"55.1km-north": at(0, 55.1), "55.1km-south-west": at(225, 55.1),
 	}
 	zone := geo.Zone{
@@ -243,7 +243,7 @@ func TestQueryErrors(t *testing.T) {
 			return err
 		}, "bbox", false},
 		{"radius too large", func() error {
-			_, err := s.CountIncidents(geo.IncidentQuery{Where: geo.InCircle(geo.Circle{Center: alTanf, RadiusMeters: geo.MaxRadiusMeters + 1})})
+			_, err := s.CountIncidents(geo.IncidentQuery{Where: geo.InCircle(geo.Circle{Center: tanfBase, RadiusMeters: geo.MaxRadiusMeters + 1})})
 			return err
 		}, "circle.radius_m", false},
 		{"unknown zone", func() error {
@@ -263,7 +263,7 @@ func TestQueryErrors(t *testing.T) {
 			return err
 		}, "offset", false},
 		{"nearest without limit", func() error {
-			_, err := s.NearestIncidents(alTanf, geo.IncidentQuery{})
+			_, err := s.NearestIncidents(tanfBase, geo.IncidentQuery{})
 			return err
 		}, "limit", false},
 		{"nearest to NaN", func() error {
