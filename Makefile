@@ -30,3 +30,11 @@ fuzz:
 ## build: a static binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline
+
+## bench: run the geo benchmarks (BENCHTIME each) and write the figures, the
+## command and the targets met into docs/benchmarks.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/ | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section geo \
+		-cmd "go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/" \
+		-targets 'Q1Count/n=1000000<=6ms,Q2Count/n=1000000<=300us,Q2IDs/n=1000000<=300us,Q3Count/n=1000000<=500us,Q3IDs/n=1000000<=500us,Q4Nearest10/n=1000000<=10us,Q5Count/n=1000000<=7ms,Build/n=1000000<=1.5s,Build/n=1000000:heap-B/incident<=300'
