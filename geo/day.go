@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -111,19 +113,31 @@ func (d Day) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes "YYYY-MM-DD". null leaves d unchanged, so a caller
-// can preset an open bound.
+// can preset an open bound. A bad value is reported as a
+// *json.UnmarshalTypeError, the one error type to which encoding/json adds
+// the name of the field being decoded.
 func (d *Day) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return &ValidationError{Reason: "a date must be a string YYYY-MM-DD"}
+		return &json.UnmarshalTypeError{Value: clip(string(b)), Type: dayType}
 	}
 	v, err := ParseDay(s)
 	if err != nil {
-		return err
+		return &json.UnmarshalTypeError{Value: clip(strconv.Quote(s)), Type: dayType}
 	}
 	*d = v
 	return nil
+}
+
+var dayType = reflect.TypeFor[Day]()
+
+// clip shortens a bad value quoted back in an error message.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }

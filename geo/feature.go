@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -43,8 +44,16 @@ func (s Source) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes the form written by MarshalJSON.
 func (s *Source) UnmarshalJSON(b []byte) error {
 	var js jsonSource
-	if err := decodeStrict(b, &js, ""); err != nil {
-		return err
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&js); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// Returned as is, so the enclosing decoder prefixes the path
+			// ("properties.sources.published").
+			return te
+		}
+		return jsonError(err, "")
 	}
 	*s = Source{Publisher: js.Publisher, Title: js.Title, URL: js.URL, Note: js.Note}
 	if js.Published != nil {
@@ -357,7 +366,10 @@ func jsonError(err error, prefix string) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return invalid(join(prefix, te.Field), "expected %s, got JSON %s", te.Type, te.Value)
+		if te.Type == dayType {
+			return invalid(join(prefix, te.Field), "%s is not a date of the form YYYY-MM-DD", te.Value)
+		}
+		return invalid(join(prefix, te.Field), "expected %s, got JSON %s", jsonTypeName(te.Type), te.Value)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -377,6 +389,26 @@ func unknownField(err error) (string, bool) {
 		return name, true
 	}
 	return "", false
+}
+
+// jsonTypeName names a Go type the way a JSON user thinks of it.
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.String()
 }
 
 func cleanJSONErr(err error) string {
