@@ -6,37 +6,27 @@ import (
 	"net/http"
 	"path"
 	"strings"
-
-	"github.com/go-chi/chi/v5"
-
-	"github.com/frontline-maps/frontline/geo"
 )
 
+// handleHealth answers that the process is up, whether or not the catalog
+// has loaded: a liveness probe.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, contentTypeJSON, map[string]string{"status": "ok", "version": s.cfg.Version})
 }
 
-// handleItems is the OGC API – Features items endpoint. Until the full
-// collection support lands it answers the zones layer only.
-func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) error {
-	if chi.URLParam(r, "collectionId") != "zones" {
-		return geo.ErrNotFound
+// handleReady answers 200 once the catalog has loaded and 503 problem+json
+// before: a readiness probe, so a load balancer sends no traffic to an
+// instance that would answer every API request with 503.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	snap := s.snapshot(r)
+	if snap == nil {
+		return errNotReady
 	}
-	page, err := s.catalog.Snapshot().Zones(geo.ZoneQuery{})
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", contentTypeGeoJSON)
-	fw := newFeatureWriter(w)
-	if err := fw.Begin(collectionHeader{NumberMatched: page.Matched, NumberReturned: len(page.Zones)}); err != nil {
-		return err
-	}
-	for _, z := range page.Zones {
-		if err := fw.WriteZone(z); err != nil {
-			return err
-		}
-	}
-	return fw.Close()
+	zones, incidents, sites := snap.Len()
+	return writeJSON(w, contentTypeJSON, map[string]any{
+		"status": "ready", "dataset_version": s.datasetVersion(snap),
+		"zones": zones, "incidents": incidents, "sites": sites,
+	})
 }
 
 // handleStatic serves the web map's files; a missing file is a problem+json
@@ -53,6 +43,8 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// writeJSON writes v as JSON with a trailing newline and the given
+// Content-Type.
 func writeJSON(w http.ResponseWriter, contentType string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {

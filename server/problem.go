@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -23,6 +24,8 @@ const (
 	problemNotFound         = "/problems/not-found"
 	problemMethod           = "/problems/method-not-allowed"
 	problemInternal         = "/problems/internal-error"
+	problemTooLarge         = "/problems/body-too-large"
+	problemUnavailable      = "/problems/not-ready"
 )
 
 // problem is an RFC 9457 problem details document.
@@ -54,7 +57,21 @@ func (e *statusError) Error() string { return e.title }
 var (
 	errNotFoundRoute    = &statusError{http.StatusNotFound, problemNotFound, "Not Found"}
 	errMethodNotAllowed = &statusError{http.StatusMethodNotAllowed, problemMethod, "Method Not Allowed"}
+	// errNotReady answers API requests while the catalog is still loading.
+	errNotReady = &statusError{http.StatusServiceUnavailable, problemUnavailable, "Dataset still loading"}
 )
+
+// notFoundError is a 404 whose errors[] entry names the path parameter
+// (collectionId, featureId) that names nothing. It matches geo.ErrNotFound.
+type notFoundError struct {
+	field  string
+	reason string
+}
+
+func (e *notFoundError) Error() string { return e.field + ": " + e.reason }
+
+// Is makes errors.Is(err, geo.ErrNotFound) true.
+func (e *notFoundError) Is(target error) bool { return target == geo.ErrNotFound }
 
 // handlerFunc is a handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -69,18 +86,36 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 	}
 }
 
-// writeError maps err to a problem document: *geo.ValidationError → 400 with
-// errors[], geo.ErrNotFound → 404, *statusError → its status, anything else
-// → 500 with a generic detail, logged once with the request id.
+// writeError maps err to a problem document: paramErrors → 400 with one
+// errors[] entry per parameter, *geo.ValidationError → 400 with errors[],
+// geo.ErrNotFound → 404, *http.MaxBytesError → 413, *statusError → its
+// status, anything else → 500 with a generic detail, logged once with the
+// request id.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem{Instance: r.URL.RequestURI(), RequestID: middleware.GetReqID(r.Context())}
+	var pe paramErrors
 	var ve *geo.ValidationError
 	var se *statusError
+	var me *http.MaxBytesError
+	var nf *notFoundError
 	switch {
+	case errors.As(err, &pe):
+		p.Type, p.Title, p.Status = problemInvalidParameter, "Invalid parameter", http.StatusBadRequest
+		p.Detail = pe.Error()
+		for _, e := range pe {
+			p.Errors = append(p.Errors, fieldError{Field: e.Field, Reason: e.Reason})
+		}
+	case errors.As(err, &me):
+		p.Type, p.Title, p.Status = problemTooLarge, "Request body too large", http.StatusRequestEntityTooLarge
+		p.Detail = fmt.Sprintf("the body is over the limit of %d bytes", me.Limit)
 	case errors.As(err, &ve):
 		p.Type, p.Title, p.Status = problemInvalidParameter, "Invalid parameter", http.StatusBadRequest
 		p.Detail = ve.Error()
 		p.Errors = []fieldError{{Field: ve.Field, Reason: ve.Reason}}
+	case errors.As(err, &nf):
+		p.Type, p.Title, p.Status = problemNotFound, "Not Found", http.StatusNotFound
+		p.Detail = nf.Error()
+		p.Errors = []fieldError{{Field: nf.field, Reason: nf.reason}}
 	case errors.Is(err, geo.ErrNotFound):
 		p.Type, p.Title, p.Status = problemNotFound, "Not Found", http.StatusNotFound
 		p.Detail = "no such resource"

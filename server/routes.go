@@ -43,21 +43,31 @@ func (s *Server) apiRoutes() []route {
 }
 
 // routes builds the router: every route and the middleware in the order it
-// runs.
+// runs. Operational routes (/healthz, /readyz, /metrics) stay out of /api
+// and out of the OpenAPI document.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(echoRequestID)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
+	r.Use(s.cors())
+	r.Use(negotiateEncoding)
+	r.Use(s.limitBody)
+	r.Use(s.withDataset)
+	r.Use(middleware.GetHead)
 	r.NotFound(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return errNotFoundRoute }))
 	r.MethodNotAllowed(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return errMethodNotAllowed }))
 
 	r.Get("/healthz", s.wrap(s.handleHealth))
+	r.Get("/readyz", s.wrap(s.handleReady))
+	r.Method(http.MethodGet, "/metrics", s.metrics.handler())
 	r.Route("/api", func(r chi.Router) {
+		r.Use(s.requireReady, s.conditional)
 		for _, rt := range s.apiRoutes() {
 			r.Method(rt.method, rt.pattern, s.wrap(rt.handle))
 		}
 	})
-	r.Get("/*", s.wrap(s.handleStatic))
+	r.With(s.conditional).Get("/*", s.wrap(s.handleStatic))
 	return r
 }

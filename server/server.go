@@ -17,7 +17,9 @@ import (
 // modified.
 type Catalog interface {
 	// Snapshot returns the current immutable view of zones, incidents and
-	// sites. One request uses one snapshot, so its parts agree.
+	// sites. One request uses one snapshot, so its parts agree. It returns
+	// nil while the catalog is still loading: /readyz then answers 503, and
+	// so does every API route.
 	Snapshot() *geo.Snapshot
 	// Actors returns every actor, ordered by ID.
 	Actors() []geo.Actor
@@ -33,9 +35,24 @@ type Catalog interface {
 
 // Config holds the HTTP layer's settings. The zero value is usable.
 type Config struct {
-	// Version is the build version reported by /healthz.
+	// Version is the build version reported by /healthz and the OpenAPI
+	// document.
 	Version string
+	// BaseURL is the public absolute URL of the server's root, such as
+	// https://maps.example.org/frontline, used for the links in documents
+	// (next pages, self). Empty uses the scheme and Host of each request;
+	// set it behind a reverse proxy.
+	BaseURL string
+	// CORSOrigins are the origins browsers may read responses from;
+	// empty is every origin ("*"), as reads are public.
+	CORSOrigins []string
+	// MaxBodyBytes bounds request bodies; a larger one is a 413. Zero is
+	// defaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
+
+// defaultMaxBodyBytes is the default bound on request bodies: 4 MiB.
+const defaultMaxBodyBytes = 4 << 20
 
 // Server handles HTTP requests. Create it with New.
 type Server struct {
@@ -44,12 +61,19 @@ type Server struct {
 	assets  fs.FS
 	log     *slog.Logger
 	mux     http.Handler
+	// extents caches the collections' extents per snapshot version.
+	extents *extentCache
+	// metrics are served at /metrics.
+	metrics *metrics
 }
 
-// New returns the HTTP handler for the API under /api, /healthz and the web
-// map's static files from assets at /.
+// New returns the HTTP handler for the API under /api, /healthz, /readyz,
+// /metrics and the web map's static files from assets at /.
 func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handler {
-	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = defaultMaxBodyBytes
+	}
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog)}
 	s.mux = s.routes()
 	return s.mux
 }

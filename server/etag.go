@@ -1,0 +1,150 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// headerDatasetVersion names the response header that carries the dataset
+// version: the catalog's DatasetID, a dot, and the snapshot's Version.
+const headerDatasetVersion = "X-Dataset-Version"
+
+// snapshotKey is the request context key of the request's *geo.Snapshot.
+type snapshotKey struct{}
+
+// datasetVersion is the version of the data snap answers from, as the
+// X-Dataset-Version header and collection documents write it.
+func (s *Server) datasetVersion(snap *geo.Snapshot) string {
+	return s.catalog.DatasetID() + "." + strconv.FormatUint(snap.Version(), 10)
+}
+
+// snapshot returns the snapshot withDataset chose for r, so that every part
+// of one response (a page and its numberMatched, the header and the body)
+// answers from one version. It is nil before the catalog has loaded, which
+// requireReady keeps from API handlers.
+func (s *Server) snapshot(r *http.Request) *geo.Snapshot {
+	snap, _ := r.Context().Value(snapshotKey{}).(*geo.Snapshot)
+	return snap
+}
+
+// withDataset takes the catalog's current snapshot for the request, puts it
+// in the context for handlers, and sets the X-Dataset-Version header on the
+// response. While the catalog is loading there is no snapshot and no
+// header.
+func (s *Server) withDataset(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if snap := s.catalog.Snapshot(); snap != nil {
+			w.Header().Set(headerDatasetVersion, s.datasetVersion(snap))
+			r = r.WithContext(context.WithValue(r.Context(), snapshotKey{}, snap))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireReady answers 503 problem+json, with Retry-After, to requests that
+// arrive before the catalog has loaded.
+func (s *Server) requireReady(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.snapshot(r) == nil {
+			w.Header().Set("Retry-After", "5")
+			s.writeError(w, r, errNotReady)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// conditional gives GET and HEAD responses a strong ETag and answers a
+// matching If-None-Match with 304 Not Modified before the handler runs.
+//
+// The same URL on the same dataset version gives the same bytes, so the
+// ETag is a hash of the dataset version, the public base URL (links in the
+// body are absolute), the request URI and the content coding negotiated by
+// negotiateEncoding (a gzip body is a different representation). Only 200
+// responses carry it: an error response has no ETag, so a client can never
+// hold one that matches a request whose answer was an error.
+func (s *Server) conditional(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		snap := s.snapshot(r)
+		if snap == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		etag := s.etag(r, snap)
+		if etagMatches(r.Header.Get("If-None-Match"), etag) {
+			w.Header().Set("ETag", etag)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		next.ServeHTTP(&etagWriter{ResponseWriter: w, etag: etag}, r)
+	})
+}
+
+// etag is the strong entity tag of the response to r on snap.
+func (s *Server) etag(r *http.Request, snap *geo.Snapshot) string {
+	h := sha256.New()
+	for _, part := range []string{s.datasetVersion(snap), s.baseURL(r), r.URL.RequestURI(), r.Header.Get("Accept-Encoding")} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
+}
+
+// etagMatches reports whether the If-None-Match header value header lists
+// etag or is "*". Weak comparison, as RFC 9110 §13.1.2 asks for
+// If-None-Match: a W/ prefix is ignored.
+func etagMatches(header, etag string) bool {
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// etagWriter sets the ETag header on a 200 response as its header is
+// written.
+type etagWriter struct {
+	http.ResponseWriter
+	etag        string
+	wroteHeader bool
+}
+
+// WriteHeader sets ETag when code is 200, then writes the header.
+func (w *etagWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.wroteHeader = true
+		if code == http.StatusOK {
+			w.Header().Set("ETag", w.etag)
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write writes the 200 header first if no header was written.
+func (w *etagWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush flushes the underlying writer, so streamed features reach the
+// client.
+func (w *etagWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap returns the underlying writer for http.ResponseController.
+func (w *etagWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus metrics of one Server, in a registry of its
+// own (no global state): requests by route pattern, method and status, a
+// latency histogram by route, the index sizes, and the Go runtime's and
+// process's collectors. It is safe for concurrent use.
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// newMetrics registers the metrics; the index-size gauges read catalog's
+// current snapshot at each scrape.
+func newMetrics(catalog Catalog) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontline_http_requests_total",
+			Help: "HTTP requests answered, by route pattern, method and status code.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "frontline_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, body included, by route pattern.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9), // 0.5 ms to 33 s
+		}, []string{"route"}),
+	}
+	m.registry.MustRegister(m.requests, m.duration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for i, name := range []string{collectionZones, collectionIncidents, collectionSites} {
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "frontline_index_records",
+			Help:        "Records in the in-memory index, by collection; 0 while loading.",
+			ConstLabels: prometheus.Labels{"collection": name},
+		}, func() float64 {
+			snap := catalog.Snapshot()
+			if snap == nil {
+				return 0
+			}
+			z, in, s := snap.Len()
+			return float64([3]int{z, in, s}[i])
+		}))
+	}
+	return m
+}
+
+// observe records one answered request. route is chi's route pattern, ""
+// when no route matched; unusual methods are counted as OTHER, so a client
+// cannot grow the label sets without bound.
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	if route == "" {
+		route = "unmatched"
+	}
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	default:
+		method = "OTHER"
+	}
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// handler serves the metrics in Prometheus's text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}

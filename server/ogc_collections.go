@@ -1,0 +1,155 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// The IDs of the feature collections, as they appear in URLs.
+const (
+	collectionZones        = "zones"
+	collectionIncidents    = "incidents"
+	collectionSites        = "sites"
+	collectionGovernorates = "governorates"
+)
+
+// OGC identifiers of the coordinate and temporal reference systems.
+const (
+	crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+	trs   = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+)
+
+// collection is one feature collection of the OGC API: its description, the
+// properties its items filter by, and how to answer a page of items and a
+// single feature.
+type collection struct {
+	id, title, description string
+	// queryables returns the JSON Schema of each property items filter by,
+	// by parameter name; enumerations come from the catalog.
+	queryables func() map[string]any
+	// items parses q and answers one page of items from snap.
+	items func(snap *geo.Snapshot, q url.Values) (itemsPage, error)
+	// item returns the GeoJSON Feature with ID id, or geo.ErrNotFound.
+	item func(snap *geo.Snapshot, id string) ([]byte, error)
+}
+
+// itemsPage is one page of a collection's features, ready to stream.
+type itemsPage struct {
+	page page
+	// matched is numberMatched: the features matching before paging.
+	matched int
+	// n is numberReturned, 0 for hits; write writes feature i < n.
+	n     int
+	write func(fw *featureWriter, i int) error
+}
+
+// collections returns every collection, in the order /api/collections
+// lists them.
+func (s *Server) collections() []collection {
+	return []collection{
+		{
+			id: collectionZones, title: "Areas of control",
+			description: "Zones held by an actor with a status (control, contested, joint, presence, deconfliction, buffer) over a validity interval. Zones overlap; as_of=DATE gives the map as of that date. Circle zones are drawn as 64-gon polygons and carry their centre and radius in the circle property.",
+			queryables:  s.zoneQueryables, items: s.zoneItems, item: s.zoneItem,
+		},
+		{
+			id: collectionIncidents, title: "Incidents",
+			description: "Reported events with dates, type, actors, fatalities (low/best/high), location precision and sources. datetime selects incidents whose days overlap it.",
+			queryables:  s.incidentQueryables, items: s.incidentItems, item: s.incidentItem,
+		},
+		{
+			id: collectionSites, title: "Sites",
+			description: "Named places: prisons, camps, bases, oil and gas fields, border crossings, towns.",
+			queryables:  s.siteQueryables, items: s.siteItems, item: s.siteItem,
+		},
+		{
+			id: collectionGovernorates, title: "Governorates",
+			description: "Syria's governorate boundaries (OCHA). bbox selects governorates whose bounding box meets the box.",
+			queryables:  func() map[string]any { return map[string]any{} }, items: s.governorateItems, item: s.governorateItem,
+		},
+	}
+}
+
+// collection returns the collection named by r's collectionId, or a 404
+// naming it.
+func (s *Server) collection(r *http.Request) (collection, error) {
+	id := chi.URLParam(r, "collectionId")
+	cs := s.collections()
+	if i := slices.IndexFunc(cs, func(c collection) bool { return c.id == id }); i >= 0 {
+		return cs[i], nil
+	}
+	return collection{}, &notFoundError{field: "collectionId", reason: quote(id) + " is not a collection; collections: zones, incidents, sites, governorates"}
+}
+
+// actorIDs returns the IDs of the catalog's actors, the values "actor"
+// accepts.
+func (s *Server) actorIDs() []geo.ActorID {
+	actors := s.catalog.Actors()
+	ids := make([]geo.ActorID, len(actors))
+	for i, a := range actors {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// governorateNames returns the names of the catalog's governorates, the
+// values "governorate" accepts.
+func (s *Server) governorateNames() []string {
+	govs := s.catalog.Governorates()
+	names := make([]string, len(govs))
+	for i, g := range govs {
+		names[i] = g.Name
+	}
+	return names
+}
+
+// enumSchema is the JSON Schema of a string property with the values vs.
+func enumSchema[T ~string](title, description string, vs []T) map[string]any {
+	return map[string]any{"title": title, "description": description, "type": "string", "enum": vs}
+}
+
+// incidentQueryables are the incidents' filter properties.
+func (s *Server) incidentQueryables() map[string]any {
+	subTypes := make([]geo.SubType, 0, len(geo.SubTypes))
+	for st := range geo.SubTypes {
+		subTypes = append(subTypes, st)
+	}
+	slices.Sort(subTypes)
+	return map[string]any{
+		"type":        enumSchema("Event type", "The incident's type (ACLED's taxonomy).", geo.EventTypes),
+		"sub_type":    enumSchema("Sub-type", "The incident's sub-type; it belongs to one type.", subTypes),
+		"actor":       enumSchema("Actor", "An actor involved in the incident, in any role (the actors property).", s.actorIDs()),
+		"status":      enumSchema("Status", "How well the incident is established.", geo.IncidentStatuses),
+		"governorate": enumSchema("Governorate", "The governorate the incident's location is in (OCHA English name, matched without regard to case).", s.governorateNames()),
+		"min_fatalities": map[string]any{
+			"title": "Minimum fatalities", "type": "integer", "minimum": 0, "maximum": maxFatalities,
+			"description": "Keeps incidents whose best estimate of deaths (fatalities_best) is at least this.",
+		},
+	}
+}
+
+// zoneQueryables are the zones' filter properties.
+func (s *Server) zoneQueryables() map[string]any {
+	return map[string]any{
+		"actor":  enumSchema("Actor", "The actor holding the zone.", s.actorIDs()),
+		"status": enumSchema("Status", "The kind of hold.", geo.ZoneStatuses),
+	}
+}
+
+// siteQueryables are the sites' filter properties.
+func (s *Server) siteQueryables() map[string]any {
+	return map[string]any{"kind": enumSchema("Kind", "What the site is.", geo.SiteKinds)}
+}
+
+// zoneExists reports whether snap has a zone with ID id, for "zone".
+func zoneExists(snap *geo.Snapshot) func(geo.ZoneID) bool {
+	return func(id geo.ZoneID) bool {
+		_, err := snap.Zone(id)
+		return err == nil
+	}
+}

@@ -1,0 +1,243 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+const (
+	// flushEvery is how many features are streamed between flushes to the
+	// client, about 1 MB of incidents: the client sees progress and the
+	// server holds no more than that in buffers.
+	flushEvery = 2000
+	// streamWriteTimeout is how long one flush may take to reach a slow
+	// client. Each flush extends the write deadline by it, so a long
+	// response that keeps moving is not cut by the server's WriteTimeout
+	// while a stalled client still is.
+	streamWriteTimeout = 30 * time.Second
+)
+
+// handleItems answers a page of a collection's features as a GeoJSON
+// FeatureCollection with numberMatched, numberReturned, timeStamp and
+// paging links (OGC API – Features /req/core/fc-op).
+func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.collection(r)
+	if err != nil {
+		return err
+	}
+	snap := s.snapshot(r)
+	res, err := c.items(snap, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	ext, err := s.extents.get(snap, s.catalog.Governorates())
+	if err != nil {
+		return err
+	}
+	return streamItems(w, res, collectionHeader{
+		NumberMatched:  res.matched,
+		NumberReturned: res.n,
+		TimeStamp:      ext.latest.Time(),
+		DatasetVersion: s.datasetVersion(snap),
+		Links:          s.pageLinks(r, c.id, res.page, res.matched),
+	})
+}
+
+// handleItem answers one feature as a GeoJSON Feature with links to itself
+// and its collection (/req/core/f-op).
+func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.collection(r)
+	if err != nil {
+		return err
+	}
+	if err := parseDocument(r.URL.Query()); err != nil {
+		return err
+	}
+	feature, err := c.item(s.snapshot(r), chi.URLParam(r, "featureId"))
+	if err != nil {
+		return err
+	}
+	links, err := json.Marshal([]link{
+		{Href: s.selfURL(r), Rel: relSelf, Type: contentTypeGeoJSON, Title: "this feature"},
+		{Href: s.apiURL(r, "/collections/"+c.id), Rel: relCollection, Type: contentTypeJSON, Title: "the collection"},
+	})
+	if err != nil {
+		return err
+	}
+	// feature is a JSON object: add "links" before its closing brace.
+	feature = append(append(append(feature[:len(feature)-1], `,"links":`...), links...), "}\n"...)
+	w.Header().Set("Content-Type", contentTypeGeoJSON)
+	_, err = w.Write(feature)
+	return err
+}
+
+// streamItems writes res as a FeatureCollection with header h, flushing
+// every flushEvery features.
+func streamItems(w http.ResponseWriter, res itemsPage, h collectionHeader) error {
+	w.Header().Set("Content-Type", contentTypeGeoJSON)
+	rc := http.NewResponseController(w)
+	fw := newFeatureWriter(w)
+	if err := fw.Begin(h); err != nil {
+		return err
+	}
+	for i := range res.n {
+		if err := res.write(fw, i); err != nil {
+			return err
+		}
+		if (i+1)%flushEvery == 0 {
+			// Not every writer supports deadlines (httptest's does not).
+			_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+			if err := fw.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return fw.Close()
+}
+
+// notFeature is the 404 for a featureId that names nothing in collection.
+func notFeature(collection, id string) error {
+	return &notFoundError{field: "featureId", reason: quote(id) + " is not the ID of a feature of " + collection}
+}
+
+// featureJSON marshals a record found by ID, or turns geo.ErrNotFound into
+// notFeature.
+func featureJSON(collection, id string, rec json.Marshaler, err error) ([]byte, error) {
+	if err != nil {
+		if errors.Is(err, geo.ErrNotFound) {
+			return nil, notFeature(collection, id)
+		}
+		return nil, err
+	}
+	return rec.MarshalJSON()
+}
+
+// incidentItems answers incidents items. geo has no governorate condition,
+// so with "governorate" the whole ordered answer is filtered and paged
+// here.
+func (s *Server) incidentItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) {
+	req, err := parseIncidentItems(q, s.actorIDs(), s.governorateNames(), zoneExists(snap))
+	if err != nil {
+		return itemsPage{}, err
+	}
+	pg := req.page
+	switch {
+	case req.governorate != "":
+		all, err := snap.Incidents(req.query)
+		if err != nil {
+			return itemsPage{}, err
+		}
+		kept := slices.DeleteFunc(all.Incidents, func(in *geo.Incident) bool { return in.Governorate != req.governorate })
+		return incidentPage(pg, len(kept), pageOf(kept, pg)), nil
+	case pg.hits:
+		n, err := snap.CountIncidents(req.query)
+		return itemsPage{page: pg, matched: n}, err
+	}
+	req.query.Offset, req.query.Limit = pg.offset, pg.limit
+	p, err := snap.Incidents(req.query)
+	if err != nil {
+		return itemsPage{}, err
+	}
+	return incidentPage(pg, p.Matched, p.Incidents), nil
+}
+
+// incidentPage is the itemsPage of incidents ins, matched matching.
+func incidentPage(pg page, matched int, ins []*geo.Incident) itemsPage {
+	return itemsPage{page: pg, matched: matched, n: len(ins),
+		write: func(fw *featureWriter, i int) error { return fw.WriteIncident(ins[i]) }}
+}
+
+// incidentItem returns the incident with ID id.
+func (s *Server) incidentItem(snap *geo.Snapshot, id string) ([]byte, error) {
+	in, err := snap.Incident(geo.IncidentID(id))
+	return featureJSON(collectionIncidents, id, in, err)
+}
+
+// zoneItems answers zones items.
+func (s *Server) zoneItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) {
+	req, err := parseZoneItems(q, s.actorIDs())
+	if err != nil {
+		return itemsPage{}, err
+	}
+	req.query.Offset, req.query.Limit = req.page.offset, req.page.limit
+	p, err := snap.Zones(req.query)
+	if err != nil || req.page.hits {
+		return itemsPage{page: req.page, matched: p.Matched}, err
+	}
+	return itemsPage{page: req.page, matched: p.Matched, n: len(p.Zones),
+		write: func(fw *featureWriter, i int) error { return fw.WriteZone(p.Zones[i]) }}, nil
+}
+
+// zoneItem returns the zone with ID id.
+func (s *Server) zoneItem(snap *geo.Snapshot, id string) ([]byte, error) {
+	z, err := snap.Zone(geo.ZoneID(id))
+	return featureJSON(collectionZones, id, z, err)
+}
+
+// siteItems answers sites items.
+func (s *Server) siteItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) {
+	req, err := parseSiteItems(q, zoneExists(snap))
+	if err != nil {
+		return itemsPage{}, err
+	}
+	req.query.Offset, req.query.Limit = req.page.offset, req.page.limit
+	p, err := snap.Sites(req.query)
+	if err != nil || req.page.hits {
+		return itemsPage{page: req.page, matched: p.Matched}, err
+	}
+	return itemsPage{page: req.page, matched: p.Matched, n: len(p.Sites),
+		write: func(fw *featureWriter, i int) error { return fw.WriteSite(p.Sites[i]) }}, nil
+}
+
+// siteItem returns the site with ID id.
+func (s *Server) siteItem(snap *geo.Snapshot, id string) ([]byte, error) {
+	st, err := snap.Site(geo.SiteID(id))
+	return featureJSON(collectionSites, id, st, err)
+}
+
+// governorateItems answers governorates items. The boundaries are few and
+// not in the index: "bbox" keeps those whose bounding box meets it, which
+// may include a governorate that only comes near the box.
+func (s *Server) governorateItems(_ *geo.Snapshot, q url.Values) (itemsPage, error) {
+	req, err := parseGovernorateItems(q)
+	if err != nil {
+		return itemsPage{}, err
+	}
+	all := s.catalog.Governorates()
+	var govs []*geo.Boundary
+	for i := range all {
+		if req.bbox == nil || all[i].Area.Bound().Intersects(*req.bbox) {
+			govs = append(govs, &all[i])
+		}
+	}
+	found := pageOf(govs, req.page)
+	return itemsPage{page: req.page, matched: len(govs), n: len(found),
+		write: func(fw *featureWriter, i int) error { return fw.WriteBoundary(found[i]) }}, nil
+}
+
+// governorateItem returns the governorate with ID id.
+func (s *Server) governorateItem(_ *geo.Snapshot, id string) ([]byte, error) {
+	govs := s.catalog.Governorates()
+	i := slices.IndexFunc(govs, func(g geo.Boundary) bool { return g.ID == id })
+	if i < 0 {
+		return nil, notFeature(collectionGovernorates, id)
+	}
+	return govs[i].MarshalJSON()
+}
+
+// pageOf returns the features of xs that pg asks for: none for hits, else
+// at most pg.limit after skipping pg.offset.
+func pageOf[T any](xs []T, pg page) []T {
+	if pg.hits || pg.offset >= len(xs) {
+		return nil
+	}
+	return xs[pg.offset:min(len(xs), pg.offset+pg.limit)]
+}
