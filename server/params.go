@@ -1,9 +1,17 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"math"
+	"mime"
+	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -421,6 +430,7 @@ func parseEnum[T ~string](q url.Values, name string, allowed []T) (T, error) {
 	return T(s), nil
 }
 
+// joinStrings joins vs with ", ", for the "one of" lists of error messages.
 func joinStrings[T ~string](vs []T) string {
 	var b strings.Builder
 	for i, v := range vs {
@@ -547,4 +557,528 @@ func checkGridCells(b orb.Bound, cellDegrees float64) error {
 		return invalidParam("cell", "%g° cells over this bbox make %.0f cells, more than %d; use a larger cell or a smaller bbox", cellDegrees, n, maxGridCells)
 	}
 	return nil
+}
+
+// incidentFilterParams are the query parameters parseIncidentFilters reads,
+// for rejectUnknown: the place (bbox, zone, or point with radius), the time
+// window and the attribute filters the incidents collection offers.
+var incidentFilterParams = []string{"bbox", "zone", "point", "radius", "datetime", "type", "sub_type", "actor", "status", "min_fatalities"}
+
+// parseIncidentFilters parses the incident filters shared by /api/stats and
+// the items of the incidents collection into a geo.IncidentQuery without
+// paging: the place of parsePlace ("bbox", "zone", or "point" with
+// "radius"; at most one) and the filters of parseAttributeFilters. It
+// returns a paramErrors listing every bad parameter, or nil.
+func parseIncidentFilters(q url.Values, actors []geo.ActorID, zoneExists func(geo.ZoneID) bool) (geo.IncidentQuery, error) {
+	var errs paramErrors
+	var iq geo.IncidentQuery
+	var err error
+	iq.Where, err = parsePlace(q, zoneExists)
+	errs.add(err)
+	errs.add(parseAttributeFilters(q, actors, &iq))
+	return iq, errs.err()
+}
+
+// attributeFilterParams are the parameters parseAttributeFilters reads.
+var attributeFilterParams = []string{"datetime", "type", "sub_type", "actor", "status", "min_fatalities"}
+
+// parseAttributeFilters parses the time window and attribute filters of
+// incidents into iq: "datetime" (absent: all dates), "type", "sub_type"
+// (which must belong to type when both are given), "actor" (one of
+// actors), "status" and "min_fatalities". It returns a paramErrors naming
+// every bad parameter, or nil.
+func parseAttributeFilters(q url.Values, actors []geo.ActorID, iq *geo.IncidentQuery) error {
+	var errs paramErrors
+	window, err := parseDatetime(q)
+	errs.add(err)
+	typ, err := parseEventType(q)
+	errs.add(err)
+	subType, err := parseSubType(q, typ)
+	errs.add(err)
+	actor, err := parseActor(q, actors)
+	errs.add(err)
+	status, err := parseIncidentStatus(q)
+	errs.add(err)
+	minFatalities, err := parseMinFatalities(q)
+	errs.add(err)
+	iq.Window, iq.Types, iq.SubTypes = windowOf(window), optional(typ), optional(subType)
+	iq.Actors, iq.Statuses, iq.MinFatalities = optional(actor), optional(status), minFatalities
+	return errs.err()
+}
+
+// parseZoneID parses "zone", the ID of a stored zone, and reports whether
+// it was given. An ID that exists reports false is an error naming "zone"
+// (a 400, not a 404: the resource asked for exists, the filter is wrong).
+func parseZoneID(q url.Values, exists func(geo.ZoneID) bool) (geo.ZoneID, bool, error) {
+	s, ok, err := single(q, "zone")
+	if !ok {
+		return "", false, err
+	}
+	if !exists(geo.ZoneID(s)) {
+		return "", false, invalidParam("zone", "%s is not the ID of a zone; list them at /api/collections/zones/items", quote(s))
+	}
+	return geo.ZoneID(s), true, nil
+}
+
+// requirePoint is parsePoint for a parameter that must be given.
+func requirePoint(q url.Values, name string) (orb.Point, error) {
+	p, ok, err := parsePoint(q, name)
+	if err == nil && !ok {
+		err = invalidParam(name, "is required; expected lon,lat in degrees")
+	}
+	return p, err
+}
+
+// requireBBox is parseBBox for a parameter that must be given.
+func requireBBox(q url.Values) (orb.Bound, error) {
+	b, ok, err := parseBBox(q)
+	if err == nil && !ok {
+		err = invalidParam("bbox", "is required; expected minLon,minLat,maxLon,maxLat in degrees")
+	}
+	return b, err
+}
+
+// parseDateRange parses the required dates "from" and "to" (YYYY-MM-DD,
+// UTC) of /api/control/diff. The same day twice is allowed (no change);
+// "to" before "from" is an error naming "to".
+func parseDateRange(q url.Values) (from, to geo.Day, err error) {
+	var errs paramErrors
+	from, err = requireDate(q, "from")
+	errs.add(err)
+	to, err = requireDate(q, "to")
+	errs.add(err)
+	if len(errs) == 0 && to < from {
+		errs.add(invalidParam("to", "%s is before from %s; give the earlier date as from", to, from))
+	}
+	return from, to, errs.err()
+}
+
+// maxSearchBodyBytes bounds the body of POST /api/search: 1 MiB holds a
+// polygon of about 40,000 vertices, far more than anyone draws.
+const maxSearchBodyBytes = 1 << 20
+
+// errNotJSON is the 415 answer to a body whose Content-Type is not
+// application/json.
+var errNotJSON = &statusError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Content-Type must be application/json"}
+
+// readJSONBody returns r's body, at most limit bytes, after checking that
+// its Content-Type is application/json (parameters such as charset are
+// allowed). It returns errNotJSON (415) for another or missing media type,
+// the *http.MaxBytesError that problem.go writes as 413 for a longer body,
+// and any other read error as it is.
+func readJSONBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != contentTypeJSON {
+		return nil, errNotJSON
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+}
+
+// searchRequest is a validated POST /api/search body.
+type searchRequest struct {
+	// Query is the place (a region, a circle or a zone), window, filters
+	// and page.
+	Query geo.IncidentQuery
+	// Hits is true for resultType "hits": a count without features.
+	Hits bool
+}
+
+// searchMembers are the members a search body may have.
+var searchMembers = []string{"geometry", "radius", "zone", "datetime", "type", "sub_type", "actor", "status", "min_fatalities", "limit", "offset", "resultType"}
+
+// searchNumbers are the members of a search body that are JSON numbers;
+// the rest, but geometry, are strings.
+var searchNumbers = []string{"radius", "min_fatalities", "limit", "offset"}
+
+// parseSearchBody decodes body, a JSON object, into a searchRequest. Its
+// members, each optional but for the place:
+//
+//	geometry        GeoJSON Polygon or MultiPolygon ([lon, lat]; holes
+//	                excluded, edges included), or Point with radius
+//	radius          metres around a Point geometry, in (0, 5,000,000]
+//	zone            the ID of a stored zone (its shape, whatever its validity)
+//	datetime, type, sub_type, actor, status: strings, as the query
+//	                parameters of the incidents collection
+//	min_fatalities, limit, offset: numbers, as those parameters
+//	resultType      "results" (default) or "hits"
+//
+// Exactly one of geometry and zone must be given; null is the same as
+// absent. The members that mirror query parameters are checked by the same
+// parsers, so limits and messages agree with GET. It returns a paramErrors
+// naming every bad member ("body" for malformed JSON, the member's name for
+// an unknown member, a path such as "geometry.coordinates[0][3]" inside the
+// geometry), or nil.
+func parseSearchBody(body []byte, actors []geo.ActorID, zoneExists func(geo.ZoneID) bool) (searchRequest, error) {
+	var members map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&members); err != nil || members == nil {
+		return searchRequest{}, invalidParam("body", "%s; expected a JSON object such as {\"geometry\": {...}, \"datetime\": \"2025-01-01/..\"}", jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return searchRequest{}, invalidParam("body", "has data after the JSON object; send one object")
+	}
+	var errs paramErrors
+	q := url.Values{}
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		raw := members[name]
+		switch {
+		case !slices.Contains(searchMembers, name):
+			errs.add(invalidParam(cut(name), "unknown member; allowed: %s", strings.Join(searchMembers, ", ")))
+		case string(raw) == "null" || name == "geometry":
+		case slices.Contains(searchNumbers, name):
+			var n json.Number
+			if json.Unmarshal(raw, &n) != nil {
+				errs.add(invalidParam(name, "%s is not a JSON number", quote(string(raw))))
+				continue
+			}
+			q.Set(name, n.String())
+		default:
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				errs.add(invalidParam(name, "%s is not a JSON string", quote(string(raw))))
+				continue
+			}
+			q.Set(name, s)
+		}
+	}
+	var req searchRequest
+	geom := members["geometry"]
+	hasGeometry := len(geom) > 0 && string(geom) != "null"
+	if hasGeometry {
+		w, err := parseSearchGeometry(geom, q)
+		errs.add(err)
+		req.Query.Where = w
+	} else if q.Has("radius") {
+		errs.add(invalidParam("radius", "is given without a Point geometry"))
+	}
+	zone, hasZone, err := parseZoneID(q, zoneExists)
+	errs.add(err)
+	switch {
+	case hasZone && hasGeometry:
+		errs.add(invalidParam("zone", "cannot be combined with geometry; give one of them"))
+	case hasZone:
+		req.Query.Where = geo.InZone(zone)
+	case !hasGeometry && err == nil:
+		errs.add(invalidParam("geometry", "is required unless zone is given; a GeoJSON Polygon, MultiPolygon, or Point with radius"))
+	}
+	errs.add(parseAttributeFilters(q, actors, &req.Query))
+	req.Query.Limit, err = parseLimit(q)
+	errs.add(err)
+	req.Query.Offset, err = parseOffset(q)
+	errs.add(err)
+	req.Hits, err = parseResultType(q)
+	errs.add(err)
+	return req, errs.err()
+}
+
+// parseSearchGeometry decodes the "geometry" member of a search body, a
+// GeoJSON Polygon or MultiPolygon, or a Point with "radius" (read from q,
+// in metres), into the place to search, validated by geo. Errors name
+// "geometry", a path under it such as "geometry.coordinates[0][3]", or
+// "radius".
+func parseSearchGeometry(raw json.RawMessage, q url.Values) (geo.Where, error) {
+	g, err := geojson.UnmarshalGeometry(raw)
+	if err != nil || g.Coordinates == nil {
+		return geo.Where{}, invalidParam("geometry", "%s; expected a GeoJSON Polygon, MultiPolygon, or Point with radius", jsonProblem(err))
+	}
+	switch c := g.Coordinates.(type) {
+	case orb.Point:
+		var errs paramErrors
+		if err := geo.ValidatePoint(c); err != nil {
+			errs.add(invalidParam("geometry.coordinates", "%s", reasonOf(err)))
+		}
+		radius, ok, err := parseRadius(q)
+		if err == nil && !ok {
+			err = invalidParam("radius", "is required with a Point geometry; metres in (0, %d]", geo.MaxRadiusMeters)
+		}
+		errs.add(err)
+		return geo.InCircle(geo.Circle{Center: c, RadiusMeters: radius}), errs.err()
+	case orb.Polygon, orb.MultiPolygon:
+		if q.Has("radius") {
+			return geo.Where{}, invalidParam("radius", "applies only to a Point geometry, not a %s", g.Type)
+		}
+		r, err := geo.PrepareRegion(c)
+		if err != nil {
+			var ve *geo.ValidationError
+			if errors.As(err, &ve) {
+				return geo.Where{}, invalidParam(strings.TrimSuffix("geometry."+ve.Field, "."), "%s", ve.Reason)
+			}
+			return geo.Where{}, err
+		}
+		return geo.InRegion(r), nil
+	default:
+		return geo.Where{}, invalidParam("geometry.type", "%s is not supported; give a Polygon, MultiPolygon, or Point with radius", quote(g.Type))
+	}
+}
+
+// jsonProblem describes a JSON decoding error for a client: the syntax
+// error and its byte offset, the mismatched type, or "is null or empty"
+// for a nil error (a JSON null where an object was needed).
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return "is null"
+	case errors.Is(err, io.EOF):
+		return "is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "ends in the middle of a JSON value"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("is not valid JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		return fmt.Sprintf("has a JSON %s where %s was expected", typ.Value, jsonKind(typ.Type.Kind()))
+	}
+	return "is not valid: " + err.Error()
+}
+
+// jsonKind names a Go kind as the JSON type it decodes from.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int64, reflect.Int32:
+		return "a number"
+	}
+	return "another type"
+}
+
+// reasonOf returns the Reason of a *geo.ValidationError, or err's message.
+func reasonOf(err error) string {
+	var ve *geo.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Reason
+	}
+	return err.Error()
+}
+
+// cut returns s cut to maxQuoted bytes at a rune boundary, for a client's
+// string used as a field name.
+func cut(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	n := maxQuoted
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// The query parameters each OGC API – Features request accepts; the
+// handlers reject any other with rejectUnknown, and ogc.go documents the
+// union of the items lists as the parameters of getItems.
+var (
+	// docParams are those of the landing page, conformance, OpenAPI,
+	// collection and queryables documents.
+	docParams = []string{"f"}
+	// pageParams are those of every items request.
+	pageParams = []string{"f", "limit", "offset", "resultType"}
+	// incidentItemParams, zoneItemParams, siteItemParams and
+	// governorateItemParams are those of each collection's items.
+	incidentItemParams    = slices.Concat(pageParams, incidentFilterParams, []string{"governorate"})
+	zoneItemParams        = slices.Concat(pageParams, []string{"bbox", "datetime", "as_of", "actor", "status"})
+	siteItemParams        = slices.Concat(pageParams, []string{"bbox", "zone", "point", "radius", "kind"})
+	governorateItemParams = slices.Concat(pageParams, []string{"bbox"})
+)
+
+// parseFormat parses "f", OGC API's format parameter. Only "json" is
+// served (GeoJSON for features); absent means the same.
+func parseFormat(q url.Values) error {
+	_, err := parseEnum(q, "f", []string{"json"})
+	return err
+}
+
+// parseDocument checks the query of a request for a fixed document (landing
+// page, conformance, OpenAPI, collections, queryables): "f" only.
+func parseDocument(q url.Values) error {
+	var errs paramErrors
+	errs.add(rejectUnknown(q, docParams...))
+	errs.add(parseFormat(q))
+	return errs.err()
+}
+
+// page is the paging of an items request: at most limit features after
+// skipping offset of them, or with hits only the count.
+type page struct {
+	limit, offset int
+	hits          bool
+}
+
+// parsePage parses "limit", "offset" and "resultType" into a page.
+func parsePage(q url.Values) (page, error) {
+	var errs paramErrors
+	limit, err := parseLimit(q)
+	errs.add(err)
+	offset, err := parseOffset(q)
+	errs.add(err)
+	hits, err := parseResultType(q)
+	errs.add(err)
+	return page{limit: limit, offset: offset, hits: hits}, errs.err()
+}
+
+// parsePlace parses the place of an items request: "bbox", "zone" (the ID
+// of a stored zone, checked with zoneExists) or "point" with "radius" (a
+// geodesic circle in metres). They are alternatives; giving two is an error
+// naming the second. None is everywhere, the zero geo.Where.
+func parsePlace(q url.Values, zoneExists func(geo.ZoneID) bool) (geo.Where, error) {
+	var errs paramErrors
+	bbox, hasBBox, err := parseBBox(q)
+	errs.add(err)
+	zone, hasZone, err := parseZoneID(q, zoneExists)
+	errs.add(err)
+	errs.add(requirePair(q, "point", "radius"))
+	point, hasPoint, err := parsePoint(q, "point")
+	errs.add(err)
+	radius, _, err := parseRadius(q)
+	errs.add(err)
+	if err := errs.err(); err != nil {
+		return geo.Where{}, err
+	}
+	switch {
+	case hasBBox && hasZone:
+		return geo.Where{}, invalidParam("zone", "cannot be combined with bbox; give one of bbox, zone, or point with radius")
+	case (hasBBox || hasZone) && hasPoint:
+		return geo.Where{}, invalidParam("point", "cannot be combined with bbox or zone; give one of bbox, zone, or point with radius")
+	case hasBBox:
+		return geo.InBound(bbox), nil
+	case hasZone:
+		return geo.InZone(zone), nil
+	case hasPoint:
+		return geo.InCircle(geo.Circle{Center: point, RadiusMeters: radius}), nil
+	}
+	return geo.Where{}, nil
+}
+
+// optional returns nil for the zero value of T and a one-element list
+// otherwise: an absent filter parameter is no condition.
+func optional[T comparable](v T) []T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return []T{v}
+}
+
+// windowOf returns nil for geo.Always (no time condition) and &iv
+// otherwise.
+func windowOf(iv geo.Interval) *geo.Interval {
+	if iv == geo.Always {
+		return nil
+	}
+	return &iv
+}
+
+// incidentItems is a parsed request for incidents items.
+type incidentItems struct {
+	query geo.IncidentQuery
+	// governorate keeps incidents whose governorate property is this name;
+	// "" keeps all. geo.IncidentQuery has no such condition.
+	governorate string
+	page        page
+}
+
+// parseIncidentItems parses the parameters of incidents items: paging,
+// the filters of parseIncidentFilters and "governorate" (one of
+// governorates).
+func parseIncidentItems(q url.Values, actors []geo.ActorID, governorates []string, zoneExists func(geo.ZoneID) bool) (incidentItems, error) {
+	var errs paramErrors
+	errs.add(rejectUnknown(q, incidentItemParams...))
+	errs.add(parseFormat(q))
+	pg, err := parsePage(q)
+	errs.add(err)
+	iq, err := parseIncidentFilters(q, actors, zoneExists)
+	errs.add(err)
+	gov, err := parseGovernorate(q, governorates)
+	errs.add(err)
+	return incidentItems{query: iq, governorate: gov, page: pg}, errs.err()
+}
+
+// zoneItems is a parsed request for zones items.
+type zoneItems struct {
+	query geo.ZoneQuery
+	page  page
+}
+
+// parseZoneItems parses the parameters of zones items: paging, "bbox"
+// (zones whose shape meets the box), "datetime" (zones whose validity
+// overlaps it) or "as_of" (the map as of that date: zones valid on that
+// day), and the queryables actor (one of actors) and status.
+func parseZoneItems(q url.Values, actors []geo.ActorID) (zoneItems, error) {
+	var errs paramErrors
+	errs.add(rejectUnknown(q, zoneItemParams...))
+	errs.add(parseFormat(q))
+	pg, err := parsePage(q)
+	errs.add(err)
+	bbox, hasBBox, err := parseBBox(q)
+	errs.add(err)
+	window, err := parseDatetime(q)
+	errs.add(err)
+	asOf, hasAsOf, err := parseDate(q, "as_of")
+	errs.add(err)
+	if _, hasDatetime := q["datetime"]; hasAsOf && hasDatetime {
+		errs.add(invalidParam("as_of", "cannot be combined with datetime; as_of=D is datetime=D"))
+	}
+	actor, err := parseActor(q, actors)
+	errs.add(err)
+	status, err := parseZoneStatus(q)
+	errs.add(err)
+	zq := geo.ZoneQuery{Window: windowOf(window), Actors: optional(actor), Statuses: optional(status)}
+	if hasBBox {
+		zq.Bound = &bbox
+	}
+	if hasAsOf {
+		zq.Window = &geo.Interval{From: asOf, To: asOf}
+	}
+	return zoneItems{query: zq, page: pg}, errs.err()
+}
+
+// siteItems is a parsed request for sites items.
+type siteItems struct {
+	query geo.SiteQuery
+	page  page
+}
+
+// parseSiteItems parses the parameters of sites items: paging, place and
+// the queryable kind.
+func parseSiteItems(q url.Values, zoneExists func(geo.ZoneID) bool) (siteItems, error) {
+	var errs paramErrors
+	errs.add(rejectUnknown(q, siteItemParams...))
+	errs.add(parseFormat(q))
+	pg, err := parsePage(q)
+	errs.add(err)
+	where, err := parsePlace(q, zoneExists)
+	errs.add(err)
+	kind, err := parseEnum(q, "kind", geo.SiteKinds)
+	errs.add(err)
+	return siteItems{query: geo.SiteQuery{Where: where, Kinds: optional(kind)}, page: pg}, errs.err()
+}
+
+// governorateItems is a parsed request for governorates items.
+type governorateItems struct {
+	// bbox is nil for no spatial condition.
+	bbox *orb.Bound
+	page page
+}
+
+// parseGovernorateItems parses the parameters of governorates items:
+// paging and "bbox".
+func parseGovernorateItems(q url.Values) (governorateItems, error) {
+	var errs paramErrors
+	errs.add(rejectUnknown(q, governorateItemParams...))
+	errs.add(parseFormat(q))
+	pg, err := parsePage(q)
+	errs.add(err)
+	bbox, hasBBox, err := parseBBox(q)
+	errs.add(err)
+	gi := governorateItems{page: pg}
+	if hasBBox {
+		gi.bbox = &bbox
+	}
+	return gi, errs.err()
 }
