@@ -117,7 +117,7 @@ func (fw *featureWriter) Begin(h collectionHeader) error {
 	b = strconv.AppendInt(b, int64(h.NumberReturned), 10)
 	if !h.TimeStamp.IsZero() {
 		b = append(b, `,"timeStamp":"`...)
-		b = h.TimeStamp.UTC().Truncate(time.Second).AppendFormat(b, time.RFC3339)
+		b = h.TimeStamp.UTC().AppendFormat(b, time.RFC3339)
 		b = append(b, '"')
 	}
 	if h.DatasetVersion != "" {
