@@ -67,7 +67,6 @@ type row struct {
 // *geo.ValidationError reaches the caller as such.
 func prepare(rec Record) (row, error) {
 	var (
-		id    string
 		geom  orb.Geometry
 		attrs []any
 	)
@@ -77,13 +76,12 @@ func prepare(rec Record) (row, error) {
 		if err := r.Validate(); err != nil {
 			return row{}, err
 		}
-		id, rec = string(r.ID), r
 		attrs = []any{r.Name, r.NameAR, r.ShortName, r.Colour, string(r.Kind), string(r.Affiliation)}
 	case geo.Zone:
 		if err := r.Normalize(); err != nil {
 			return row{}, err
 		}
-		id, rec, geom = string(r.ID), r, r.Area
+		rec, geom = r, r.Area // the normalised zone
 		var lon, lat, radius any
 		if r.Circle != nil {
 			// The geom column holds what GIS tools can draw; the true
@@ -97,7 +95,7 @@ func prepare(rec Record) (row, error) {
 		if err := r.Validate(); err != nil {
 			return row{}, err
 		}
-		id, rec, geom = string(r.ID), r, r.Location
+		geom = r.Location
 		names := make([]string, len(r.Actors))
 		for i, a := range r.Actors {
 			names[i] = string(a.Actor)
@@ -114,7 +112,7 @@ func prepare(rec Record) (row, error) {
 		if err := r.Validate(); err != nil {
 			return row{}, err
 		}
-		id, rec, geom = string(r.ID), r, r.Location
+		geom = r.Location
 		attrs = []any{r.Name, r.NameAR, string(r.Kind), r.Location[0], r.Location[1], r.Governorate, publishers(r.Sources)}
 	case geo.Boundary:
 		if err := r.Validate(); err != nil {
@@ -125,19 +123,19 @@ func prepare(rec Record) (row, error) {
 			return row{}, err
 		}
 		r.Area = a
-		id, rec, geom = r.ID, r, a
+		rec, geom = r, a
 		attrs = []any{r.Name, r.NameAR, string(r.Level), r.Source}
 	case geo.Statistic:
 		if err := r.Validate(); err != nil {
 			return row{}, err
 		}
-		id, rec = r.ID, r
 		attrs = []any{r.Subject, r.Value, r.Unit, day(r.From), day(r.To), r.Area, publishers(r.Sources)}
 	default:
 		return row{}, fmt.Errorf("gpkg: cannot store a %T", rec)
 	}
 	kind, _ := KindOf(rec)
 	spec, _ := specOf(kind)
+	id := idOf(rec)
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return row{}, fmt.Errorf("gpkg: encoding %s %q: %w", kind, id, err)
@@ -154,6 +152,25 @@ func prepare(rec Record) (row, error) {
 		}
 	}
 	return rw, nil
+}
+
+// idOf returns the ID of a record the store can hold, "" for any other value.
+func idOf(rec Record) string {
+	switch r := rec.(type) {
+	case geo.Actor:
+		return string(r.ID)
+	case geo.Zone:
+		return string(r.ID)
+	case geo.Incident:
+		return string(r.ID)
+	case geo.Site:
+		return string(r.ID)
+	case geo.Boundary:
+		return r.ID
+	case geo.Statistic:
+		return r.ID
+	}
+	return ""
 }
 
 // originKey returns "dataset:id" when both are set: the key imports match

@@ -62,6 +62,9 @@ type Options struct {
 type Store struct {
 	w *sql.DB // a single connection, so writes are serialised in-process
 	r *sql.DB // read-only connections
+	// backupDSN opens a reader that may run VACUUM INTO, which query_only
+	// forbids.
+	backupDSN string
 }
 
 // Open opens the GeoPackage at path, creating it with Frontline's schema
@@ -88,7 +91,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w}
+	s := &Store{w: w, backupDSN: dsn(path, common...)}
 	if err := s.init(ctx, path); err != nil {
 		w.Close()
 		return nil, err
@@ -223,7 +226,15 @@ func (s *Store) BackupTo(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("gpkg: backup: %s already exists", path)
 	}
-	if _, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+	db, err := sql.Open("sqlite", s.backupDSN)
+	if err != nil {
+		return fmt.Errorf("gpkg: backup: %w", err)
+	}
+	_, err = db.ExecContext(ctx, "VACUUM INTO ?", path)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("gpkg: backup to %s: %w", path, err)
 	}
 	f, err := os.Open(path)

@@ -243,7 +243,7 @@ func (s *Store) ImportBatch(ctx context.Context, records []Record, author string
 		rw, err := prepare(rec)
 		if err != nil {
 			k, _ := KindOf(rec)
-			return ImportResult{}, &BatchError{Index: i, Kind: k, ID: rw.id, Err: err}
+			return ImportResult{}, &BatchError{Index: i, Kind: k, ID: idOf(rec), Err: err}
 		}
 		rows[i] = rw
 	}

@@ -1,0 +1,123 @@
+package gpkg
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+func ucdpBatch(from, to int) []Record {
+	out := make([]Record, 0, to-from)
+	for n := from; n < to; n++ {
+		out = append(out, testUCDP(n))
+	}
+	return out
+}
+
+func TestImportBatchAllOrNothing(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	batch := ucdpBatch(0, 100)
+	bad := testUCDP(100)
+	bad.Fatalities.Best = -1
+	batch = append(batch[:50], append([]Record{bad}, batch[50:]...)...)
+	_, err := s.ImportBatch(t.Context(), batch, "importer")
+	var be *BatchError
+	var ve *geo.ValidationError
+	if !errors.As(err, &be) || be.Index != 50 || be.ID != "ucdp-100" || !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a *BatchError at index 50 wrapping a validation error", err)
+	}
+	nothingStored(t, s)
+}
+
+func TestImportBatchUpsert(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	c := t.Context()
+	res, err := s.ImportBatch(c, ucdpBatch(0, 10), "importer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (ImportResult{Created: 10, DatasetVersion: 1}) {
+		t.Errorf("first import = %+v", res)
+	}
+
+	// The same file again changes nothing and commits no dataset version.
+	res, err = s.ImportBatch(c, ucdpBatch(0, 10), "importer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (ImportResult{Unchanged: 10, DatasetVersion: 1}) {
+		t.Errorf("second import = %+v", res)
+	}
+
+	// A newer release: one record changed, one renamed by the importer
+	// (same origin, new ID: the stored ID is kept), one deleted by an
+	// editor (not brought back), one new, one edited by an editor.
+	if _, err := s.Delete(c, KindIncident, "ucdp-3", 1, "editor"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Patch(c, KindIncident, "ucdp-4", []byte(`{"properties": {"status": "confirmed"}}`), 1, "editor"); err != nil {
+		t.Fatal(err)
+	}
+	changed := testUCDP(1)
+	changed.Fatalities.Best = 3
+	renamed := testUCDP(2)
+	renamed.ID = "ged-2"
+	renamed.Place = "Hasakah"
+	batch := []Record{changed, renamed, testUCDP(3), testUCDP(4), testUCDP(10)}
+	res, err = s.ImportBatch(c, batch, "importer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (ImportResult{Created: 1, Updated: 3, Skipped: 1, DatasetVersion: 4}) {
+		t.Errorf("third import = %+v", res)
+	}
+	ds, _, err := s.Load(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[geo.IncidentID]geo.Incident{}
+	for _, in := range ds.Incidents {
+		byID[in.ID] = in
+	}
+	if len(ds.Incidents) != 10 {
+		t.Errorf("%d incidents, want 10 (never duplicated)", len(ds.Incidents))
+	}
+	if byID["ucdp-1"].Fatalities.Best != 3 || byID["ucdp-2"].Place != "Hasakah" || byID["ucdp-4"].Status != geo.Reported {
+		t.Errorf("updates not applied: %+v", byID)
+	}
+	if _, ok := byID["ged-2"]; ok {
+		t.Error("the renamed record was duplicated under its new ID")
+	}
+	if _, ok := byID["ucdp-3"]; ok {
+		t.Error("the import brought back a deleted incident")
+	}
+	if _, ok := byID["ucdp-10"]; !ok {
+		t.Error("the new incident is missing")
+	}
+	ch, err := s.Changes(c, res.DatasetVersion-1)
+	if err != nil || len(ch) != 4 {
+		t.Errorf("Changes of the import: %d versions, %v; want 4", len(ch), err)
+	}
+	if n := count(t, s, "SELECT count(*) FROM audit WHERE action = 'import' AND dataset_version = 4"); n != 4 {
+		t.Errorf("%d audit rows for the import, want 4", n)
+	}
+}
+
+func TestImportBatchDuplicatesWithinBatch(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	first := testUCDP(5)
+	second := testUCDP(5)
+	second.ID = "other-id"
+	second.Place = "later"
+	res, err := s.ImportBatch(t.Context(), []Record{first, second}, "importer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 1 || res.Updated != 1 {
+		t.Errorf("result = %+v", res)
+	}
+	if n := count(t, s, "SELECT count(*) FROM incidents"); n != 1 {
+		t.Errorf("%d incidents, want 1", n)
+	}
+}

@@ -1,0 +1,206 @@
+package gpkg
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+func TestSeedAndLoad(t *testing.T) {
+	seed := testDataset()
+	s, path := openTest(t, Options{Seed: seed})
+	ds, v, err := s.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != 1 {
+		t.Errorf("dataset version after the seed = %d, want 1 (one transaction)", v)
+	}
+	want := testDataset()
+	for i := range want.Zones {
+		if err := want.Zones[i].Normalize(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range want.Boundaries {
+		a, err := geo.NormalizeArea(want.Boundaries[i].Area)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Boundaries[i].Area = a
+	}
+	// Load orders each kind by ID.
+	want.Zones[0], want.Zones[1] = want.Zones[1], want.Zones[0]
+	if got, w := mustJSON(t, ds), mustJSON(t, want); got != w {
+		t.Errorf("Load = %s\nwant %s", got, w)
+	}
+	if n := count(t, s, "SELECT count(*) FROM audit WHERE action = 'import' AND who = ?", SeedAuthor); n != len(Records(seed)) {
+		t.Errorf("%d audit rows for the seed, want %d", n, len(Records(seed)))
+	}
+
+	// Reopening with a seed does not seed again.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(t.Context(), path, Options{Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if v, err := s2.DatasetVersion(t.Context()); err != nil || v != 1 {
+		t.Errorf("dataset version after reopening = %d, %v; want 1", v, err)
+	}
+}
+
+func TestSeedInvalid(t *testing.T) {
+	seed := testDataset()
+	seed.Sites[0].Location[0] = 200
+	_, err := Open(t.Context(), t.TempDir()+"/x.gpkg", Options{Seed: seed})
+	var be *BatchError
+	var ve *geo.ValidationError
+	if !errors.As(err, &be) || be.Kind != KindSite || !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a *BatchError for the site", err)
+	}
+}
+
+func TestOpenRejectsOtherFiles(t *testing.T) {
+	path := t.TempDir() + "/other.sqlite"
+	db := rawDB(t, path)
+	if _, err := db.Exec("CREATE TABLE t (x)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(t.Context(), path, Options{}); err == nil {
+		t.Error("Open accepted a SQLite file that is not a GeoPackage")
+	}
+}
+
+// TestHistoryAsOfRestore walks one zone through create, replace, delete and
+// restore, checking History, AsOf at every point in between, and Changes.
+func TestHistoryAsOfRestore(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	c := t.Context()
+	before := tick()
+	v1, err := s.Create(c, testZone("z"), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := tick()
+	z := testZone("z")
+	z.Name = "second"
+	if _, err := s.Replace(c, z, 1, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	t2 := tick()
+	if _, err := s.Delete(c, KindZone, "z", 2, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	t3 := tick()
+
+	asOf := []struct {
+		at      time.Time
+		name    string // "" when the zone did not exist
+		version int64
+	}{
+		{before, "", 0},
+		{v1.ValidFrom, "Zone z", 1}, // a version is in effect from its own time
+		{t1, "Zone z", 1},
+		{t2, "second", 2},
+		{t3, "", 3},
+	}
+	for _, tc := range asOf {
+		ds, v, err := s.AsOf(c, tc.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := ""
+		if len(ds.Zones) == 1 {
+			name = ds.Zones[0].Name
+		}
+		if name != tc.name || len(ds.Zones) > 1 || v != tc.version {
+			t.Errorf("AsOf(%s) = zones %v, version %d; want %q, %d", tc.at, ds.Zones, v, tc.name, tc.version)
+		}
+	}
+
+	if _, err := s.Restore(c, KindZone, "z", 3, "dave"); err == nil {
+		t.Error("restoring a tombstone succeeded")
+	}
+	if _, err := s.Restore(c, KindZone, "z", 9, "dave"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("restoring a missing version: err = %v", err)
+	}
+	if _, err := s.Restore(c, KindZone, "nope", 1, "dave"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("restoring a missing record: err = %v", err)
+	}
+	r, err := s.Restore(c, KindZone, "z", 1, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Number != 4 || r.Record.(geo.Zone).Name != "Zone z" {
+		t.Errorf("Restore = %+v", r)
+	}
+	cur, err := s.Get(c, KindZone, "z")
+	if err != nil || cur.Number != 4 || cur.Author != "dave" {
+		t.Errorf("Get after Restore = %+v, %v", cur, err)
+	}
+
+	h, err := s.History(c, KindZone, "z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAuthors := []string{"alice", "bob", "carol", "dave"}
+	if len(h) != len(wantAuthors) {
+		t.Fatalf("History has %d versions, want %d", len(h), len(wantAuthors))
+	}
+	for i, v := range h {
+		if v.Number != int64(i+1) || v.Author != wantAuthors[i] || v.Deleted != (i == 2) || v.DatasetVersion != int64(i+1) {
+			t.Errorf("History[%d] = %+v", i, v)
+		}
+		if i > 0 && !v.ValidFrom.After(h[i-1].ValidFrom) {
+			t.Errorf("History[%d] is not later than the version before", i)
+		}
+	}
+	if _, err := s.History(c, KindZone, "nope"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("History of a missing record: err = %v", err)
+	}
+
+	audit, err := s.Audit(c, KindZone, "z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantActions := []string{ActionCreate, ActionReplace, ActionDelete, ActionRestore}
+	if len(audit) != len(wantActions) {
+		t.Fatalf("%d audit entries, want %d", len(audit), len(wantActions))
+	}
+	for i, e := range audit {
+		if e.Action != wantActions[i] || e.Who != wantAuthors[i] || e.Before != int64(i) || e.After != int64(i+1) {
+			t.Errorf("audit[%d] = %+v", i, e)
+		}
+	}
+
+	ch, err := s.Changes(c, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch) != 2 || !ch[0].Deleted || ch[1].Number != 4 {
+		t.Errorf("Changes(2) = %+v", ch)
+	}
+	if ch, err := s.Changes(c, 4); err != nil || len(ch) != 0 {
+		t.Errorf("Changes(4) = %+v, %v", ch, err)
+	}
+}
+
+func TestChangesGroupTransactions(t *testing.T) {
+	s, _ := openTest(t, Options{Seed: testDataset()})
+	if _, err := s.Create(t.Context(), testSite("late"), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Changes(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(Records(testDataset()))
+	if len(all) != n+1 || all[n-1].DatasetVersion != 1 || all[n].DatasetVersion != 2 || all[n].ID != "late" {
+		t.Errorf("Changes(0): %d versions, want %d in two transactions", len(all), n+1)
+	}
+}
