@@ -162,7 +162,7 @@ func TestDecodeFeatureErrors(t *testing.T) {
 		{"not a feature", `{"type":"FeatureCollection","features":[]}`, "type"},
 		{"numeric id", `{"type":"Feature","id":7,"geometry":{"type":"Point","coordinates":[36.3,33.5]},"properties":{` + props + `}}`, "id"},
 		{"polygon geometry", `{"type":"Feature","id":"x","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"properties":{` + props + `}}`, "geometry"},
-		{"bad date", `{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[36.3,33.5]},"properties":{` + props + `,"date_end":"2026-02-30"}}`, "properties"},
+		{"bad date", `{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[36.3,33.5]},"properties":{` + props + `,"date_end":"2026-02-30"}}`, "properties.date_end"},
 		{"malformed JSON", `{"type":"Feature",`, "body"},
 		{"no properties", `{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[36.3,33.5]}}`, "properties"},
 	}
