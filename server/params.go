@@ -727,8 +727,9 @@ func parseSearchBody(body []byte, actors []geo.ActorID, zoneExists func(geo.Zone
 			errs.add(invalidParam(cut(name), "unknown member; allowed: %s", strings.Join(searchMembers, ", ")))
 		case string(raw) == "null" || name == "geometry":
 		case slices.Contains(searchNumbers, name):
+			// json.Number also takes a quoted number; a body must not.
 			var n json.Number
-			if json.Unmarshal(raw, &n) != nil {
+			if raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
 				errs.add(invalidParam(name, "%s is not a JSON number", quote(string(raw))))
 				continue
 			}
