@@ -24,7 +24,7 @@ const benchSeed = 2026
 var benchSizes = []int{10_000, 100_000, 1_000_000}
 
 var (
-	tanfBase   = orb.Point{38.63, 33.50}
+	tanfBase = orb.Point{38.63, 33.50}
 	q2Circle = geo.Circle{Center: tanfBase, RadiusMeters: 55_000}
 	// q3Box is 0.5° × 0.5° around Raqqa, one of the densest clusters.
 	q3Box = orb.Bound{Min: orb.Point{38.76, 35.70}, Max: orb.Point{39.26, 36.20}}
@@ -137,7 +137,14 @@ func BenchmarkQ2IDs(b *testing.B) {
 	})
 }
 
-// BenchmarkQ3IDs lists incidents in a 0.5° × 0.5° box.
+// BenchmarkQ3Count counts incidents in a 0.5° × 0.5° box.
+func BenchmarkQ3Count(b *testing.B) {
+	benchCount(b, func(*benchWorkload) geo.IncidentQuery {
+		return geo.IncidentQuery{Where: geo.InBound(q3Box)}
+	})
+}
+
+// BenchmarkQ3IDs lists them.
 func BenchmarkQ3IDs(b *testing.B) {
 	benchIDs(b, func(*benchWorkload) geo.IncidentQuery {
 		return geo.IncidentQuery{Where: geo.InBound(q3Box)}
