@@ -1,0 +1,148 @@
+// The browser tests' harness: the real frontline binary on a free loopback
+// port, and Debian's chromium driven by playwright-core (no browser
+// download), with every request outside the server refused and recorded.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// binary returns the frontline binary to test: $FRONTLINE_BIN (make e2e
+// builds it), or one built here into a temporary directory.
+let built = null;
+export function binary() {
+  if (process.env.FRONTLINE_BIN) return process.env.FRONTLINE_BIN;
+  if (!built) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-bin-'));
+    built = path.join(dir, 'frontline');
+    execFileSync('go', ['build', '-o', built, './cmd/frontline'], { cwd: root, stdio: 'inherit' });
+  }
+  return built;
+}
+
+// startServer runs "frontline serve" on 127.0.0.1:0 (with --data dir when
+// given) and resolves to {base, stop, log} once it logs its address.
+//
+// For working on the page, FRONTLINE_URL points the tests at a server that
+// is already running (such as "frontline serve --dev") instead.
+export function startServer({ dataDir, url = process.env.FRONTLINE_URL } = {}) {
+  if (url) return Promise.resolve({ base: url.replace(/\/$/, ''), log: () => '', stop: async () => {} });
+  const args = ['serve', '--addr', '127.0.0.1:0'];
+  if (dataDir) args.push('--data', dataDir);
+  const proc = spawn(binary(), args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { proc.kill(); reject(new Error(`frontline serve did not start in 20 s:\n${log}`)); }, 20000);
+    proc.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = log.match(/addr=(http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          base: m[1],
+          log: () => log,
+          stop: () => new Promise((done) => { proc.once('exit', done); proc.kill('SIGTERM'); }),
+        });
+      }
+    });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`frontline serve exited with ${code}:\n${log}`)); });
+  });
+}
+
+// openBrowser launches chromium with a fresh profile. Each page it makes
+// records console errors, page errors, failed requests, HTTP errors and any
+// request to anything but base (which it aborts) into problems.
+export async function openBrowser(base, { width = 1400, height = 900 } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, viewport: { width, height }, args: CHROMIUM_ARGS,
+    acceptDownloads: true,
+  });
+  const problems = [];
+  const requests = [];
+  await ctx.route((url) => !url.href.startsWith(base + '/') && url.href !== base && !url.href.startsWith('blob:') && !url.href.startsWith('data:'), (route) => {
+    problems.push(`request outside the server: ${route.request().url()}`);
+    route.abort('blockedbyclient');
+  });
+  const watch = (page) => {
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`));
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
+  };
+  ctx.on('page', watch);
+  for (const p of ctx.pages()) watch(p);
+  return {
+    ctx,
+    problems,
+    requests,
+    async page() {
+      return ctx.pages()[0] || ctx.newPage();
+    },
+    async close() {
+      await ctx.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+// ready loads url and waits until the page has loaded every layer.
+export async function ready(page, url) {
+  // A fresh document each time: going from one #view to another on the same
+  // page would only change the hash.
+  await page.goto('about:blank');
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
+  await idle(page);
+}
+
+// idle waits until no API request of the page is in flight.
+export async function idle(page) {
+  await page.waitForFunction(() => document.body.dataset.busy === '0', null, { timeout: 30000 });
+  await page.waitForTimeout(150);
+  await page.waitForFunction(() => document.body.dataset.busy === '0', null, { timeout: 30000 });
+}
+
+// apiUp fails with a message naming path when the API does not answer it
+// with a 2xx (the handlers of other issues may not have landed yet).
+export async function apiUp(base, paths) {
+  const down = [];
+  for (const p of paths) {
+    const res = typeof p === 'string' ? await fetch(base + p) : await fetch(base + p.path, p.init);
+    if (!res.ok) down.push(`${typeof p === 'string' ? 'GET ' + p : (p.init.method || 'GET') + ' ' + p.path} answered ${res.status}`);
+  }
+  if (down.length) throw new Error(`the web map needs these API endpoints, which do not work yet:\n  ${down.join('\n  ')}`);
+}
+
+// zonesAt returns the zone paths drawn under [lon, lat], with their classes
+// and fill and stroke colours, by asking each rendered SVG path whether the
+// point is inside its fill. (Zones are not interactive, so their paths have
+// pointer-events: none and elementsFromPoint would skip them.)
+export async function zonesAt(page, lonlat) {
+  return page.evaluate(([lon, lat]) => {
+    const lp = window.frontline.map.latLngToLayerPoint([lat, lon]);
+    return [...document.querySelectorAll('path.zone')]
+      .filter((el) => el.isPointInFill(new DOMPoint(lp.x, lp.y)))
+      .map((el) => ({ cls: el.getAttribute('class'), fill: el.getAttribute('fill'), stroke: el.getAttribute('stroke') }));
+  }, lonlat);
+}
+
+// pixel returns the page coordinates of [lon, lat] on the map.
+export async function pixel(page, lonlat) {
+  return page.evaluate(([lon, lat]) => {
+    const map = window.frontline.map;
+    const pt = map.latLngToContainerPoint([lat, lon]);
+    const box = map.getContainer().getBoundingClientRect();
+    return { x: box.left + pt.x, y: box.top + pt.y };
+  }, lonlat);
+}

@@ -1,0 +1,114 @@
+// Text from the data is never interpreted as HTML: an incident whose
+// description, place and source carry markup shows it as text and runs
+// nothing. The fixture is the demo dataset copied into a temporary
+// directory plus one extra file; nothing is written under data/.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, openBrowser, ready, idle, root } from './harness.mjs';
+
+const IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
+const SCRIPT = '<script>window.__xss=(window.__xss||0)+10</script>';
+
+const fixture = {
+  type: 'FeatureCollection',
+  features: [{
+    type: 'Feature',
+    id: 'xss-1',
+    geometry: { type: 'Point', coordinates: [36.29194, 33.51306] },
+    properties: {
+      date: '2025-05-01',
+      date_precision: 'day',
+      type: 'battles',
+      actors: [{ actor: 'isis', name: '<b>bold</b> name', role: 'perpetrator' }],
+      precision_m: 5000,
+      place: `Damascus ${IMG}`,
+      governorate: 'Damascus',
+      fatalities_low: 1,
+      fatalities_best: 2,
+      fatalities_high: 3,
+      fatalities_civilians: 0,
+      description: `Test fixture. ${IMG} and ${SCRIPT} must show as text.`,
+      sources: [
+        { publisher: `Publisher ${SCRIPT}`, title: `Title ${IMG}`, url: 'javascript:window.__xss=100', published: '2025-05-02' },
+        { publisher: 'Safe publisher', title: 'Safe link', url: 'https://example.org/report?a=1&b=<2>', published: '2025-05-03' },
+      ],
+      status: 'disputed',
+      origin: 'xss',
+      origin_id: '1',
+    },
+  }],
+};
+
+let server;
+let browser;
+let dir;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-data-'));
+  fs.cpSync(path.join(root, 'data'), dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'incidents-xss.geojson'), JSON.stringify(fixture));
+  server = await startServer({ dataDir: dir });
+  browser = await openBrowser(server.base);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('data shown as text', () => {
+  it('an incident with <img onerror> and <script> in its text shows them and runs nothing', async () => {
+    const page = await browser.page();
+    await ready(page, server.base + '/#d=2025-05-01&w=7&c=36.29194,33.51306&z=11&l=incidents');
+    await page.evaluate(() => new Promise((done) => {
+      const group = window.frontline.layers.incidents;
+      const m = group.getLayers().find((l) => l.feature && l.feature.id === 'xss-1');
+      group.zoomToShowLayer(m, () => { m.openPopup(); done(); });
+    }));
+    await page.waitForSelector('.incident-popup-body[data-id="xss-1"]');
+    await idle(page);
+    const popup = await page.evaluate(() => {
+      const el = document.querySelector('.incident-popup-body[data-id="xss-1"]');
+      return {
+        description: el.querySelector('.description').textContent,
+        text: el.textContent,
+        imgs: el.querySelectorAll('img').length,
+        scripts: el.querySelectorAll('script').length,
+        bold: el.querySelectorAll('b').length,
+        links: [...el.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href'), rel: a.getAttribute('rel'), target: a.getAttribute('target'), text: a.textContent })),
+        disputed: !!el.querySelector('.badge-disputed'),
+        xss: window.__xss,
+      };
+    });
+    assert.ok(popup.description.includes(IMG), popup.description);
+    assert.ok(popup.description.includes(SCRIPT), popup.description);
+    assert.ok(popup.text.includes(`Damascus ${IMG}`), 'place as text');
+    assert.ok(popup.text.includes(`Publisher ${SCRIPT}`), 'publisher as text');
+    assert.ok(popup.text.includes('<b>bold</b> name') || popup.text.includes('ISIS'), 'actor shown');
+    assert.equal(popup.imgs, 0);
+    assert.equal(popup.scripts, 0);
+    assert.equal(popup.bold, 0);
+    assert.equal(popup.xss, undefined);
+    assert.ok(popup.disputed, 'disputed shown plainly');
+    // The javascript: URL is not a link; the https one is, opening safely.
+    assert.deepEqual(popup.links, [{ href: 'https://example.org/report?a=1&b=%3C2%3E', rel: 'noopener noreferrer', target: '_blank', text: 'Safe link' }]);
+    // The page asked for no image "x" and met no error.
+    assert.ok(!browser.requests.some((u) => /\/x$/.test(u)), 'no request for the injected image');
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.deepEqual(browser.problems, []);
+
+    // The same text in the area list and the CSV export stays text too.
+    await page.evaluate(() => window.frontline.map.closePopup());
+    await page.fill('#circle-km', '5');
+    await page.click('#circle-centre button[type=submit]');
+    await page.waitForSelector('#area-count');
+    await idle(page);
+    assert.equal(await page.evaluate(() => document.querySelectorAll('#results img, #results script').length), 0);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+  });
+});
