@@ -724,7 +724,7 @@ func parseSearchBody(body []byte, actors []geo.ActorID, zoneExists func(geo.Zone
 		raw := members[name]
 		switch {
 		case !slices.Contains(searchMembers, name):
-			errs.add(invalidParam(cut(name), "unknown member; allowed: %s", strings.Join(searchMembers, ", ")))
+			errs.add(invalidParam(memberName(name), "unknown member; allowed: %s", strings.Join(searchMembers, ", ")))
 		case string(raw) == "null" || name == "geometry":
 		case slices.Contains(searchNumbers, name):
 			// json.Number also takes a quoted number; a body must not.
@@ -858,9 +858,13 @@ func reasonOf(err error) string {
 	return err.Error()
 }
 
-// cut returns s cut to maxQuoted bytes at a rune boundary, for a client's
-// string used as a field name.
-func cut(s string) string {
+// memberName returns a client's member name for use as a field name: cut
+// to maxQuoted bytes at a rune boundary, and `""` for the empty name so
+// that the field is never blank.
+func memberName(s string) string {
+	if s == "" {
+		return `""`
+	}
 	if len(s) <= maxQuoted {
 		return s
 	}

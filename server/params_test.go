@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -598,4 +599,113 @@ func FuzzParseDatetime(f *testing.F) {
 			t.Fatalf("round trip of %v (from %q): %v, %v", iv, s, again, err)
 		}
 	})
+}
+
+func TestParseDateRange(t *testing.T) {
+	tests := []struct {
+		name, raw, field, wantErr string
+	}{
+		{"ordered", "from=2024-01-01&to=2025-01-01", "", ""},
+		{"same day", "from=2024-01-01&to=2024-01-01", "", ""},
+		{"reversed", "from=2025-01-01&to=2024-01-01", "to", "is before from 2025-01-01"},
+		{"from missing", "to=2024-01-01", "from", "is required"},
+		{"to malformed", "from=2024-01-01&to=2024-1-1", "to", "YYYY-MM-DD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := parseDateRange(query(t, tt.raw))
+			checkErr(t, err, tt.field, tt.wantErr)
+		})
+	}
+}
+
+func TestRequirePointAndBBox(t *testing.T) {
+	_, err := requirePoint(query(t, ""), "point")
+	checkErr(t, err, "point", "is required")
+	p, err := requirePoint(query(t, "point=38.63,33.5"), "point")
+	checkErr(t, err, "", "")
+	if p != (orb.Point{38.63, 33.5}) {
+		t.Errorf("point = %v, want [38.63 33.5] (lon first)", p)
+	}
+	_, err = requireBBox(query(t, ""))
+	checkErr(t, err, "bbox", "is required")
+	_, err = requireBBox(query(t, "bbox=1,2,3"))
+	checkErr(t, err, "bbox", "has 3 numbers")
+}
+
+func TestParseIncidentFilters(t *testing.T) {
+	actors := []geo.ActorID{"isis", "sdf"}
+	exists := func(id geo.ZoneID) bool { return id == "tanf" }
+	iq, err := parseIncidentFilters(query(t, "zone=tanf&datetime=2025-01-01/..&type=battles&sub_type=armed_clash&actor=isis&status=reported&min_fatalities=3"), actors, exists)
+	checkErr(t, err, "", "")
+	if iq.Window == nil || iq.Window.From != geo.DateOf(2025, 1, 1) || iq.Window.To != geo.OpenEnd ||
+		!slices.Equal(iq.Types, []geo.EventType{geo.Battles}) || !slices.Equal(iq.SubTypes, []geo.SubType{"armed_clash"}) ||
+		!slices.Equal(iq.Actors, []geo.ActorID{"isis"}) || !slices.Equal(iq.Statuses, []geo.IncidentStatus{geo.Reported}) || iq.MinFatalities != 3 {
+		t.Errorf("query = %+v", iq)
+	}
+	iq, err = parseIncidentFilters(query(t, ""), actors, exists)
+	checkErr(t, err, "", "")
+	if iq.Window != nil || iq.Types != nil || iq.Actors != nil || iq.MinFatalities != 0 {
+		t.Errorf("no parameters gave %+v, want the zero query", iq)
+	}
+	_, err = parseIncidentFilters(query(t, "zone=nowhere"), actors, exists)
+	checkErr(t, err, "zone", "is not the ID of a zone")
+	_, err = parseIncidentFilters(query(t, "actor=hts"), actors, exists)
+	checkErr(t, err, "actor", "is not one of")
+}
+
+func TestParseSearchBody(t *testing.T) {
+	actors := []geo.ActorID{"isis"}
+	exists := func(id geo.ZoneID) bool { return id == "tanf" }
+	const square = `{"type":"Polygon","coordinates":[[[36,33],[38,33],[38,36],[36,36],[36,33]]]}`
+	tests := []struct {
+		name, body, field, wantErr string
+		check                      func(t *testing.T, req searchRequest)
+	}{
+		{"polygon with defaults", `{"geometry":` + square + `}`, "", "", func(t *testing.T, req searchRequest) {
+			if req.Query.Limit != defaultLimit || req.Query.Offset != 0 || req.Hits {
+				t.Errorf("limit %d offset %d hits %v, want the defaults", req.Query.Limit, req.Query.Offset, req.Hits)
+			}
+		}},
+		{"point and radius, filters, page", `{"geometry":{"type":"Point","coordinates":[38.63,33.5]},"radius":55000,"actor":"isis","min_fatalities":2,"limit":5,"offset":10,"resultType":"hits"}`, "", "",
+			func(t *testing.T, req searchRequest) {
+				if req.Query.Limit != 5 || req.Query.Offset != 10 || !req.Hits || req.Query.MinFatalities != 2 || len(req.Query.Actors) != 1 {
+					t.Errorf("parsed %+v", req)
+				}
+			}},
+		{"zone", `{"zone":"tanf","datetime":"2025-01-01"}`, "", "", func(t *testing.T, req searchRequest) {
+			if req.Query.Window == nil || req.Query.Window.From != geo.DateOf(2025, 1, 1) {
+				t.Errorf("window %v, want 2025-01-01", req.Query.Window)
+			}
+		}},
+		{"null members are absent", `{"zone":"tanf","geometry":null,"limit":null}`, "", "", nil},
+		{"quoted number", `{"zone":"tanf","limit":"5"}`, "limit", "is not a JSON number", nil},
+		{"fractional limit", `{"zone":"tanf","limit":2.5}`, "limit", "not a whole number", nil},
+		{"unknown member", `{"zone":"tanf","where":1}`, "where", "unknown member", nil},
+		{"long unknown member is cut", `{"zone":"tanf","` + strings.Repeat("a", 100) + `":1}`, strings.Repeat("a", maxQuoted) + "…", "unknown member", nil},
+		{"malformed", `{"zone":"tanf",}`, "body", "not valid JSON at byte", nil},
+		{"array", `[]`, "body", "JSON array where an object was expected", nil},
+		{"empty", ``, "body", "is empty", nil},
+		{"unclosed ring", `{"geometry":{"type":"Polygon","coordinates":[[[36,33],[38,33],[38,36],[36,36]]]}}`, "geometry.coordinates[0]", "", nil},
+		{"longitude 200", `{"geometry":{"type":"Point","coordinates":[200,0]},"radius":1}`, "geometry.coordinates", "", nil},
+		{"radius too big", `{"geometry":{"type":"Point","coordinates":[38,33]},"radius":6e6}`, "radius", "not a number of metres", nil},
+		{"geometry and zone", `{"geometry":` + square + `,"zone":"tanf"}`, "zone", "cannot be combined with geometry", nil},
+		{"no place", `{}`, "geometry", "is required unless zone is given", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := parseSearchBody([]byte(tt.body), actors, exists)
+			if tt.field != "" && tt.wantErr == "" {
+				var ve *geo.ValidationError
+				if !errors.As(err, &ve) || ve.Field != tt.field {
+					t.Fatalf("error %v, want one naming %q", err, tt.field)
+				}
+				return
+			}
+			checkErr(t, err, tt.field, tt.wantErr)
+			if err == nil && tt.check != nil {
+				tt.check(t, req)
+			}
+		})
+	}
 }
