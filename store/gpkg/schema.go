@@ -190,7 +190,7 @@ func (sp *kindSpec) ddl() []string {
 			fmt.Sprintf("CREATE INDEX %s_lat ON %[1]s (lat)", sp.table))
 	}
 	if sp.kind == KindIncident {
-		out = append(out, "CREATE UNIQUE INDEX incidents_origin ON incidents (origin, origin_id) WHERE origin <> '' AND origin_id <> ''")
+		out = append(out, "CREATE UNIQUE INDEX incidents_origin ON incidents (origin, origin_id) WHERE "+originIndexed)
 	}
 	return out
 }
@@ -215,6 +215,11 @@ func (sp *kindSpec) upsertSQL() string {
 		sp.table, strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", "),
 		strings.Join(sets, ", "))
 }
+
+// originIndexed is the condition of the partial index on incidents' origin.
+// SQLite uses a partial index only for a query whose WHERE clause contains
+// its condition, so lookups by origin repeat it.
+const originIndexed = "origin <> '' AND origin_id <> ''"
 
 // createSchema creates every table of an empty database and sets the
 // GeoPackage header fields, inside tx.

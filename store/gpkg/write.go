@@ -305,7 +305,7 @@ func (w *writeTx) importRow(rw row, res *ImportResult) error {
 // deleted when the last incident to have it was deleted with it.
 func (w *writeTx) byOrigin(rw row) (id string, deleted bool, err error) {
 	in := rw.value.(geo.Incident)
-	err = w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ?",
+	err = w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND "+originIndexed,
 		in.Origin.Dataset, in.Origin.ID).Scan(&id)
 	if !errors.Is(err, sql.ErrNoRows) {
 		return id, false, err
@@ -495,7 +495,7 @@ func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
 	if rw.origin != "" {
 		var other string
 		in := rw.value.(geo.Incident)
-		err := w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND id <> ?",
+		err := w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND id <> ? AND "+originIndexed,
 			in.Origin.Dataset, in.Origin.ID, rw.id).Scan(&other)
 		if err == nil {
 			return Version{}, fmt.Errorf("%w: incident %q already has origin %s", geo.ErrConflict, other, rw.origin)
