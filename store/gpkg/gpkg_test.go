@@ -98,6 +98,20 @@ func TestGeoPackageStructure(t *testing.T) {
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v", mode, err)
 	}
+	// GDAL reads the header from the file itself, so it must be on disk
+	// while the store is open (SQLite header: user_version at byte 60,
+	// application_id at 68, big endian).
+	header := make([]byte, 100)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.ReadAt(header, 0)
+	f.Close()
+	if err != nil || binary.BigEndian.Uint32(header[68:]) != 0x47504B47 || binary.BigEndian.Uint32(header[60:]) != 10300 {
+		t.Errorf("file header: application_id %#x, user_version %d, %v",
+			binary.BigEndian.Uint32(header[68:]), binary.BigEndian.Uint32(header[60:]), err)
+	}
 
 	var def string
 	if err := db.QueryRow("SELECT definition FROM gpkg_spatial_ref_sys WHERE srs_id = 4326 AND organization = 'EPSG' AND organization_coordsys_id = 4326").Scan(&def); err != nil || def != wgs84WKT {

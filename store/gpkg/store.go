@@ -132,11 +132,13 @@ func (s *Store) init(ctx context.Context, path string) error {
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
 		return fmt.Errorf("gpkg: opening %s: %w", path, err)
 	}
+	created := false
 	switch {
 	case app == 0 && tables == 0:
 		if err := createSchema(ctx, tx); err != nil {
 			return err
 		}
+		created = true
 	case app != applicationID:
 		return fmt.Errorf("gpkg: %s is not a GeoPackage (application_id %#x)", path, app)
 	default:
@@ -155,7 +157,19 @@ func (s *Store) init(ctx context.Context, path string) error {
 			}
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("gpkg: opening %s: %w", path, err)
+	}
+	if created {
+		// GDAL reads application_id and user_version from the file's
+		// first page on disk, not through SQLite; until a checkpoint
+		// copies the new schema out of the WAL it would see zeros and
+		// warn that this is no GeoPackage.
+		if _, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			return fmt.Errorf("gpkg: opening %s: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // seed imports ds when the store has no history. Two processes seeding the
