@@ -13,8 +13,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/frontline-maps/frontline/data"
@@ -36,6 +39,12 @@ type serveConfig struct {
 	// ShutdownTimeout bounds how long in-flight requests may run after a
 	// stop signal.
 	ShutdownTimeout time.Duration
+	// BaseURL is the public URL of the server's root, for links in API
+	// documents; empty takes them from each request's Host.
+	BaseURL string
+	// CORSOrigins are the origins browsers may read the API from; empty is
+	// every origin.
+	CORSOrigins []string
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -47,6 +56,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "FRONTLINE_LOG_FORMAT", "text"), "log format: text or json (env FRONTLINE_LOG_FORMAT)")
 	fs.BoolVar(&cfg.Dev, "dev", false, "serve the web map from web/static on disk (run from the repository root) instead of the embedded copy")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after a stop signal")
+	fs.StringVar(&cfg.BaseURL, "base-url", getenv("FRONTLINE_BASE_URL"), "public `URL` of the server's root for links in API documents, such as https://maps.example.org/frontline; empty uses each request's Host (env FRONTLINE_BASE_URL)")
+	origins := fs.String("cors-origins", getenv("FRONTLINE_CORS_ORIGINS"), "comma-separated `origins` browsers may read the API from, such as https://a.example,https://b.example; empty allows every origin (env FRONTLINE_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err
@@ -61,6 +72,16 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, usageError{fmt.Sprintf("--log-format %q is not text or json", cfg.LogFormat)}
+	}
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return cfg, usageError{fmt.Sprintf("--base-url %q is not an absolute http or https URL without query", cfg.BaseURL)}
+		}
+	}
+	for o := range strings.SplitSeq(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+		}
 	}
 	return cfg, nil
 }
@@ -83,9 +104,11 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 // directory (the repository root).
 const devStaticDir = "web/static"
 
-// runServe loads the dataset, builds the HTTP handler and serves until ctx
-// is cancelled, then shuts down gracefully. The listening address is logged
-// (useful with port 0).
+// runServe starts listening at once, so /healthz and /readyz answer while
+// the dataset loads, then loads and indexes it; the API answers 503 until
+// then. It serves until ctx is cancelled, then shuts down gracefully. The
+// listening address is logged (useful with port 0), and "ready" once the
+// dataset is in.
 func runServe(ctx context.Context, args []string, e env) error {
 	cfg, err := parseServeConfig(args, e.getenv, e.stderr)
 	if err != nil {
@@ -93,32 +116,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	log := newLogger(cfg.LogFormat, e.stderr)
 
-	var fsys fs.FS = data.FS()
-	if cfg.DataDir != "" {
-		fsys = os.DirFS(cfg.DataDir)
-	}
-	ds, err := store.ReadDir(fsys)
-	if err != nil {
-		return fmt.Errorf("loading dataset: %w", err)
-	}
-	id, err := hashFS(fsys)
-	if err != nil {
-		return fmt.Errorf("loading dataset: %w", err)
-	}
-	catalog, err := newCatalog(ds, id)
-	if err != nil {
-		return fmt.Errorf("indexing dataset: %w", err)
-	}
-
-	assets := web.Static()
-	if cfg.Dev {
-		if _, err := os.Stat(devStaticDir + "/index.html"); err != nil {
-			return fmt.Errorf("--dev serves %s from the working directory: %w", devStaticDir, err)
-		}
-		assets = os.DirFS(devStaticDir)
-		log.Info("serving the web map from disk", "dir", devStaticDir)
-	}
-	handler := server.New(server.Config{Version: version}, catalog, assets, log)
+	cat := &loadingCatalog{}
+	handler := server.New(server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins}, cat, web.Static(), log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -127,27 +126,109 @@ func runServe(ctx context.Context, args []string, e env) error {
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Streamed items extend their own write deadline at each flush
+		// (server.streamItems), so this bounds ordinary responses and the
+		// first part of a stream, not a whole 10,000-feature page.
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version,
-		"zones", len(ds.Zones), "incidents", len(ds.Incidents), "sites", len(ds.Sites))
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		c, err := loadCatalog(cfg.DataDir)
+		if err != nil {
+			errc <- err
+			return
+		}
+		cat.loaded.Store(c)
+		z, in, st := c.Snapshot().Len()
+		log.Info("ready", "dataset", c.datasetID, "zones", z, "incidents", in, "sites", st)
+	}()
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
+		err = fmt.Errorf("shutdown: %w", serr)
+	}
+	return err
+}
+
+// loadCatalog reads and indexes the dataset in dir, or the embedded demo
+// data when dir is empty.
+func loadCatalog(dir string) (*catalog, error) {
+	var fsys fs.FS = data.FS()
+	if dir != "" {
+		fsys = os.DirFS(dir)
+	}
+	ds, err := store.ReadDir(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("loading dataset: %w", err)
+	}
+	id, err := hashFS(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("loading dataset: %w", err)
+	}
+	c, err := newCatalog(ds, id)
+	if err != nil {
+		return nil, fmt.Errorf("indexing dataset: %w", err)
+	}
+	return c, nil
+}
+
+// loadingCatalog is the server's catalog while the dataset loads: empty,
+// with a nil Snapshot (not ready), until loaded is set. It is safe for
+// concurrent use.
+type loadingCatalog struct {
+	loaded atomic.Pointer[catalog]
+}
+
+var _ server.Catalog = (*loadingCatalog)(nil)
+
+// Snapshot implements server.Catalog: nil until the dataset has loaded.
+func (l *loadingCatalog) Snapshot() *geo.Snapshot {
+	if c := l.loaded.Load(); c != nil {
+		return c.Snapshot()
 	}
 	return nil
+}
+
+// Actors implements server.Catalog.
+func (l *loadingCatalog) Actors() []geo.Actor {
+	if c := l.loaded.Load(); c != nil {
+		return c.Actors()
+	}
+	return nil
+}
+
+// Governorates implements server.Catalog.
+func (l *loadingCatalog) Governorates() []geo.Boundary {
+	if c := l.loaded.Load(); c != nil {
+		return c.Governorates()
+	}
+	return nil
+}
+
+// Statistics implements server.Catalog.
+func (l *loadingCatalog) Statistics() []geo.Statistic {
+	if c := l.loaded.Load(); c != nil {
+		return c.Statistics()
+	}
+	return nil
+}
+
+// DatasetID implements server.Catalog.
+func (l *loadingCatalog) DatasetID() string {
+	if c := l.loaded.Load(); c != nil {
+		return c.DatasetID()
+	}
+	return ""
 }
 
 // catalog serves a loaded dataset to the HTTP layer: the index for
