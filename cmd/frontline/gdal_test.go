@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// requireGDAL returns the paths of ogrinfo and ogr2ogr. Without them the
+// test fails under CI=true, where .ci/deps installs them, and is skipped
+// elsewhere with how to install them.
+func requireGDAL(t *testing.T) (ogrinfo, ogr2ogr string) {
+	t.Helper()
+	var paths []string
+	for _, tool := range []string{"ogrinfo", "ogr2ogr"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			msg := fmt.Sprintf("GDAL's %s is not installed; install it with: sudo apt-get install gdal-bin (or run bash .ci/deps)", tool)
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+		paths = append(paths, p)
+	}
+	return paths[0], paths[1]
+}
+
+// runGDAL runs a GDAL tool and returns its standard output, failing the
+// test, with the server's log, if it fails.
+func runGDAL(t *testing.T, logs fmt.Stringer, tool string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tool, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s\nserver log:\n%s", tool, strings.Join(args, " "), err, stderr.String(), logs)
+	}
+	return string(out)
+}
+
+// numberMatched asks the API how many features match a query.
+func numberMatched(t *testing.T, url string) int {
+	t.Helper()
+	fc := getJSON(t, url, 200, "application/geo+json")
+	n, ok := fc["numberMatched"].(float64)
+	if !ok {
+		t.Fatalf("GET %s: no numberMatched", url)
+	}
+	return int(n)
+}
+
+// featureCount parses a GeoJSON FeatureCollection written by ogr2ogr and
+// returns its number of features and of distinct id properties.
+func featureCount(t *testing.T, geojson string) (features, ids int) {
+	t.Helper()
+	var fc struct {
+		Features []struct {
+			Properties struct {
+				ID string `json:"id"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(geojson), &fc); err != nil {
+		t.Fatalf("ogr2ogr output is not GeoJSON: %v\n%.500s", err, geojson)
+	}
+	seen := map[string]bool{}
+	for _, f := range fc.Features {
+		seen[f.Properties.ID] = true
+	}
+	return len(fc.Features), len(seen)
+}
+
+// TestGDALReadsTheAPI checks that GDAL's OGC API – Features driver reads
+// the real server on the demo data: it lists the collections, reads every
+// incident through paging (ogr2ogr following next links 50 at a time),
+// and a -spat read returns exactly the numberMatched the API gives for that
+// bbox.
+func TestGDALReadsTheAPI(t *testing.T) {
+	ogrinfo, ogr2ogr := requireGDAL(t)
+	base, logs := startServe(t)
+	src := "OAPIF:" + base + "/api"
+
+	listing := runGDAL(t, logs, ogrinfo, "-ro", src)
+	for _, c := range []string{"zones", "incidents", "sites", "governorates"} {
+		if !regexp.MustCompile(`(?m)^\d+: ` + c + ` `).MatchString(listing) {
+			t.Errorf("ogrinfo does not list %s:\n%s", c, listing)
+		}
+	}
+
+	all := numberMatched(t, base+"/api/collections/incidents/items?resultType=hits")
+	summary := runGDAL(t, logs, ogrinfo, "-ro", "-so", src, "incidents")
+	if !strings.Contains(summary, "Feature Count: "+strconv.Itoa(all)+"\n") {
+		t.Errorf("ogrinfo -so does not report Feature Count: %d:\n%s", all, summary)
+	}
+	features, ids := featureCount(t, runGDAL(t, logs, ogr2ogr, "-f", "GeoJSON", "/vsistdout/", "-oo", "PAGE_SIZE=50", src, "incidents"))
+	if features != all || ids != all {
+		t.Errorf("ogr2ogr read %d incidents (%d distinct ids), the API has %d", features, ids, all)
+	}
+	if pages := strings.Count(logs.String(), "offset="); pages < all/50 {
+		t.Errorf("GDAL followed %d next links for %d incidents 50 at a time, want at least %d", pages, all, all/50)
+	}
+
+	for _, box := range [][4]float64{{38, 34, 41, 37}, {36, 32.5, 37, 34}, {40.5, 35.5, 41, 36.5}} {
+		spat := make([]string, 4)
+		for i, v := range box {
+			spat[i] = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		want := numberMatched(t, base+"/api/collections/incidents/items?resultType=hits&bbox="+strings.Join(spat, ","))
+		args := append([]string{"-f", "GeoJSON", "/vsistdout/", "-oo", "PAGE_SIZE=50", "-spat"}, spat...)
+		got, _ := featureCount(t, runGDAL(t, logs, ogr2ogr, append(args, src, "incidents")...))
+		if got != want || want == 0 {
+			t.Errorf("-spat %v: GDAL read %d incidents, the API's numberMatched is %d", box, got, want)
+		}
+	}
+}
