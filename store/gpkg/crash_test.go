@@ -2,6 +2,7 @@ package gpkg
 
 import (
 	"bufio"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,9 +27,9 @@ const crashBatchSize = 2000
 
 // TestCrashHelper is the writer process of TestCrash; it does nothing in a
 // normal run. In "writes" mode it creates incidents one at a time and prints
-// "ack ID" after each commit, until killed. In "batch" mode it prints
-// "batch start", imports crashBatchSize incidents in one batch and prints
-// "ack batch".
+// "ack ID" after each commit, until killed. In "batch" mode it imports
+// crashBatchSize incidents in one batch, prints "batch in transaction" once
+// the batch holds the write lock, and "ack batch" after the commit.
 func TestCrashHelper(t *testing.T) {
 	path := os.Getenv(crashDBEnv)
 	if path == "" {
@@ -50,13 +51,47 @@ func TestCrashHelper(t *testing.T) {
 			fmt.Printf("ack %s\n", id)
 		}
 	case "batch":
-		fmt.Println("batch start")
-		if _, err := s.ImportBatch(t.Context(), crashBatch(run), "crash"); err != nil {
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.ImportBatch(t.Context(), crashBatch(run), "crash")
+			done <- err
+		}()
+		if waitForWriter(t, path, done) {
+			fmt.Println("batch in transaction")
+		}
+		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
 		fmt.Println("ack batch")
 	}
 	s.Close()
+}
+
+// waitForWriter returns true once another connection holds the write lock
+// of the file (its BEGIN IMMEDIATE fails at once), which during an import
+// means the batch's transaction has begun, or false when done is closed or
+// sent to first. Validation happens before the transaction, so the time the
+// batch started says nothing about whether a kill lands inside it.
+func waitForWriter(t *testing.T, path string, done chan error) bool {
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=busy_timeout(0)", "_txlock=immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for {
+		select {
+		case err := <-done:
+			done <- err
+			return false
+		default:
+		}
+		tx, err := db.Begin()
+		if err != nil {
+			return true
+		}
+		tx.Rollback()
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func crashBatch(run string) []Record {
@@ -81,14 +116,14 @@ func TestCrash(t *testing.T) {
 	steps := []struct {
 		mode      string
 		killAfter int           // writes mode: acks read before the kill
-		delay     time.Duration // batch mode: time from "batch start" to the kill
+		delay     time.Duration // batch mode: time from "batch in transaction" to the kill
 	}{
 		{mode: "writes", killAfter: 3},
 		{mode: "writes", killAfter: 17},
-		{mode: "batch", delay: 30 * time.Millisecond},
+		{mode: "batch", delay: 0},
 		{mode: "writes", killAfter: 50},
-		{mode: "batch", delay: 150 * time.Millisecond},
-		{mode: "batch", delay: time.Minute}, // the batch completes first
+		{mode: "batch", delay: 50 * time.Millisecond},
+		{mode: "batch", delay: time.Minute}, // the batch commits first
 	}
 	var acked []string // every acknowledged ID so far
 	writes := 0        // incidents acknowledged or possibly committed unacknowledged
@@ -125,7 +160,7 @@ func TestCrash(t *testing.T) {
 				t.Errorf("step %d: acknowledged batch has %d incidents", i, n)
 			}
 			batches += n
-			t.Logf("step %d: killed %s after the batch started; batch acknowledged %v, committed %d", i, step.delay, batchAcked, n)
+			t.Logf("step %d: kill due %s into the batch's transaction; batch acknowledged %v, committed %d", i, step.delay, batchAcked, n)
 		}
 		if n := count(t, s, "SELECT count(*) FROM incidents"); n != writes+batches {
 			t.Errorf("step %d: %d incidents, want %d", i, n, writes+batches)
@@ -144,7 +179,8 @@ func TestCrash(t *testing.T) {
 }
 
 // runCrashHelper runs the writer process in mode and kills it: in writes
-// mode after killAfter acks, in batch mode delay after "batch start". It
+// mode after killAfter acks, in batch mode delay after "batch in
+// transaction". It
 // returns every ID acknowledged, including acks still in the pipe at the
 // kill, and whether the batch was acknowledged.
 func runCrashHelper(t *testing.T, path, run, mode string, killAfter int, delay time.Duration) (acks []string, batchAcked bool) {
@@ -175,7 +211,7 @@ func runCrashHelper(t *testing.T, path, run, mode string, killAfter int, delay t
 					t.Fatal(err)
 				}
 			}
-		case line == "batch start":
+		case line == "batch in transaction":
 			timer = time.AfterFunc(delay, func() { cmd.Process.Kill() })
 		}
 	}

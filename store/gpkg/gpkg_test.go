@@ -269,6 +269,30 @@ func integrityCheck(t *testing.T, db *sql.DB) {
 	}
 }
 
+// TestConnectionSettings checks the pragmas durability and concurrency rest
+// on.
+func TestConnectionSettings(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	tests := []struct {
+		db     *sql.DB
+		pragma string
+		want   string
+	}{
+		{s.w, "journal_mode", "wal"},
+		{s.w, "synchronous", "2"}, // FULL
+		{s.w, "foreign_keys", "1"},
+		{s.w, "busy_timeout", "5000"},
+		{s.r, "query_only", "1"},
+		{s.r, "busy_timeout", "5000"},
+	}
+	for _, tc := range tests {
+		var got string
+		if err := tc.db.QueryRow("PRAGMA " + tc.pragma).Scan(&got); err != nil || got != tc.want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", tc.pragma, got, err, tc.want)
+		}
+	}
+}
+
 func TestIntegrityAndBackup(t *testing.T) {
 	s, path := openTest(t, Options{Seed: testDataset()})
 	if _, err := s.ImportBatch(t.Context(), ucdpBatch(10, 200), "importer"); err != nil {

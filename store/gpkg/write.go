@@ -46,8 +46,9 @@ type Version struct {
 	Record    Record // the record as stored (normalised), nil when Deleted
 }
 
-// BatchError reports the record of a batch that failed validation; nothing
-// of the batch was stored. errors.As finds the *geo.ValidationError in Err.
+// BatchError reports the record of a batch that is invalid or of a type the
+// store cannot hold; nothing of the batch was stored. errors.As finds a
+// *geo.ValidationError in Err.
 type BatchError struct {
 	Index int // position of the record in the batch
 	Kind  Kind
@@ -130,7 +131,8 @@ func (s *Store) Replace(ctx context.Context, rec Record, expected int64, author 
 // Patch applies a JSON merge patch (RFC 7396) to the current record's JSON,
 // as geo's MarshalJSON writes it (a GeoJSON Feature for zones, incidents,
 // sites and boundaries: {"properties": {...}} merges properties, a
-// "geometry" replaces the geometry, null removes a member), and stores the
+// "geometry" replaces the geometry, null removes a member; a circle zone's
+// "circle" property outranks its geometry, as in geo's decoding), and stores the
 // result as the next version. The merge happens in the write transaction,
 // against the version it checks. Errors as for Replace, plus a
 // *geo.ValidationError when patch is not a JSON object or would change the
