@@ -55,7 +55,7 @@ var (
 		{Name: "actor", In: "query", Description: "incidents: an actor involved in any role; zones: the actor holding the zone. An actor ID (see /api/actors).", Schema: map[string]any{"type": "string"}},
 		{Name: "status", In: "query", Description: "incidents: reported, confirmed or disputed; zones: control, contested, joint, presence, deconfliction or buffer.",
 			Schema: map[string]any{"type": "string", "enum": append(stringsOf(geo.IncidentStatuses), stringsOf(geo.ZoneStatuses)...)}},
-		{Name: "governorate", In: "query", Description: "incidents: the governorate's OCHA English name, without regard to case.", Schema: map[string]any{"type": "string"}},
+		{Name: "governorate", In: "query", Description: "incidents, sites: the governorate's OCHA English name, without regard to case.", Schema: map[string]any{"type": "string"}},
 		{Name: "min_fatalities", In: "query", Description: "incidents: the smallest best estimate of deaths.",
 			Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": maxFatalities}},
 		{Name: "kind", In: "query", Description: "sites: the kind of site.", Schema: map[string]any{"type": "string", "enum": geo.SiteKinds}},

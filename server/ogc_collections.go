@@ -143,7 +143,10 @@ func (s *Server) zoneQueryables() map[string]any {
 
 // siteQueryables are the sites' filter properties.
 func (s *Server) siteQueryables() map[string]any {
-	return map[string]any{"kind": enumSchema("Kind", "What the site is.", geo.SiteKinds)}
+	return map[string]any{
+		"kind":        enumSchema("Kind", "What the site is.", geo.SiteKinds),
+		"governorate": enumSchema("Governorate", "The governorate the site is in (OCHA English name, matched without regard to case).", s.governorateNames()),
+	}
 }
 
 // zoneExists reports whether snap has a zone with ID id, for "zone".

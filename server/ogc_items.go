@@ -182,19 +182,29 @@ func (s *Server) zoneItem(snap *geo.Snapshot, id string) ([]byte, error) {
 	return featureJSON(collectionZones, id, z, err)
 }
 
-// siteItems answers sites items.
+// siteItems answers sites items. geo has no governorate condition, so
+// with "governorate" the whole ordered answer is filtered and paged here.
 func (s *Server) siteItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) {
-	req, err := parseSiteItems(q, zoneExists(snap))
+	req, err := parseSiteItems(q, s.governorateNames(), zoneExists(snap))
 	if err != nil {
 		return itemsPage{}, err
 	}
-	req.query.Offset, req.query.Limit = req.page.offset, req.page.limit
-	p, err := snap.Sites(req.query)
-	if err != nil || req.page.hits {
-		return itemsPage{page: req.page, matched: p.Matched}, err
+	if req.governorate == "" {
+		req.query.Offset, req.query.Limit = req.page.offset, req.page.limit
 	}
-	return itemsPage{page: req.page, matched: p.Matched, n: len(p.Sites),
-		write: func(fw *featureWriter, i int) error { return fw.WriteSite(p.Sites[i]) }}, nil
+	p, err := snap.Sites(req.query)
+	if err != nil {
+		return itemsPage{}, err
+	}
+	found := p.Sites
+	if req.governorate != "" {
+		found = slices.DeleteFunc(found, func(st *geo.Site) bool { return st.Governorate != req.governorate })
+		p.Matched, found = len(found), pageOf(found, req.page)
+	} else if req.page.hits {
+		found = nil
+	}
+	return itemsPage{page: req.page, matched: p.Matched, n: len(found),
+		write: func(fw *featureWriter, i int) error { return fw.WriteSite(found[i]) }}, nil
 }
 
 // siteItem returns the site with ID id.

@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -331,11 +330,17 @@ func parseMinFatalities(q url.Values) (int, error) {
 }
 
 // parseDay parses s as a calendar date YYYY-MM-DD (instant false) or, with
-// instant true, also as an RFC 3339 date-time, whose UTC day is taken. The
-// reason it returns on failure describes the expected form.
+// instant true, also as an RFC 3339 date-time, whose UTC day is taken, or
+// as a date followed by a bare "T", which GDAL 3.6's OGC API driver writes
+// for a filter on a date field (date >= '2026-01-01' becomes
+// datetime=2026-01-01T/..). The reason it returns on failure describes the
+// expected form.
 func parseDay(s string, instant bool) (geo.Day, string) {
 	var t time.Time
 	var err error
+	if instant && len(s) == len(time.DateOnly)+1 && (s[len(s)-1] == 'T' || s[len(s)-1] == 't') {
+		s = s[:len(time.DateOnly)]
+	}
 	if instant && len(s) > len(time.DateOnly) {
 		// RFC 3339 allows a lower-case "t" and "z"; Go's parser does not.
 		t, err = time.Parse(time.RFC3339, strings.ToUpper(s))
@@ -775,18 +780,29 @@ func parseSearchBody(body []byte, actors []geo.ActorID, zoneExists func(geo.Zone
 
 // parseSearchGeometry decodes the "geometry" member of a search body, a
 // GeoJSON Polygon or MultiPolygon, or a Point with "radius" (read from q,
-// in metres), into the place to search, validated by geo. Errors name
-// "geometry", a path under it such as "geometry.coordinates[0][3]", or
-// "radius".
+// in metres), into the place to search, validated by geo. Members other
+// than "type" and "coordinates" (such as "bbox") are ignored, as RFC 7946
+// allows. Errors name "geometry", a path under it such as
+// "geometry.coordinates[0][3]", or "radius".
 func parseSearchGeometry(raw json.RawMessage, q url.Values) (geo.Where, error) {
-	g, err := geojson.UnmarshalGeometry(raw)
-	if err != nil || g.Coordinates == nil {
+	var g struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	}
+	if err := json.Unmarshal(raw, &g); err != nil {
 		return geo.Where{}, invalidParam("geometry", "%s; expected a GeoJSON Polygon, MultiPolygon, or Point with radius", jsonProblem(err))
 	}
-	switch c := g.Coordinates.(type) {
-	case orb.Point:
-		var errs paramErrors
-		if err := geo.ValidatePoint(c); err != nil {
+	var errs paramErrors
+	if q.Has("radius") && g.Type != "Point" {
+		errs.add(invalidParam("radius", "applies only to a Point geometry, not a %s", quote(g.Type)))
+	}
+	switch g.Type {
+	case "Point":
+		p, err := readCoordinates(g.Coordinates, (*coordReader).position)
+		if err == nil {
+			err = geo.ValidatePoint(p)
+		}
+		if err != nil {
 			errs.add(invalidParam("geometry.coordinates", "%s", reasonOf(err)))
 		}
 		radius, ok, err := parseRadius(q)
@@ -794,23 +810,148 @@ func parseSearchGeometry(raw json.RawMessage, q url.Values) (geo.Where, error) {
 			err = invalidParam("radius", "is required with a Point geometry; metres in (0, %d]", geo.MaxRadiusMeters)
 		}
 		errs.add(err)
-		return geo.InCircle(geo.Circle{Center: c, RadiusMeters: radius}), errs.err()
-	case orb.Polygon, orb.MultiPolygon:
-		if q.Has("radius") {
-			return geo.Where{}, invalidParam("radius", "applies only to a Point geometry, not a %s", g.Type)
+		return geo.InCircle(geo.Circle{Center: p, RadiusMeters: radius}), errs.err()
+	case "Polygon", "MultiPolygon":
+		var area orb.Geometry
+		var err error
+		if g.Type == "Polygon" {
+			area, err = readCoordinates(g.Coordinates, (*coordReader).polygon)
+		} else {
+			area, err = readCoordinates(g.Coordinates, (*coordReader).multiPolygon)
 		}
-		r, err := geo.PrepareRegion(c)
 		if err != nil {
-			var ve *geo.ValidationError
-			if errors.As(err, &ve) {
-				return geo.Where{}, invalidParam(strings.TrimSuffix("geometry."+ve.Field, "."), "%s", ve.Reason)
-			}
+			errs.add(invalidParam("geometry.coordinates", "%s", reasonOf(err)))
+			return geo.Where{}, errs.err()
+		}
+		r, err := geo.PrepareRegion(area)
+		var ve *geo.ValidationError
+		if errors.As(err, &ve) {
+			errs.add(invalidParam(strings.TrimSuffix("geometry."+ve.Field, "."), "%s", ve.Reason))
+		} else if err != nil {
 			return geo.Where{}, err
 		}
-		return geo.InRegion(r), nil
+		return geo.InRegion(r), errs.err()
+	case "":
+		errs.add(invalidParam("geometry.type", "is missing; expected Polygon, MultiPolygon, or Point with radius"))
 	default:
-		return geo.Where{}, invalidParam("geometry.type", "%s is not supported; give a Polygon, MultiPolygon, or Point with radius", quote(g.Type))
+		errs.add(invalidParam("geometry.type", "%s is not supported; give a Polygon, MultiPolygon, or Point with radius", quote(g.Type)))
 	}
+	return geo.Where{}, errs.err()
+}
+
+// coordReader reads GeoJSON coordinates, nested arrays of numbers, from
+// JSON that encoding/json has already checked, in one pass and without
+// reflection: a 2,000-vertex polygon decodes several times faster than
+// through orb's geojson package, which matters for a search answered in
+// milliseconds. A position is [lon, lat] with an optional altitude, which
+// is ignored.
+type coordReader struct {
+	b []byte
+	i int
+}
+
+// readCoordinates reads raw whole with item; absent coordinates (nil or
+// null) are an error.
+func readCoordinates[T any](raw json.RawMessage, item func(*coordReader) (T, error)) (T, error) {
+	r := &coordReader{b: raw}
+	var zero T
+	if r.space(); r.i == len(r.b) || bytes.Equal(raw, []byte("null")) {
+		return zero, errors.New("is missing")
+	}
+	v, err := item(r)
+	if err != nil {
+		return zero, err
+	}
+	if r.space(); r.i != len(r.b) {
+		return zero, r.fail("an end of the coordinates")
+	}
+	return v, nil
+}
+
+// space skips JSON whitespace.
+func (r *coordReader) space() {
+	for r.i < len(r.b) && (r.b[r.i] == ' ' || r.b[r.i] == '\t' || r.b[r.i] == '\n' || r.b[r.i] == '\r') {
+		r.i++
+	}
+}
+
+// fail returns an error saying what was expected at the current offset.
+func (r *coordReader) fail(want string) error {
+	return fmt.Errorf("expected %s at byte %d of the coordinates", want, r.i)
+}
+
+// list reads a JSON array whose elements item reads.
+func list[T any](r *coordReader, item func(*coordReader) (T, error)) ([]T, error) {
+	if r.space(); r.i == len(r.b) || r.b[r.i] != '[' {
+		return nil, r.fail("an array")
+	}
+	r.i++
+	out := []T{}
+	for {
+		if r.space(); r.i < len(r.b) && r.b[r.i] == ']' && len(out) == 0 {
+			r.i++
+			return out, nil
+		}
+		v, err := item(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		r.space()
+		switch {
+		case r.i < len(r.b) && r.b[r.i] == ',':
+			r.i++
+		case r.i < len(r.b) && r.b[r.i] == ']':
+			r.i++
+			return out, nil
+		default:
+			return nil, r.fail(", or ]")
+		}
+	}
+}
+
+// number reads one JSON number.
+func (r *coordReader) number() (float64, error) {
+	r.space()
+	start := r.i
+	for r.i < len(r.b) && strings.IndexByte("+-.0123456789eE", r.b[r.i]) >= 0 {
+		r.i++
+	}
+	v, err := strconv.ParseFloat(string(r.b[start:r.i]), 64)
+	if err != nil || start == r.i {
+		r.i = start
+		return 0, r.fail("a number")
+	}
+	return v, nil
+}
+
+// position reads [lon, lat] or [lon, lat, altitude].
+func (r *coordReader) position() (orb.Point, error) {
+	start := r.i
+	v, err := list(r, (*coordReader).number)
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if len(v) < 2 || len(v) > 3 {
+		r.i = start
+		return orb.Point{}, r.fail("a position [lon, lat] (or [lon, lat, altitude])")
+	}
+	return orb.Point{v[0], v[1]}, nil
+}
+
+// ring reads an array of positions.
+func (r *coordReader) ring() (orb.Ring, error) { return list(r, (*coordReader).position) }
+
+// polygon reads an array of rings.
+func (r *coordReader) polygon() (orb.Polygon, error) {
+	rings, err := list(r, (*coordReader).ring)
+	return orb.Polygon(rings), err
+}
+
+// multiPolygon reads an array of polygons.
+func (r *coordReader) multiPolygon() (orb.MultiPolygon, error) {
+	polys, err := list(r, (*coordReader).polygon)
+	return orb.MultiPolygon(polys), err
 }
 
 // jsonProblem describes a JSON decoding error for a client: the syntax
@@ -888,7 +1029,7 @@ var (
 	// governorateItemParams are those of each collection's items.
 	incidentItemParams    = slices.Concat(pageParams, incidentFilterParams, []string{"governorate"})
 	zoneItemParams        = slices.Concat(pageParams, []string{"bbox", "datetime", "as_of", "actor", "status"})
-	siteItemParams        = slices.Concat(pageParams, []string{"bbox", "zone", "point", "radius", "kind"})
+	siteItemParams        = slices.Concat(pageParams, []string{"bbox", "zone", "point", "radius", "kind", "governorate"})
 	governorateItemParams = slices.Concat(pageParams, []string{"bbox"})
 )
 
@@ -1046,12 +1187,15 @@ func parseZoneItems(q url.Values, actors []geo.ActorID) (zoneItems, error) {
 // siteItems is a parsed request for sites items.
 type siteItems struct {
 	query geo.SiteQuery
-	page  page
+	// governorate keeps sites whose governorate property is this name; ""
+	// keeps all. geo.SiteQuery has no such condition.
+	governorate string
+	page        page
 }
 
 // parseSiteItems parses the parameters of sites items: paging, place and
-// the queryable kind.
-func parseSiteItems(q url.Values, zoneExists func(geo.ZoneID) bool) (siteItems, error) {
+// the queryables kind and governorate (one of governorates).
+func parseSiteItems(q url.Values, governorates []string, zoneExists func(geo.ZoneID) bool) (siteItems, error) {
 	var errs paramErrors
 	errs.add(rejectUnknown(q, siteItemParams...))
 	errs.add(parseFormat(q))
@@ -1061,7 +1205,9 @@ func parseSiteItems(q url.Values, zoneExists func(geo.ZoneID) bool) (siteItems, 
 	errs.add(err)
 	kind, err := parseEnum(q, "kind", geo.SiteKinds)
 	errs.add(err)
-	return siteItems{query: geo.SiteQuery{Where: where, Kinds: optional(kind)}, page: pg}, errs.err()
+	gov, err := parseGovernorate(q, governorates)
+	errs.add(err)
+	return siteItems{query: geo.SiteQuery{Where: where, Kinds: optional(kind)}, governorate: gov, page: pg}, errs.err()
 }
 
 // governorateItems is a parsed request for governorates items.

@@ -111,6 +111,21 @@ func TestGDALReadsTheAPI(t *testing.T) {
 		t.Errorf("GDAL followed %d next links for %d incidents 50 at a time, want at least %d", pages, all, all/50)
 	}
 
+	// GDAL sends an equality on a documented parameter to the server
+	// (and does not check the answer), and a date comparison as datetime.
+	for _, f := range []struct{ layer, where, query string }{
+		{"incidents", "status = 'disputed'", "status=disputed"},
+		{"incidents", "type = 'battles' AND date >= '2024-12-08'", "type=battles&datetime=2024-12-08/.."},
+		{"zones", "actor = 'sdf'", "actor=sdf"},
+		{"sites", "governorate = 'Deir-ez-Zor'", "governorate=Deir-ez-Zor"},
+	} {
+		want := numberMatched(t, base+"/api/collections/"+f.layer+"/items?resultType=hits&"+f.query)
+		got, _ := featureCount(t, runGDAL(t, logs, ogr2ogr, "-f", "GeoJSON", "/vsistdout/", "-where", f.where, src, f.layer))
+		if got != want || want == 0 {
+			t.Errorf("%s -where %q: GDAL read %d features, the API's numberMatched for %s is %d", f.layer, f.where, got, f.query, want)
+		}
+	}
+
 	for _, box := range [][4]float64{{38, 34, 41, 37}, {36, 32.5, 37, 34}, {40.5, 35.5, 41, 36.5}} {
 		spat := make([]string, 4)
 		for i, v := range box {
