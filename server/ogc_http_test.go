@@ -165,11 +165,14 @@ func TestReadyAndMetrics(t *testing.T) {
 	ogcGet(h, "/api/collections/incidents/items")
 	ogcGet(h, "/api/collections/incidents/items?limit=0")
 	ogcGet(h, "/no/such/file")
+	etag := ogcGet(h, "/api/collections").Header().Get("ETag")
+	ogcGet(h, "/api/collections", "If-None-Match", etag)
 	rec := ogcGet(h, "/metrics")
 	for _, want := range []string{
 		`frontline_http_requests_total{method="GET",route="/api/collections/{collectionId}/items",status="200"} 1`,
 		`frontline_http_requests_total{method="GET",route="/api/collections/{collectionId}/items",status="400"} 1`,
 		`frontline_http_request_duration_seconds_bucket{route="/api/collections/{collectionId}/items",le="+Inf"} 2`,
+		`frontline_http_requests_total{method="GET",route="/api/collections",status="304"} 1`,
 		`frontline_index_records{collection="incidents"} 7`,
 		`frontline_index_records{collection="zones"} 4`,
 		`frontline_index_records{collection="sites"} 2`,

@@ -63,9 +63,11 @@ func (s *Server) routes() http.Handler {
 	r.Get("/readyz", s.wrap(s.handleReady))
 	r.Method(http.MethodGet, "/metrics", s.metrics.handler())
 	r.Route("/api", func(r chi.Router) {
-		r.Use(s.requireReady, s.conditional)
+		// Inline middleware runs after routing, so a 304 or 503 is logged
+		// and counted under its route's pattern.
+		api := r.With(s.requireReady, s.conditional)
 		for _, rt := range s.apiRoutes() {
-			r.Method(rt.method, rt.pattern, s.wrap(rt.handle))
+			api.Method(rt.method, rt.pattern, s.wrap(rt.handle))
 		}
 	})
 	r.With(s.conditional).Get("/*", s.wrap(s.handleStatic))
