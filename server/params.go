@@ -925,18 +925,33 @@ func (r *coordReader) number() (float64, error) {
 	return v, nil
 }
 
-// position reads [lon, lat] or [lon, lat, altitude].
+// position reads [lon, lat] or [lon, lat, altitude], without allocating.
 func (r *coordReader) position() (orb.Point, error) {
-	start := r.i
-	v, err := list(r, (*coordReader).number)
-	if err != nil {
-		return orb.Point{}, err
+	const want = "a position [lon, lat] (or [lon, lat, altitude])"
+	if r.space(); r.i == len(r.b) || r.b[r.i] != '[' {
+		return orb.Point{}, r.fail(want)
 	}
-	if len(v) < 2 || len(v) > 3 {
-		r.i = start
-		return orb.Point{}, r.fail("a position [lon, lat] (or [lon, lat, altitude])")
+	r.i++
+	var v [3]float64
+	for n := 0; ; n++ {
+		if n == len(v) {
+			return orb.Point{}, r.fail(want)
+		}
+		var err error
+		if v[n], err = r.number(); err != nil {
+			return orb.Point{}, err
+		}
+		r.space()
+		switch {
+		case r.i < len(r.b) && r.b[r.i] == ',':
+			r.i++
+		case r.i < len(r.b) && r.b[r.i] == ']' && n >= 1:
+			r.i++
+			return orb.Point{v[0], v[1]}, nil
+		default:
+			return orb.Point{}, r.fail(want)
+		}
 	}
-	return orb.Point{v[0], v[1]}, nil
 }
 
 // ring reads an array of positions.
