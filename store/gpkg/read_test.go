@@ -2,6 +2,8 @@ package gpkg
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -62,6 +64,24 @@ func TestSeedInvalid(t *testing.T) {
 	var ve *geo.ValidationError
 	if !errors.As(err, &be) || be.Kind != KindSite || !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want a *BatchError for the site", err)
+	}
+}
+
+func TestOpenAwkwardPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a b#c?d%20e")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.gpkg")
+	s, err := Open(t.Context(), path, Options{Seed: testDataset()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the store is not at %s: %v", path, err)
 	}
 }
 

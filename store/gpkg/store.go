@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,19 +85,18 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// synchronous=FULL makes every commit fsync the WAL: NORMAL would
 	// survive a crash of the process but could lose the last commits on
 	// power loss.
-	w, err := sql.Open("sqlite", dsn(path, append(common,
-		"_pragma=journal_mode(WAL)", "_pragma=synchronous(FULL)", "_txlock=immediate")...))
+	w, err := sql.Open("sqlite", dsn(path, slices.Concat(common,
+		[]string{"_pragma=journal_mode(WAL)", "_pragma=synchronous(FULL)", "_txlock=immediate"})...))
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: opening %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
 	s := &Store{w: w, backupDSN: dsn(path, common...)}
 	if err := s.init(ctx, path); err != nil {
 		w.Close()
 		return nil, err
 	}
-	s.r, err = sql.Open("sqlite", dsn(path, append(common, "_pragma=query_only(1)")...))
+	s.r, err = sql.Open("sqlite", dsn(path, slices.Concat(common, []string{"_pragma=query_only(1)"})...))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("gpkg: opening %s: %w", path, err)
