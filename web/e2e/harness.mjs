@@ -40,22 +40,37 @@ export function startServer({ dataDir, url = process.env.FRONTLINE_URL } = {}) {
   if (dataDir) args.push('--data', dataDir);
   const proc = spawn(binary(), args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
+  let started = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { proc.kill(); reject(new Error(`frontline serve did not start in 20 s:\n${log}`)); }, 20000);
     proc.stderr.on('data', (chunk) => {
       log += chunk;
       const m = log.match(/addr=(http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
+      if (m && !started) {
+        started = true;
         clearTimeout(timer);
-        resolve({
+        waitReady(m[1], () => proc.exitCode === null && proc.signalCode === null).then(() => resolve({
           base: m[1],
           log: () => log,
           stop: () => new Promise((done) => { proc.once('exit', done); proc.kill('SIGTERM'); }),
-        });
+        }), reject);
       }
     });
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`frontline serve exited with ${code}:\n${log}`)); });
   });
+}
+
+// waitReady polls /readyz until the dataset is loaded (the server listens
+// before it has loaded, and answers 503 until then).
+async function waitReady(base, alive) {
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    if (!alive()) throw new Error('frontline serve exited before it was ready');
+    const res = await fetch(base + '/readyz').catch(() => null);
+    if (res && res.ok) return;
+    if (Date.now() > deadline) throw new Error(`${base}/readyz did not answer 200 within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 // openBrowser launches chromium with a fresh profile. Each page it makes

@@ -92,10 +92,12 @@ export async function search(body, cap = 100000) {
 
 // zoneRecord flattens a zone as the API may give it (a GeoJSON feature, or
 // an object with the zone's fields) into {id, actor, status, name, ...}.
+// The actor may be an ID or an object {id, name, short_name, colour}.
 export function zoneRecord(z) {
   if (!z) return null;
-  if (z.type === 'Feature') return { id: z.id, ...(z.properties || {}) };
+  if (z.type === 'Feature') return zoneRecord({ id: z.id, ...(z.properties || {}) });
   if (z.zone) return zoneRecord(z.zone);
+  if (z.actor && typeof z.actor === 'object') return { ...z, actor: z.actor.id, actorInfo: z.actor };
   return z;
 }
 
