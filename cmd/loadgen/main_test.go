@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func TestCheckLoopback(t *testing.T) {
+	tests := []struct {
+		url     string
+		wantErr string
+	}{
+		{"http://127.0.0.1:8080/api", ""},
+		{"http://127.8.9.10/", ""},
+		{"https://localhost:8443/x", ""},
+		{"http://LOCALHOST/", ""},
+		{"http://[::1]:8080/api", ""},
+		{"", "required"},
+		{"http://10.0.0.1/", "only loopback"},
+		{"http://192.168.1.5:8080/", "only loopback"},
+		{"http://example.org/", "only loopback"},
+		{"http://localhost.example.org/", "only loopback"},
+		{"http://127.0.0.1.nip.io/", "only loopback"},
+		{"http://[::ffff:8.8.8.8]/", "only loopback"},
+		{"http://0.0.0.0:8080/", "only loopback"},
+		{"ftp://127.0.0.1/", "scheme"},
+		{"127.0.0.1:8080", "-url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			err := checkLoopback(tt.url)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseConfigBounds(t *testing.T) {
+	for _, args := range [][]string{
+		{"-url", "http://127.0.0.1/"},
+		{"-url", "http://127.0.0.1/", "-n", "-1"},
+		{"-url", "http://127.0.0.1/", "-n", "10000001"},
+		{"-url", "http://127.0.0.1/", "-d", "11m"},
+		{"-url", "http://127.0.0.1/", "-n", "1", "-c", "0"},
+		{"-url", "http://127.0.0.1/", "-n", "1", "-bench", "a b"},
+		{"-url", "http://127.0.0.1/", "-n", "1", "-body", "/nonexistent/file"},
+		{"-url", "http://127.0.0.1/", "-n", "1", "extra"},
+	} {
+		if _, err := parseConfig(args, io.Discard); err == nil {
+			t.Errorf("parseConfig(%q) succeeded, want an error", args)
+		}
+	}
+}
+
+// TestRun loads a local server and checks the counts, the body sent and
+// the benchmark line.
+func TestRun(t *testing.T) {
+	var served, failed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || string(body) != `{"zone":"tanf"}` || r.Header.Get("Content-Type") != "application/json" {
+			failed.Add(1)
+		}
+		if served.Add(1)%10 == 0 {
+			http.Error(w, "every tenth fails", http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, "0123456789")
+	}))
+	defer srv.Close()
+	bodyFile := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(bodyFile, []byte(`{"zone":"tanf"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-url", srv.URL, "-method", "POST", "-body", bodyFile, "-n", "100", "-c", "3", "-bench", "Test/Q"}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if served.Load() != 100 || failed.Load() != 0 {
+		t.Errorf("served %d requests (%d wrong), want 100 right ones", served.Load(), failed.Load())
+	}
+	s := out.String()
+	for _, want := range []string{"100 requests on 3 connections", "10 errors", "BenchmarkTest/Q\t100\t", "req/s", "p99-ms", "10 errors\t"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+// TestRunDuration checks that -d ends a run.
+func TestRunDuration(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-url", srv.URL, "-d", "200ms", "-c", "2"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), " 0 errors") {
+		t.Errorf("output: %s", out.String())
+	}
+}
