@@ -10,7 +10,7 @@ run:
 	$(GO) run ./cmd/frontline serve
 
 ## test: everything CI checks (vet, formatting, race tests, fuzz smoke)
-test: deps vet unit fuzz
+test: deps vet unit fuzz e2e
 
 ## deps: install the tools the tests drive (GDAL, Chromium, npm packages)
 deps:
@@ -38,3 +38,28 @@ bench:
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section geo \
 		-cmd "go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/" \
 		-targets 'Q1Count/n=1000000<=6ms,Q2Count/n=1000000<=300us,Q2IDs/n=1000000<=300us,Q3Count/n=1000000<=500us,Q3IDs/n=1000000<=500us,Q4Nearest10/n=1000000<=10us,Q5Count/n=1000000<=7ms,Build/n=1000000<=1.5s,Build/n=1000000:heap-B/incident<=300'
+
+.PHONY: e2e screenshots vendor basemap
+
+## e2e: the web map's browser tests: the real binary on a loopback port with the
+## demo data, driven in Debian's chromium by playwright-core (web/e2e)
+e2e:
+	@test -d web/e2e/node_modules || (cd web/e2e && npm ci --no-audit --no-fund --loglevel=error)
+	@mkdir -p bin
+	$(GO) build -o bin/frontline-e2e ./cmd/frontline
+	cd web/e2e && FRONTLINE_BIN=$(CURDIR)/bin/frontline-e2e node --test --test-concurrency=1
+
+## screenshots: docs/screenshot.png (the default view) and two more, from the real binary
+screenshots:
+	@test -d web/e2e/node_modules || (cd web/e2e && npm ci --no-audit --no-fund --loglevel=error)
+	@mkdir -p bin
+	$(GO) build -o bin/frontline-e2e ./cmd/frontline
+	cd web/e2e && FRONTLINE_BIN=$(CURDIR)/bin/frontline-e2e node screenshots.mjs
+
+## vendor: refresh web/static/vendor from the exact versions in web/e2e/package-lock.json
+vendor:
+	bash web/tools/vendor.sh
+
+## basemap: regenerate web/static/basemap/countries.geojson from data/boundaries
+basemap:
+	node web/tools/basemap.mjs
