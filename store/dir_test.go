@@ -91,7 +91,7 @@ func TestReadDirProblems(t *testing.T) {
 			m["zones.geojson"].Data = []byte(strings.Replace(zonesGeoJSON, `"id": "sdf-2026-01", `, "", 1))
 		}, []string{
 			"zones.geojson: features[0] (line 2): id: a feature needs a string id",
-			`incidents.geojson: shaddadi-2026-01: properties: "20 Jan 2026" is not a date`,
+			`incidents.geojson: shaddadi-2026-01: properties.date: "20 Jan 2026" is not a date`,
 		}},
 		{"statistic with a typo", func(m fstest.MapFS) {
 			m["statistics.json"].Data = []byte(`[{"id": "s", "valeu": 3}]`)
