@@ -123,11 +123,20 @@ func TestBodyTooLarge(t *testing.T) {
 // loadingCatalog is a catalog whose dataset has not loaded.
 type loadingCatalog struct{}
 
-func (loadingCatalog) Snapshot() *geo.Snapshot      { return nil }
-func (loadingCatalog) Actors() []geo.Actor          { return nil }
+// Snapshot implements Catalog: nil, still loading.
+func (loadingCatalog) Snapshot() *geo.Snapshot { return nil }
+
+// Actors implements Catalog.
+func (loadingCatalog) Actors() []geo.Actor { return nil }
+
+// Governorates implements Catalog.
 func (loadingCatalog) Governorates() []geo.Boundary { return nil }
-func (loadingCatalog) Statistics() []geo.Statistic  { return nil }
-func (loadingCatalog) DatasetID() string            { return "" }
+
+// Statistics implements Catalog.
+func (loadingCatalog) Statistics() []geo.Statistic { return nil }
+
+// DatasetID implements Catalog.
+func (loadingCatalog) DatasetID() string { return "" }
 
 // TestNotReady checks that while the catalog loads /healthz is up, /readyz
 // and every API route answer 503, and metrics still serve.

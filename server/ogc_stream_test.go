@@ -24,10 +24,17 @@ type countingWriter struct {
 	flushes int
 }
 
-func (w *countingWriter) Header() http.Header         { return w.header }
-func (w *countingWriter) WriteHeader(code int)        { w.status = code }
+// Header implements http.ResponseWriter.
+func (w *countingWriter) Header() http.Header { return w.header }
+
+// WriteHeader records the status.
+func (w *countingWriter) WriteHeader(code int) { w.status = code }
+
+// Write counts b and drops it.
 func (w *countingWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
-func (w *countingWriter) Flush()                      { w.flushes++ }
+
+// Flush counts flushes, as http.Flusher.
+func (w *countingWriter) Flush() { w.flushes++ }
 
 // synthServer serves n synthetic incidents.
 func synthServer(t testing.TB, n int) http.Handler {

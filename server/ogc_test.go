@@ -26,11 +26,21 @@ type ogcCatalog struct {
 	ds *geo.Dataset
 }
 
-func (c *ogcCatalog) Snapshot() *geo.Snapshot      { return c.ix.Snapshot() }
-func (c *ogcCatalog) Actors() []geo.Actor          { return c.ds.Actors }
+// Snapshot implements Catalog.
+func (c *ogcCatalog) Snapshot() *geo.Snapshot { return c.ix.Snapshot() }
+
+// Actors implements Catalog.
+func (c *ogcCatalog) Actors() []geo.Actor { return c.ds.Actors }
+
+// Governorates implements Catalog: every boundary of the test data is a
+// governorate.
 func (c *ogcCatalog) Governorates() []geo.Boundary { return c.ds.Boundaries }
-func (c *ogcCatalog) Statistics() []geo.Statistic  { return c.ds.Statistics }
-func (c *ogcCatalog) DatasetID() string            { return "ogctest" }
+
+// Statistics implements Catalog.
+func (c *ogcCatalog) Statistics() []geo.Statistic { return c.ds.Statistics }
+
+// DatasetID implements Catalog.
+func (c *ogcCatalog) DatasetID() string { return "ogctest" }
 
 // ogcBox is the closed ring of the box minLon,minLat,maxLon,maxLat.
 func ogcBox(minLon, minLat, maxLon, maxLat float64) orb.Polygon {

@@ -68,6 +68,7 @@ type notFoundError struct {
 	reason string
 }
 
+// Error names the parameter and says why.
 func (e *notFoundError) Error() string { return e.field + ": " + e.reason }
 
 // Is makes errors.Is(err, geo.ErrNotFound) true.

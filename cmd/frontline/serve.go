@@ -47,6 +47,9 @@ type serveConfig struct {
 	CORSOrigins []string
 }
 
+// parseServeConfig builds the serve configuration from args, then
+// FRONTLINE_* variables, then defaults, and validates it; a mistake is a
+// usageError.
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -86,6 +89,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	return cfg, nil
 }
 
+// envOr returns the environment variable key, or def when it is empty.
 func envOr(getenv func(string) string, key, def string) string {
 	if v := getenv(key); v != "" {
 		return v
@@ -93,6 +97,7 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
+// newLogger returns a slog logger writing text or JSON lines to w.
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, nil))

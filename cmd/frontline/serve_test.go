@@ -22,12 +22,14 @@ type syncBuffer struct {
 	buf bytes.Buffer
 }
 
+// Write appends p.
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
+// String returns everything written so far.
 func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -89,6 +91,8 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 	}
 }
 
+// getJSON GETs url, checks its status and Content-Type, and decodes its
+// JSON object.
 func getJSON(t *testing.T, url string, wantStatus int, wantType string) map[string]any {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -233,6 +237,8 @@ func keys(m map[string]bool) []string {
 	return ks
 }
 
+// TestServeRejectsBadConfig checks that bad settings are usage errors
+// (exit status 2) before anything listens.
 func TestServeRejectsBadConfig(t *testing.T) {
 	for _, tt := range []struct{ name, key, value string }{
 		{"address without port", "FRONTLINE_ADDR", "no-port"},
