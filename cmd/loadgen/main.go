@@ -7,6 +7,12 @@
 //
 //	loadgen -url http://127.0.0.1:8080/api/stats?group=type [-c 8] [-n 1000 | -d 10s]
 //	        [-method POST -body query.json [-content-type application/json]] [-bench NAME]
+//	loadgen -suite core -url http://127.0.0.1:8080 [-seed 2026] [-c 8] [-n 1000 | -d 10s] [-bench NAME]
+//
+// With -suite core, -url is the server's root and loadgen runs, one after
+// the other, the core benchmark queries of issue 2 over the synthetic
+// workload of -seed (see coreSuite), each with the given bounds, naming
+// their benchmark lines NAME/Q1Count, NAME/Q1GeoJSON, and so on.
 //
 // Only loopback targets are allowed (127.0.0.0/8, ::1 or the name
 // localhost): it is a benchmark tool, not a way to load someone else's
@@ -74,6 +80,8 @@ type config struct {
 	requests    int           // 0: bounded by duration only
 	duration    time.Duration // 0: bounded by requests only
 	bench       string        // name for the benchmark line; "" prints none
+	suite       string        // "core" runs coreSuite against url as the root
+	seed        int64         // the synthetic workload's seed, for the suite
 }
 
 // parseConfig parses args and reads the body file. It returns an error for
@@ -92,6 +100,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.requests, "n", 0, fmt.Sprintf("number of requests (at most %d)", maxRequests))
 	fs.DurationVar(&c.duration, "d", 0, fmt.Sprintf("duration of the run (at most %s)", maxDuration))
 	fs.StringVar(&c.bench, "bench", "", "print a `go test -bench` line named BenchmarkNAME")
+	fs.StringVar(&c.suite, "suite", "", "run a suite of queries against -url as the server root: core")
+	fs.Int64Var(&c.seed, "seed", 2026, "seed of the synthetic workload the server holds, for -suite")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -110,6 +120,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-d %s is outside (0, %s]", c.duration, maxDuration)
 	case c.concurrency < 1 || c.concurrency > maxConcurrency:
 		return c, fmt.Errorf("-c %d is outside [1, %d]", c.concurrency, maxConcurrency)
+	case c.suite != "" && c.suite != "core":
+		return c, fmt.Errorf("-suite %q is not one of: core", c.suite)
+	case c.suite != "" && bodyFile != "":
+		return c, errors.New("-body does not go with -suite, whose queries have their own bodies")
 	case strings.ContainsAny(c.bench, " \t\n"):
 		return c, fmt.Errorf("-bench %q must not contain spaces", c.bench)
 	}
@@ -178,11 +192,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := load(ctx, c)
-	if err != nil {
-		return err
+	runs := []config{c}
+	if c.suite != "" {
+		if runs, err = suiteConfigs(c, c.url, c.seed); err != nil {
+			return err
+		}
 	}
-	report(stdout, c, res)
+	for _, rc := range runs {
+		res, err := load(ctx, rc)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", rc.method, rc.url, err)
+		}
+		report(stdout, rc, res)
+	}
 	return nil
 }
 
@@ -263,7 +285,11 @@ func report(w io.Writer, c config, r *result) {
 	rate := float64(r.requests) / r.elapsed.Seconds()
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	perResponse := float64(r.bytes) / float64(r.requests)
-	fmt.Fprintf(w, "%s %s: %d requests on %d connections in %s\n", c.method, c.url, r.requests, c.concurrency, r.elapsed.Round(time.Millisecond))
+	target := c.url
+	if len(c.body) > 0 {
+		target += fmt.Sprintf(" (%d-byte body)", len(c.body))
+	}
+	fmt.Fprintf(w, "%s %s: %d requests on %d connections in %s\n", c.method, target, r.requests, c.concurrency, r.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "  %.1f req/s; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		rate, ms(r.percentile(0.50)), ms(r.percentile(0.90)), ms(r.percentile(0.99)), ms(r.latencies[len(r.latencies)-1]))
 	fmt.Fprintf(w, "  %d errors; %d response bytes (%.0f per response, %.1f MB/s)\n", r.errors, r.bytes, perResponse, float64(r.bytes)/r.elapsed.Seconds()/1e6)

@@ -112,3 +112,31 @@ func TestRunDuration(t *testing.T) {
 		t.Errorf("output: %s", out.String())
 	}
 }
+
+// TestSuite runs the core suite against a local server that checks each
+// request is one of the suite's.
+func TestSuite(t *testing.T) {
+	var bad atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.URL.Path == "/api/search" && r.Method == http.MethodPost && strings.Contains(string(body), `"type":"Polygon"`):
+		case r.URL.Path == "/api/collections/incidents/items" && r.Method == http.MethodGet:
+		default:
+			bad.Add(1)
+		}
+	}))
+	defer srv.Close()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-suite", "core", "-url", srv.URL + "/", "-n", "3", "-c", "1", "-bench", "Load"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if bad.Load() != 0 {
+		t.Errorf("%d requests were not the suite's", bad.Load())
+	}
+	for _, name := range []string{"Q1Count", "Q1GeoJSON", "Q2Count", "Q2GeoJSON", "Q3Count", "Q3GeoJSON", "Q5Count", "Q5GeoJSON"} {
+		if !strings.Contains(out.String(), "BenchmarkLoad/"+name+"\t3\t") {
+			t.Errorf("no benchmark line for %s:\n%s", name, out.String())
+		}
+	}
+}
