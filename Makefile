@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: run test deps vet unit fuzz build bench
+.PHONY: run test deps vet unit fuzz build bench bench-http
 
 ## run: serve the embedded demo dataset on http://127.0.0.1:8080
 run:
@@ -63,3 +63,34 @@ vendor:
 ## basemap: regenerate web/static/basemap/countries.geojson from data/boundaries
 basemap:
 	node web/tools/basemap.mjs
+
+## bench-http: the HTTP benchmarks. First the Go benchmarks of the query
+## routes over httptest (server/query_bench_test.go), into the "http"
+## section of docs/benchmarks.md; then `frontline serve` on a free loopback
+## port with HTTP_BENCH_N synthetic incidents (frontline gen, seed 2026, the
+## geo benchmarks' workload) and cmd/loadgen's core suite against it for
+## HTTP_BENCH_D per query on HTTP_BENCH_C connections, into "http-load".
+HTTP_BENCH_N ?= 1000000
+HTTP_BENCH_D ?= 5s
+HTTP_BENCH_C ?= 2
+bench-http:
+	$(GO) test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) ./server/ | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section http \
+		-cmd "go test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) ./server/" \
+		-targets 'HTTPCount/Q1/n=1000000:x-in-process<=2,HTTPCount/Q2/n=1000000:x-in-process<=2,HTTPCount/Q3/n=1000000:x-in-process<=2,HTTPCount/Q5/n=1000000:x-in-process<=2,HTTPGeoJSON/Q1/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q2/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q5/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:ns/feature<=500,HTTPStream100k:ns/feature<=500'
+	@set -e; tmp=$$(mktemp -d); pid=; \
+	trap 'test -n "$$pid" && kill $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/frontline ./cmd/frontline; \
+	$(GO) build -o $$tmp/loadgen ./cmd/loadgen; \
+	mkdir $$tmp/data; echo '[]' > $$tmp/data/actors.json; \
+	$$tmp/frontline gen -n $(HTTP_BENCH_N) -seed 2026 -out $$tmp/data/incidents-synthetic.geojson; \
+	$$tmp/frontline serve --addr 127.0.0.1:0 --data $$tmp/data --log-format json 2>$$tmp/serve.log & pid=$$!; \
+	for i in $$(seq 600); do \
+		addr=$$(sed -n 's/.*"msg":"serving","addr":"\(http:[^"]*\)".*/\1/p' $$tmp/serve.log); \
+		test -n "$$addr" && curl -fs -o /dev/null "$$addr/readyz" && break; \
+		kill -0 $$pid || { cat $$tmp/serve.log; exit 1; }; sleep 1; \
+	done; \
+	echo "serving $(HTTP_BENCH_N) synthetic incidents at $$addr"; \
+	$$tmp/loadgen -suite core -url "$$addr" -seed 2026 -c $(HTTP_BENCH_C) -d $(HTTP_BENCH_D) -bench Load | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section http-load \
+		-cmd "frontline serve with $(HTTP_BENCH_N) synthetic incidents (frontline gen -seed 2026); loadgen -suite core -c $(HTTP_BENCH_C) -d $(HTTP_BENCH_D)"

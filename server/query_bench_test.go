@@ -30,7 +30,9 @@ import (
 // Each count benchmark also times the same query in-process on the same
 // snapshot and reports the ratio as "x-in-process"; each GeoJSON benchmark
 // reports "features/s" and "ns/feature" (2 million features/s is 500
-// ns/feature). TestHTTPBenchQueries checks the same requests against the
+// ns/feature), query included, and "serve-ns/feature", the time less the
+// same page computed in-process: what HTTP and the streaming encoder add
+// per feature. TestHTTPBenchQueries checks the same requests against the
 // index at 10k incidents.
 
 // httpBenchSeed is the seed of geo's benchmarks, so the figures compare.
@@ -221,6 +223,13 @@ func BenchmarkHTTPGeoJSON(b *testing.B) {
 		}
 		reportFeatureRate(b, features)
 		b.ReportMetric(float64(size), "B/response")
+		// What serving adds to the query: the request's time less the same
+		// page computed in-process, per feature.
+		perOp := b.Elapsed().Seconds() * 1e9 / float64(b.N)
+		page := q.inProcess(w)
+		page.Limit = maxLimit
+		b.StopTimer()
+		b.ReportMetric((perOp-inProcessNs(b, func() error { _, err := w.snap.Incidents(page); return err }))/float64(features), "serve-ns/feature")
 	})
 }
 
@@ -271,11 +280,17 @@ func forHTTPSizes(b *testing.B, fn func(b *testing.B, w *httpWorkload, q httpQue
 }
 
 // inProcessCount returns the mean time of CountIncidents(q) on snap, in
-// nanoseconds, over at least 200 ms.
+// nanoseconds.
 func inProcessCount(b *testing.B, snap *geo.Snapshot, q geo.IncidentQuery) float64 {
+	return inProcessNs(b, func() error { _, err := snap.CountIncidents(q); return err })
+}
+
+// inProcessNs returns the mean time of fn in nanoseconds, over at least 5
+// runs and 200 ms.
+func inProcessNs(b *testing.B, fn func() error) float64 {
 	start, runs := time.Now(), 0
 	for runs < 5 || time.Since(start) < 200*time.Millisecond {
-		if _, err := snap.CountIncidents(q); err != nil {
+		if err := fn(); err != nil {
 			b.Fatal(err)
 		}
 		runs++
