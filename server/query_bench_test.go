@@ -155,6 +155,8 @@ type discardResponse struct {
 	n      int64
 }
 
+// Header, WriteHeader and Write implement http.ResponseWriter; the first
+// status written or implied is kept.
 func (d *discardResponse) Header() http.Header { return d.header }
 func (d *discardResponse) WriteHeader(code int) {
 	if d.status == 0 {

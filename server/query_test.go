@@ -30,6 +30,8 @@ type queryCatalog struct {
 	stats  []geo.Statistic
 }
 
+// Snapshot, Actors, Governorates, Statistics and DatasetID implement
+// Catalog; there are no governorate boundaries.
 func (c *queryCatalog) Snapshot() *geo.Snapshot      { return c.ix.Snapshot() }
 func (c *queryCatalog) Actors() []geo.Actor          { return c.actors }
 func (c *queryCatalog) Governorates() []geo.Boundary { return nil }
@@ -431,6 +433,7 @@ func TestSearchCountMatchesItems(t *testing.T) {
 	}
 }
 
+// ringCoords returns r's positions as GeoJSON coordinates.
 func ringCoords(r orb.Ring) [][2]float64 {
 	out := make([][2]float64, len(r))
 	for i, p := range r {

@@ -58,6 +58,7 @@ const (
 	maxBodyBytes = 16 << 20
 )
 
+// main runs until the requests or the duration are done, or Ctrl-C.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -187,6 +188,9 @@ func (r *result) percentile(p float64) time.Duration {
 	return r.latencies[min(max(i, 0), len(r.latencies)-1)]
 }
 
+// run parses args, runs the load (or each query of the suite) and writes
+// the reports to stdout; flag errors go to stderr. It returns an error for
+// a bad command line or a run in which no request completed.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseConfig(args, stderr)
 	if err != nil {
