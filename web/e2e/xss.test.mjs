@@ -1,13 +1,17 @@
-// Text from the data is never interpreted as HTML: an incident whose
-// description, place and source carry markup shows it as text and runs
-// nothing. The fixture is the demo dataset copied into a temporary
-// directory plus one extra file; nothing is written under data/.
+// A fixture dataset: the demo data copied into a temporary directory, plus
+// an incident whose text carries markup (incidents-xss.geojson) and 25,000
+// synthetic incidents from "frontline gen" (incidents-synth.geojson), so
+// the page's large-data path runs too. Nothing is written under data/.
+//
+// Text from the data is never interpreted as HTML: the markup shows as text
+// and runs nothing.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, openBrowser, ready, idle, root } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, openBrowser, ready, idle, root, binary } from './harness.mjs';
 
 const IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
 const SCRIPT = '<script>window.__xss=(window.__xss||0)+10</script>';
@@ -50,6 +54,7 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-data-'));
   fs.cpSync(path.join(root, 'data'), dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'incidents-xss.geojson'), JSON.stringify(fixture));
+  execFileSync(binary(), ['gen', '-n', '25000', '-seed', '5', '-out', path.join(dir, 'incidents-synth.geojson')]);
   server = await startServer({ dataDir: dir });
   browser = await openBrowser(server.base);
 });
@@ -115,5 +120,21 @@ describe('data shown as text', () => {
     await idle(page);
     assert.equal(await page.evaluate(() => document.querySelectorAll('#results img, #results script').length), 0);
     assert.equal(await page.evaluate(() => window.__xss), undefined);
+  });
+
+  it('with more incidents than it loads as markers, the page shows the API density grid, then markers when zoomed in', async () => {
+    const page = await browser.page();
+    await ready(page, server.base + '/#d=2026-01-31&w=all&c=38.5,35&z=7&l=incidents');
+    const grid = await page.evaluate(() => ({ mode: window.frontline.incidentMode, cells: window.frontline.layers.grid.getLayers().length, status: document.getElementById('status').textContent }));
+    assert.equal(grid.mode, 'grid', JSON.stringify(grid));
+    assert.ok(grid.cells > 50, JSON.stringify(grid));
+    assert.match(grid.status, /density grid/);
+    assert.equal(await page.evaluate(() => document.querySelectorAll('.incident-icon, .incident-cluster').length), 0);
+    // A narrower window holds fewer than the limit: all of them as markers.
+    await page.selectOption('#window-select', '30');
+    await idle(page);
+    assert.equal(await page.evaluate(() => window.frontline.incidentMode), 'all');
+    assert.ok(await page.evaluate(() => document.querySelectorAll('.incident-icon, .incident-cluster').length) > 0);
+    assert.deepEqual(browser.problems, []);
   });
 });
