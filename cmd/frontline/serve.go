@@ -121,8 +121,17 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	log := newLogger(cfg.LogFormat, e.stderr)
 
+	assets := web.Static()
+	if cfg.Dev {
+		if _, err := os.Stat(devStaticDir + "/index.html"); err != nil {
+			return fmt.Errorf("--dev serves %s from the working directory: %w", devStaticDir, err)
+		}
+		assets = os.DirFS(devStaticDir)
+		log.Info("serving the web map from disk", "dir", devStaticDir)
+	}
+
 	cat := &loadingCatalog{}
-	handler := server.New(server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins}, cat, web.Static(), log)
+	handler := server.New(server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins}, cat, assets, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
