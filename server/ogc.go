@@ -78,9 +78,6 @@ var (
 		Params: []param{paramCollectionID, paramF}}
 )
 
-// errNotImplemented answers routes whose handlers are not built yet.
-var errNotImplemented = &statusError{http.StatusNotImplemented, "/problems/not-implemented", "Not Implemented"}
-
 // stringsOf converts a list of string-like values to []string.
 func stringsOf[T ~string](vs []T) []string {
 	out := make([]string, len(vs))
