@@ -34,10 +34,11 @@ export function binary() {
 //
 // For working on the page, FRONTLINE_URL points the tests at a server that
 // is already running (such as "frontline serve --dev") instead.
-export function startServer({ dataDir, url = process.env.FRONTLINE_URL } = {}) {
+export function startServer({ dataDir, dev = false, url = process.env.FRONTLINE_URL } = {}) {
   if (url) return Promise.resolve({ base: url.replace(/\/$/, ''), log: () => '', stop: async () => {} });
   const args = ['serve', '--addr', '127.0.0.1:0'];
   if (dataDir) args.push('--data', dataDir);
+  if (dev) args.push('--dev');
   const proc = spawn(binary(), args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   let started = false;
@@ -114,7 +115,13 @@ export async function openBrowser(base, { width = 1400, height = 900 } = {}) {
 // ready loads url and waits until the page has loaded every layer.
 export async function ready(page, url) {
   // A fresh document each time: going from one #view to another on the same
-  // page would only change the hash.
+  // page would only change the hash. Let the previous page finish its
+  // requests first, or leaving it would abort them.
+  if (page.url().startsWith('http')) {
+    await page.waitForFunction(() => !document.body || !document.body.dataset.busy || document.body.dataset.busy === '0', null, { timeout: 30000 });
+    await page.waitForTimeout(250);
+    await page.waitForFunction(() => !document.body || !document.body.dataset.busy || document.body.dataset.busy === '0', null, { timeout: 30000 });
+  }
   await page.goto('about:blank');
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });

@@ -111,6 +111,7 @@ describe('web map', () => {
     await page.focus('#date-slider');
     await page.keyboard.press('PageDown');
     await page.waitForFunction((b) => document.body.dataset.zonesDate !== b, before);
+    await idle(page);
     assert.notEqual(await page.inputValue('#date-input'), before);
     noProblems('date');
   });
@@ -237,6 +238,26 @@ describe('web map', () => {
     }
   });
 
+  it('runs under a strict Content-Security-Policy', async () => {
+    // The server sets no CSP yet; the test adds one to the page's response,
+    // and the browser reports any blocked script, style or request as a
+    // console error.
+    const csp = "default-src 'self'; img-src 'self' data: blob:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+    await page.route(server.base + '/', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
+    });
+    try {
+      await ready(page, server.base + `/#d=2024-12-06&w=all&sel=point:${RAQQA}`);
+      await page.waitForSelector('#control-zones li');
+      await idle(page);
+      assert.ok(await page.$('path.zone'), 'zones drawn');
+      noProblems('strict CSP');
+    } finally {
+      await page.unroute(server.base + '/');
+    }
+  });
+
   it('every form control has a label', async () => {
     await ready(page, server.base + '/');
     const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button')]
@@ -247,6 +268,19 @@ describe('web map', () => {
 });
 
 describe('web files', () => {
+  it('serve --dev serves web/static from disk', { skip: process.env.FRONTLINE_URL ? 'FRONTLINE_URL set' : false }, async () => {
+    const dev = await startServer({ dev: true });
+    try {
+      for (const f of ['index.html', 'js/app.js', 'css/app.css']) {
+        const res = await fetch(`${dev.base}/${f}`);
+        assert.equal(res.status, 200, f);
+        assert.equal(await res.text(), fs.readFileSync(path.join(root, 'web/static', f), 'utf8'), f);
+      }
+    } finally {
+      await dev.stop();
+    }
+  });
+
   it('the basemap matches data/boundaries (make basemap)', () => {
     execFileSync('node', [path.join(root, 'web/tools/basemap.mjs'), '--check'], { stdio: 'inherit' });
   });

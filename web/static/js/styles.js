@@ -73,7 +73,7 @@ function pattern(colour, kind) {
   const id = `pat-${kind}-${colour.replace(/[^0-9a-z]/gi, '')}`;
   if (made.has(id)) return id;
   if (!defs) {
-    const svg = s('svg', { width: 0, height: 0, 'aria-hidden': 'true', style: 'position:absolute;width:0;height:0' }, s('defs'));
+    const svg = s('svg', { width: 0, height: 0, 'aria-hidden': 'true', class: 'svg-defs' }, s('defs'));
     document.body.appendChild(svg);
     defs = svg.firstChild;
   }
