@@ -49,7 +49,7 @@ func TestReadGeoJSON(t *testing.T) {
 	}
 	want := []Rejection{
 		{6, "geometry", "latitude 96.06 is outside [-90, 90]"},
-		{7, "properties", `"2026-13-01" is not a date of the form YYYY-MM-DD`},
+		{7, "properties.date", `"2026-13-01" is not a date of the form YYYY-MM-DD`},
 		{8, "geometry.coordinates[0]", "ring is not closed: first and last positions differ"},
 		{9, "properties", `cannot tell the kind of record: an incident has "date", a zone "valid_from", a site "kind"`},
 	}
