@@ -63,7 +63,7 @@ function buildMap() {
   pane('zones', 400);
   pane('governorates', 420);
   pane('selection', 440);
-  pane('sites', 610);
+  pane('sites', 590);
 
   app.layers.basemap = L.geoJSON(null, {
     pane: 'basemap', interactive: false,
@@ -280,7 +280,7 @@ function incidentIcon(type, best) {
     // The icon's markup is built from constants (type shape, size), never
     // from the data, so handing Leaflet its outerHTML is safe.
     const el = symbol(t, size);
-    iconCache.set(key, L.divIcon({ html: el.outerHTML, className: `incident-icon type-${t}`, iconSize: [size, size] }));
+    iconCache.set(key, L.divIcon({ html: el.outerHTML, className: `incident-icon type-${t}`, iconSize: [size, size], popupAnchor: [0, -size / 2] }));
   }
   return iconCache.get(key);
 }
@@ -333,7 +333,7 @@ function siteIcon(kind) {
     const dot = k === 'city' || k === 'town';
     const el = h('div', { class: `site-inner kind-${k}` }, dot ? '' : SITE_LETTERS[k] || '?');
     const size = k === 'city' ? 9 : k === 'town' ? 7 : 16;
-    siteIcons.set(k, L.divIcon({ html: el.outerHTML, className: `site-icon site-${k}`, iconSize: [size, size] }));
+    siteIcons.set(k, L.divIcon({ html: el.outerHTML, className: `site-icon site-${k}`, iconSize: [size, size], popupAnchor: [0, -size / 2] }));
   }
   return siteIcons.get(k);
 }
