@@ -116,6 +116,20 @@ describe('web map', () => {
     noProblems('date');
   });
 
+  it('play steps the date forward until paused', async () => {
+    await ready(page, server.base + '/#d=2024-10-01&w=30&l=zones');
+    await page.click('#play');
+    assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
+    await page.waitForFunction(() => document.body.dataset.zonesDate > '2024-11-15', null, { timeout: 20000 });
+    await page.click('#play');
+    assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+    await idle(page);
+    const d = await page.inputValue('#date-input');
+    await page.waitForTimeout(1000);
+    assert.equal(await page.inputValue('#date-input'), d, 'paused');
+    noProblems('play');
+  });
+
   it('clicking a point shows who controls it on the date, every overlapping zone, and its history', async () => {
     await ready(page, server.base + `/#d=2024-12-06&w=30&c=${RAQQA}&z=8&l=zones`);
     const p = await pixel(page, RAQQA);
