@@ -11,8 +11,8 @@ type town struct {
 }
 
 // towns are the 30 cluster centres, [lon, lat]. The first 24 are the cities
-// and towns of /work/shared/data/gazetteer.csv (its lat and lon columns, in
-// this order). The last six are well-known Syrian towns the gazetteer does not
+// and towns of the project's gazetteer, shared/data/gazetteer.csv (its lat
+// and lon columns, in this order). The last six are well-known Syrian towns the gazetteer does not
 // list; their coordinates are approximate (to about 0.01 degree), which is
 // all a benchmark workload needs.
 var towns = [...]town{
