@@ -117,11 +117,12 @@ type etagWriter struct {
 	wroteHeader bool
 }
 
-// WriteHeader sets ETag when code is 200, then writes the header.
+// WriteHeader sets ETag when code is 200 and the handler set none (a
+// feature's version is its own ETag), then writes the header.
 func (w *etagWriter) WriteHeader(code int) {
 	if !w.wroteHeader {
 		w.wroteHeader = true
-		if code == http.StatusOK {
+		if code == http.StatusOK && w.Header().Get("ETag") == "" {
 			w.Header().Set("ETag", w.etag)
 			w.Header().Set("Cache-Control", "no-cache")
 		}

@@ -80,8 +80,8 @@ func (s *Server) cors() func(http.Handler) http.Handler {
 	}
 	return cors.Handler(cors.Options{
 		AllowedOrigins: origins,
-		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost},
-		AllowedHeaders: []string{"Accept", "Accept-Encoding", "Content-Type", "If-None-Match"},
+		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowedHeaders: []string{"Accept", "Accept-Encoding", "Authorization", "Content-Type", "If-Match", "If-None-Match"},
 		ExposedHeaders: []string{"ETag", headerDatasetVersion, middleware.RequestIDHeader},
 		MaxAge:         600,
 	})
@@ -138,15 +138,20 @@ func acceptsGzip(values []string) bool {
 }
 
 // limitBody answers 413 to a request whose declared Content-Length is over
-// Config.MaxBodyBytes, and cuts any other body at that size so a handler's
-// read fails with *http.MaxBytesError, which writeError also answers 413.
+// Config.MaxBodyBytes (Config.MaxImportBytes for /api/import), and cuts
+// any other body at that size so a handler's read fails with
+// *http.MaxBytesError, which writeError also answers 413.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.writeError(w, r, &http.MaxBytesError{Limit: s.cfg.MaxBodyBytes})
+		limit := s.cfg.MaxBodyBytes
+		if r.URL.Path == "/api/import" {
+			limit = s.cfg.MaxImportBytes
+		}
+		if r.ContentLength > limit {
+			s.writeError(w, r, &http.MaxBytesError{Limit: limit})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -27,6 +27,10 @@ var (
 		Schema: map[string]any{"type": "string", "enum": []string{collectionZones, collectionIncidents, collectionSites, collectionGovernorates}}}
 	paramFeatureID = param{Name: "featureId", In: "path", Required: true, Description: "The feature's ID.",
 		Schema: map[string]any{"type": "string"}}
+	// paramAsOf is "as_of" of items and single features.
+	paramAsOf = param{Name: "as_of", In: "query", Description: "Two meanings, told apart by form. A date YYYY-MM-DD (zones items only): the map as of that day, the zones valid on it; not with datetime. " +
+		"An RFC 3339 date-time such as 2026-01-20T09:00:00Z (zones, incidents, sites; needs a server with a store): the edit history's state at that instant, deletions undone and later edits not yet made; the other parameters then filter that state.",
+		Schema: map[string]any{"type": "string"}}
 	// itemsParams is the union of every collection's items parameters;
 	// each names the collections that accept it, and the others answer 400.
 	itemsParams = []param{
@@ -42,8 +46,7 @@ var (
 		{Name: "resultType", In: "query", Description: "hits answers numberMatched and no features.",
 			Schema: map[string]any{"type": "string", "enum": []string{"results", "hits"}, "default": "results"}},
 		paramF,
-		{Name: "as_of", In: "query", Description: "zones: the map as of this date YYYY-MM-DD, the zones valid that day. Not with datetime.",
-			Schema: map[string]any{"type": "string", "format": "date"}},
+		paramAsOf,
 		{Name: "zone", In: "query", Description: "incidents, sites: inside the stored zone with this ID, whatever its validity (a circle zone by geodesic distance). Not with bbox or point.",
 			Schema: map[string]any{"type": "string"}},
 		{Name: "point", In: "query", Explode: noExplode, Description: "incidents, sites: lon,lat of a circle's centre; needs radius. Not with bbox or zone.",
@@ -73,7 +76,8 @@ var (
 	opItems = operation{ID: "getItems", Summary: "Features of a collection", MediaType: contentTypeGeoJSON, Params: itemsParams,
 		Description: "A GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp (the latest day in the dataset), datasetVersion and links (self, collection, next, prev). Unknown parameters, and parameters the collection does not accept, are a 400 naming them."}
 	opItem = operation{ID: "getItem", Summary: "One feature", MediaType: contentTypeGeoJSON,
-		Params: []param{paramCollectionID, paramFeatureID, paramF}}
+		Params:      []param{paramCollectionID, paramFeatureID, paramF, paramAsOf},
+		Description: `On a server with a store, the ETag of a current zone, incident or site is its version number in quotes, such as "3": the If-Match that PUT, PATCH and DELETE expect.`}
 	opQueryables = operation{ID: "getQueryables", Summary: "Queryable properties (JSON Schema)",
 		Params: []param{paramCollectionID, paramF}}
 )

@@ -86,7 +86,8 @@ func TestOGCErrors(t *testing.T) {
 		{"unknown governorate id", "GET", "/api/collections/governorates/items/SY99", 404, problemNotFound, "featureId"},
 		{"unknown route", "GET", "/api/tanks", 404, problemNotFound, ""},
 		{"method not allowed", "POST", "/api/collections", 405, problemMethod, ""},
-		{"delete an item", "DELETE", items + "/tanf-drone", 405, problemMethod, ""},
+		{"delete an item on a read-only server", "DELETE", items + "/tanf-drone", 405, "/problems/read-only", ""},
+		{"put the items", "PUT", items, 405, problemMethod, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

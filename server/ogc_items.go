@@ -33,12 +33,15 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	snap := s.snapshot(r)
-	res, err := c.items(snap, r.URL.Query())
+	snap, q, err := s.readState(r, c.id, true)
 	if err != nil {
 		return err
 	}
-	ext, err := s.extents.get(snap, s.catalog.Governorates())
+	res, err := c.items(snap, q)
+	if err != nil {
+		return err
+	}
+	ext, err := s.extentsOf(r, snap)
 	if err != nil {
 		return err
 	}
@@ -58,11 +61,15 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := parseDocument(r.URL.Query()); err != nil {
+	snap, q, err := s.readState(r, c.id, false)
+	if err != nil {
 		return err
 	}
-	feature, err := c.item(s.snapshot(r), chi.URLParam(r, "featureId"))
-	if err != nil {
+	if err := parseDocument(q); err != nil {
+		return err
+	}
+	feature, err := s.itemJSON(w, r, c, snap)
+	if err != nil || feature == nil {
 		return err
 	}
 	links, err := json.Marshal([]link{
@@ -77,6 +84,62 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", contentTypeGeoJSON)
 	_, err = w.Write(feature)
 	return err
+}
+
+// itemJSON returns the feature r names from snap. On a server with an
+// Editor, a current (not as_of) feature of an editable collection is read
+// from the store with its version, which becomes its ETag, the value a
+// write's If-Match expects; a matching If-None-Match is answered 304 here,
+// and itemJSON returns nil.
+func (s *Server) itemJSON(w http.ResponseWriter, r *http.Request, c collection, snap *geo.Snapshot) ([]byte, error) {
+	id := chi.URLParam(r, "featureId")
+	if s.cfg.Editor == nil || snap != s.snapshot(r) || !slices.Contains(editableCollections, c.id) {
+		return c.item(snap, id)
+	}
+	v, err := s.cfg.Editor.Get(r.Context(), c.id, id)
+	if errors.Is(err, geo.ErrNotFound) {
+		return nil, notFeature(c.id, id)
+	} else if err != nil {
+		return nil, err
+	}
+	etag := versionETag(v.Number)
+	w.Header().Set("ETag", etag)
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil, nil
+	}
+	return v.Feature.MarshalJSON()
+}
+
+// readState returns the snapshot a read of collection answers from, and
+// the query left for the collection's parser: the request's snapshot, or
+// with as_of=DATE-TIME the edit history's state at that instant (the
+// Editor's AsOf), with as_of removed. allowDate leaves a plain date in
+// the query for zones items, where as_of=DATE is the map as of that day.
+// Governorates have no history; their parser refuses as_of.
+func (s *Server) readState(r *http.Request, collection string, allowDate bool) (*geo.Snapshot, url.Values, error) {
+	q := r.URL.Query()
+	if !slices.Contains(editableCollections, collection) {
+		return s.snapshot(r), q, nil
+	}
+	t, ok, rest, err := parseAsOfTime(q, collection, allowDate && collection == collectionZones)
+	switch {
+	case err != nil || !ok:
+		return s.snapshot(r), q, err
+	case s.cfg.Editor == nil:
+		return nil, nil, errNoHistory
+	}
+	snap, err := s.cfg.Editor.AsOf(r.Context(), t)
+	return snap, rest, err
+}
+
+// extentsOf returns the extents of snap: cached for the request's
+// snapshot, computed for a past state.
+func (s *Server) extentsOf(r *http.Request, snap *geo.Snapshot) (*extents, error) {
+	if snap != s.snapshot(r) {
+		return computeExtents(snap, s.catalog.Governorates())
+	}
+	return s.extents.get(snap, s.catalog.Governorates())
 }
 
 // streamItems writes res as a FeatureCollection with header h, flushing

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -30,6 +31,15 @@ type operation struct {
 	MediaType string
 	// Body is the JSON Schema of a JSON request body; nil for none.
 	Body map[string]any
+	// BodyTypes are the media types the request body may have; empty is
+	// application/json.
+	BodyTypes []string
+	// Status is the success status; 0 is 200. A 204 has no content.
+	Status int
+	// Auth is the role the operation needs, documented as a bearer-token
+	// security requirement with 401, 403 and 429 responses; "" is a read,
+	// public unless Config.PrivateRead.
+	Auth Role
 }
 
 // param is one OpenAPI parameter.
@@ -66,7 +76,7 @@ func openAPIDocument(routes []route, apiURL, version string) map[string]any {
 		"info": map[string]any{
 			"title":       "Frontline API",
 			"version":     version,
-			"description": "Areas of control and incidents in Syria: OGC API – Features Part 1 (core, GeoJSON, OpenAPI 3.0) and queries beyond the standard. Coordinates are [lon, lat] in WGS84 (CRS84).",
+			"description": "Areas of control and incidents in Syria: OGC API – Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 4 writes (create, replace, update, delete) with versions and history, and queries beyond the standard. Coordinates are [lon, lat] in WGS84 (CRS84).",
 			"license":     map[string]any{"name": "See the project's LICENSE and data/README.md"},
 		},
 		"servers": []any{map[string]any{"url": apiURL}},
@@ -90,9 +100,13 @@ func openAPIDocument(routes []route, apiURL, version string) map[string]any {
 					},
 				},
 			},
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer",
+					"description": "An API token from `frontline token create`. Reads are public unless the server runs with --public-read=false (a viewer token); writes need an editor token, restore, audit and GeoPackage export an admin token."},
+			},
 			"responses": map[string]any{
 				"problem": map[string]any{
-					"description": "An RFC 9457 problem: invalid parameter (400, with errors naming each one), not found (404), method not allowed (405), body too large (413), not ready (503) or internal error (500).",
+					"description": "An RFC 9457 problem: invalid parameter (400, with errors naming each one), missing or invalid token (401), role too low (403), not found (404), method not allowed or read-only server (405), conflict (409), If-Match not current (412), body too large (413), unsupported media type (415), rejected import (422, with the report), If-Match missing (428), too many requests (429), not ready (503) or internal error (500).",
 					"content":     map[string]any{contentTypeProblem: map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/problem"}}},
 				},
 			},
@@ -124,11 +138,16 @@ func operationObject(rt route) map[string]any {
 		ps = append(ps, o)
 	}
 	problemRef := map[string]any{"$ref": "#/components/responses/problem"}
+	success := map[string]any{"description": op.Summary, "content": map[string]any{
+		cmp.Or(op.MediaType, contentTypeJSON): map[string]any{"schema": map[string]any{"type": "object"}},
+	}}
+	if op.Status == http.StatusNoContent {
+		delete(success, "content")
+	}
 	responses := map[string]any{
-		"200": map[string]any{"description": op.Summary, "content": map[string]any{
-			cmp.Or(op.MediaType, contentTypeJSON): map[string]any{"schema": map[string]any{"type": "object"}},
-		}},
+		strconv.Itoa(cmp.Or(op.Status, http.StatusOK)): success,
 		"400":     problemRef,
+		"401":     problemRef,
 		"404":     problemRef,
 		"500":     problemRef,
 		"default": problemRef,
@@ -140,8 +159,23 @@ func operationObject(rt route) map[string]any {
 	if op.Description != "" {
 		o["description"] = op.Description
 	}
+	if op.Auth != "" {
+		o["security"] = []any{map[string]any{"bearer": []string{}}}
+		o["x-role"] = string(op.Auth)
+		for _, code := range []string{"403", "429"} {
+			responses[code] = problemRef
+		}
+	}
 	if op.Body != nil {
-		o["requestBody"] = map[string]any{"required": true, "content": map[string]any{contentTypeJSON: map[string]any{"schema": op.Body}}}
+		content := map[string]any{}
+		types := op.BodyTypes
+		if len(types) == 0 {
+			types = []string{contentTypeJSON}
+		}
+		for _, mt := range types {
+			content[mt] = map[string]any{"schema": op.Body}
+		}
+		o["requestBody"] = map[string]any{"required": true, "content": content}
 	}
 	return o
 }

@@ -37,6 +37,8 @@ type problem struct {
 	Instance  string       `json:"instance,omitempty"`
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []fieldError `json:"errors,omitempty"`
+	// Report is the import report of a rejected import (422).
+	Report *ImportReport `json:"report,omitempty"`
 }
 
 // fieldError names one invalid parameter or field.
@@ -53,6 +55,28 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string { return e.title }
+
+// problemError is an error that maps to a fixed HTTP status, problem type,
+// title and detail.
+type problemError struct {
+	status             int
+	typ, title, detail string
+}
+
+// Error returns the detail.
+func (e *problemError) Error() string { return e.detail }
+
+// importRejectedError answers an import that stored nothing because rows
+// were rejected or the file was refused (422), with the report.
+type importRejectedError struct{ report ImportReport }
+
+// Error summarises the report.
+func (e *importRejectedError) Error() string {
+	if e.report.Error != "" {
+		return "the file was refused, nothing was imported: " + e.report.Error
+	}
+	return fmt.Sprintf("%d rows were rejected, nothing was imported; the report lists them", e.report.Rejected)
+}
 
 var (
 	errNotFoundRoute    = &statusError{http.StatusNotFound, problemNotFound, "Not Found"}
@@ -89,9 +113,11 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 
 // writeError maps err to a problem document: paramErrors → 400 with one
 // errors[] entry per parameter, *geo.ValidationError → 400 with errors[],
-// geo.ErrNotFound → 404, *http.MaxBytesError → 413, *statusError → its
-// status, anything else → 500 with a generic detail, logged once with the
-// request id.
+// geo.ErrNotFound → 404, *http.MaxBytesError → 413, geo.ErrConflict →
+// 409, *forbiddenError → 403, *importRejectedError → 422 with the report,
+// *statusError and *problemError → their status, anything else → 500 with
+// a generic detail, logged once with the request id. A 401 says
+// WWW-Authenticate: Bearer, a 429 Retry-After.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem{Instance: r.URL.RequestURI(), RequestID: middleware.GetReqID(r.Context())}
 	var pe paramErrors
@@ -99,6 +125,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var se *statusError
 	var me *http.MaxBytesError
 	var nf *notFoundError
+	var pr *problemError
+	var fe *forbiddenError
+	var ir *importRejectedError
 	switch {
 	case errors.As(err, &pe):
 		p.Type, p.Title, p.Status = problemInvalidParameter, "Invalid parameter", http.StatusBadRequest
@@ -122,10 +151,26 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Detail = "no such resource"
 	case errors.As(err, &se):
 		p.Type, p.Title, p.Status = se.typ, se.title, se.status
+	case errors.As(err, &pr):
+		p.Type, p.Title, p.Status, p.Detail = pr.typ, pr.title, pr.status, pr.detail
+	case errors.As(err, &fe):
+		p.Type, p.Title, p.Status, p.Detail = "/problems/forbidden", "Forbidden", http.StatusForbidden, fe.Error()
+	case errors.Is(err, geo.ErrConflict):
+		p.Type, p.Title, p.Status = "/problems/conflict", "Conflict", http.StatusConflict
+		p.Detail = "a feature with this ID, or an incident with this origin, already exists"
+	case errors.As(err, &ir):
+		p.Type, p.Title, p.Status, p.Detail = "/problems/import-rejected", "Import rejected", http.StatusUnprocessableEntity, ir.Error()
+		p.Report = &ir.report
 	default:
 		p.Type, p.Title, p.Status = problemInternal, "Internal Server Error", http.StatusInternalServerError
 		p.Detail = "internal error; quote the request id when reporting it"
 		s.log.Error("internal error", "err", err, "request_id", p.RequestID, "path", r.URL.Path)
+	}
+	switch p.Status {
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="frontline"`)
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	w.Header().Set("Content-Type", contentTypeProblem)
 	w.Header().Set("Cache-Control", "no-store")

@@ -39,6 +39,17 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodGet, "/grid", s.handleGrid, opGrid},
 		{http.MethodGet, "/actors", s.handleActors, opActors},
 		{http.MethodGet, "/statistics", s.handleStatistics, opStatistics},
+		// Writes (OGC API – Features Part 4) and history (edit.go).
+		{http.MethodPost, "/collections/{collectionId}/items", s.handleCreate, opCreate},
+		{http.MethodPut, "/collections/{collectionId}/items/{featureId}", s.handleReplace, opReplace},
+		{http.MethodPatch, "/collections/{collectionId}/items/{featureId}", s.handlePatch, opPatch},
+		{http.MethodDelete, "/collections/{collectionId}/items/{featureId}", s.handleDelete, opDelete},
+		{http.MethodGet, "/collections/{collectionId}/items/{featureId}/versions", s.handleVersions, opVersions},
+		{http.MethodPost, "/collections/{collectionId}/items/{featureId}/versions/{version}/restore", s.handleRestore, opRestore},
+		// Import, export and the audit log (transfer.go).
+		{http.MethodPost, "/import", s.handleImport, opImport},
+		{http.MethodGet, "/export", s.handleExport, opExport},
+		{http.MethodGet, "/audit", s.handleAudit, opAudit},
 	}
 }
 
@@ -49,6 +60,7 @@ func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
 	r.Use(echoRequestID)
+	r.Use(securityHeaders)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
 	r.Use(s.cors())
@@ -64,10 +76,10 @@ func (s *Server) routes() http.Handler {
 	r.Method(http.MethodGet, "/metrics", s.metrics.handler())
 	r.Route("/api", func(r chi.Router) {
 		// Inline middleware runs after routing, so a 304 or 503 is logged
-		// and counted under its route's pattern.
-		api := r.With(s.requireReady, s.conditional)
+		// and counted under its route's pattern. Access is checked before
+		// a 304 can answer.
 		for _, rt := range s.apiRoutes() {
-			api.Method(rt.method, rt.pattern, s.wrap(rt.handle))
+			r.With(s.requireReady, s.guard(rt.op.Auth), s.conditional).Method(rt.method, rt.pattern, s.wrap(rt.handle))
 		}
 	})
 	r.With(s.conditional).Get("/*", s.wrap(s.handleStatic))

@@ -49,10 +49,33 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies; a larger one is a 413. Zero is
 	// defaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxImportBytes bounds the body of POST /api/import instead; zero is
+	// defaultMaxImportBytes.
+	MaxImportBytes int64
+	// Editor is the writable store behind the write, import, history,
+	// audit and GeoPackage export routes. Nil serves read-only: writes
+	// answer 405, as_of date-times and format=gpkg a 400.
+	Editor Editor
+	// Tokens checks the API tokens of Authorization: Bearer; nil knows no
+	// token, so every token is refused.
+	Tokens Authenticator
+	// PrivateRead requires a viewer token for every API read; the zero
+	// value serves reads to anyone. Writes always need an editor token.
+	PrivateRead bool
+	// WritesPerMinute bounds the writes of one client IP address per
+	// minute (429 beyond); zero is 300, negative is no limit.
+	WritesPerMinute int
+	// AuthFailuresPerMinute bounds the failed token checks of one client
+	// IP address per minute, after which its tokens are refused with 429
+	// until the rate drops; zero is 10, negative is no limit.
+	AuthFailuresPerMinute int
 }
 
-// defaultMaxBodyBytes is the default bound on request bodies: 4 MiB.
-const defaultMaxBodyBytes = 4 << 20
+// Default bounds on request bodies: 4 MiB, and 256 MiB for an import.
+const (
+	defaultMaxBodyBytes   = 4 << 20
+	defaultMaxImportBytes = 256 << 20
+)
 
 // Server handles HTTP requests. Create it with New.
 type Server struct {
@@ -65,6 +88,8 @@ type Server struct {
 	extents *extentCache
 	// metrics are served at /metrics.
 	metrics *metrics
+	// limits are the per-client rate limits.
+	limits limiters
 }
 
 // New returns the HTTP handler for the API under /api, /healthz, /readyz,
@@ -73,7 +98,10 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handl
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = defaultMaxBodyBytes
 	}
-	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog)}
+	if cfg.MaxImportBytes <= 0 {
+		cfg.MaxImportBytes = defaultMaxImportBytes
+	}
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg)}
 	s.mux = s.routes()
 	return s.mux
 }

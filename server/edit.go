@@ -1,0 +1,294 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// Feature is a record of an editable collection: a geo.Zone, geo.Incident or
+// geo.Site value. Its MarshalJSON writes the GeoJSON Feature the API serves.
+type Feature interface {
+	Validate() error
+	MarshalJSON() ([]byte, error)
+}
+
+// Version is one version of a feature, as an Editor returns it.
+type Version struct {
+	// Number counts the feature's versions from 1; it is the feature's
+	// ETag and the If-Match a write of it expects.
+	Number int64
+	// DatasetVersion is the store's dataset version of the write that
+	// committed this version.
+	DatasetVersion int64
+	// Committed is when this version became current, UTC.
+	Committed time.Time
+	// Author is the name of the token that wrote it.
+	Author string
+	// Deleted marks a tombstone: the feature was deleted.
+	Deleted bool
+	// Feature is the feature as stored; nil when Deleted.
+	Feature Feature
+}
+
+// Editor is the writable store behind the write routes (OGC API – Features
+// Part 4), the import route and the history routes. Collections are
+// "zones", "incidents" and "sites". Implementations must be safe for
+// concurrent use, and a write that returns must be durable and visible to
+// the Catalog's next snapshot.
+//
+// Errors: geo.ErrNotFound when the feature does not exist (or, for Versions
+// and Restore, never existed), ErrPreconditionFailed when expected is not
+// the current version, geo.ErrConflict when a create's ID (or an incident's
+// origin) is taken, *geo.ValidationError for an invalid record; nothing is
+// stored on error.
+type Editor interface {
+	// Get returns the current version of a live feature.
+	Get(ctx context.Context, collection, id string) (Version, error)
+	// Create stores f as a new feature.
+	Create(ctx context.Context, f Feature, author string) (Version, error)
+	// Replace stores f as the next version of the feature with its ID.
+	Replace(ctx context.Context, f Feature, expected int64, author string) (Version, error)
+	// Patch applies an RFC 7396 JSON merge patch to the feature's GeoJSON.
+	Patch(ctx context.Context, collection, id string, patch []byte, expected int64, author string) (Version, error)
+	// Delete stores a tombstone; the history stays.
+	Delete(ctx context.Context, collection, id string, expected int64, author string) (Version, error)
+	// Versions returns every version of a feature, oldest first.
+	Versions(ctx context.Context, collection, id string) ([]Version, error)
+	// Restore stores version number of a feature as its next version.
+	Restore(ctx context.Context, collection, id string, number int64, author string) (Version, error)
+	// Import reads body in format (ucdp, acled or geojson) and stores every
+	// accepted record in one transaction. When any row is rejected, or the
+	// file is refused as a whole, it stores nothing and returns the report
+	// with a nil error.
+	Import(ctx context.Context, format string, body io.Reader, author string) (ImportReport, error)
+	// AsOf returns the zones, incidents and sites as they were at t.
+	AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error)
+	// Audit returns the most recent entries of the audit log matching f,
+	// newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// Backup writes a consistent snapshot of the whole store, history and
+	// tokens included, as a GeoPackage file to w.
+	Backup(ctx context.Context, w io.Writer) error
+}
+
+// ImportReport is the outcome of POST /api/import.
+type ImportReport struct {
+	Format   string `json:"format"`
+	Accepted int    `json:"accepted"`
+	Rejected int    `json:"rejected"`
+	// Rows has one entry per rejected row, in file order.
+	Rows []ImportRejection `json:"rows"`
+	// Error says why the whole file was refused, such as a missing column.
+	Error string `json:"error,omitempty"`
+	// Stored is true when the records were committed.
+	Stored    bool `json:"stored"`
+	Added     int  `json:"added"`
+	Updated   int  `json:"updated"`
+	Unchanged int  `json:"unchanged"`
+	// Skipped counts records whose match an editor deleted: an import never
+	// brings a deleted record back.
+	Skipped        int   `json:"skipped"`
+	DatasetVersion int64 `json:"dataset_version"`
+}
+
+// ImportRejection says why one row or feature of an import was rejected.
+type ImportRejection struct {
+	Line   int    `json:"line"`
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+}
+
+// AuditFilter selects audit entries: by collection, by feature ID (with a
+// collection), and at most Limit of them.
+type AuditFilter struct {
+	Collection string
+	ID         string
+	Limit      int
+}
+
+// AuditEntry is one change in the audit log.
+type AuditEntry struct {
+	At         time.Time `json:"at"`
+	Who        string    `json:"who"`
+	Action     string    `json:"action"`
+	Collection string    `json:"collection"`
+	ID         string    `json:"id"`
+	// Before is the version before the change, 0 for a new feature.
+	Before         int64 `json:"version_before"`
+	After          int64 `json:"version_after"`
+	DatasetVersion int64 `json:"dataset_version"`
+}
+
+// versionDoc is a version as GET .../versions lists it.
+type versionDoc struct {
+	Version        int64           `json:"version"`
+	DatasetVersion int64           `json:"dataset_version"`
+	Committed      time.Time       `json:"committed"`
+	Author         string          `json:"author"`
+	Deleted        bool            `json:"deleted"`
+	Feature        json.RawMessage `json:"feature"`
+}
+
+// handleCreate stores the Feature in the body as a new feature of the
+// collection: 201 with Location, ETag and the stored feature.
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) error {
+	c, err := editableCollection(r)
+	if err != nil {
+		return err
+	}
+	f, err := readFeature(w, r, c, "", s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	v, err := s.cfg.Editor.Create(r.Context(), f, author(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", s.apiURL(r, "/collections/"+c+"/items/"+featureID(v.Feature)))
+	return writeVersion(w, http.StatusCreated, v)
+}
+
+// handleReplace stores the Feature in the body as the next version of the
+// feature named in the path, when If-Match names its current version.
+func (s *Server) handleReplace(w http.ResponseWriter, r *http.Request) error {
+	c, id, expected, err := parseWrite(r)
+	if err != nil {
+		return err
+	}
+	f, err := readFeature(w, r, c, id, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	v, err := s.cfg.Editor.Replace(r.Context(), f, expected, author(r))
+	if err != nil {
+		return err
+	}
+	return writeVersion(w, http.StatusOK, v)
+}
+
+// handlePatch merges the RFC 7396 merge patch in the body into the feature,
+// when If-Match names its current version.
+func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) error {
+	c, id, expected, err := parseWrite(r)
+	if err != nil {
+		return err
+	}
+	patch, err := readMergePatch(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	v, err := s.cfg.Editor.Patch(r.Context(), c, id, patch, expected, author(r))
+	if err != nil {
+		return err
+	}
+	return writeVersion(w, http.StatusOK, v)
+}
+
+// handleDelete deletes the feature, when If-Match names its current
+// version: a tombstone version, so its history stays. 204 with no body.
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
+	c, id, expected, err := parseWrite(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Editor.Delete(r.Context(), c, id, expected, author(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleVersions lists every version of a feature, oldest first, deletions
+// included.
+func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request) error {
+	if err := parseDocument(r.URL.Query()); err != nil {
+		return err
+	}
+	c, err := editableCollection(r)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Editor == nil {
+		return errNoHistory
+	}
+	vs, err := s.cfg.Editor.Versions(r.Context(), c, chi.URLParam(r, "featureId"))
+	if err != nil {
+		return err
+	}
+	docs := make([]versionDoc, len(vs))
+	for i, v := range vs {
+		if docs[i], err = newVersionDoc(v); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, contentTypeJSON, map[string]any{"collection": c, "id": chi.URLParam(r, "featureId"), "versions": docs})
+}
+
+// handleRestore stores an old version of a feature as its next version
+// (admin), whether the feature is live or deleted.
+func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
+	c, err := editableCollection(r)
+	if err != nil {
+		return err
+	}
+	number, err := parseVersionNumber(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.cfg.Editor.Restore(r.Context(), c, chi.URLParam(r, "featureId"), number, author(r))
+	if err != nil {
+		return err
+	}
+	return writeVersion(w, http.StatusOK, v)
+}
+
+// writeVersion answers a feature's version: its GeoJSON with the version as
+// ETag.
+func writeVersion(w http.ResponseWriter, status int, v Version) error {
+	b, err := v.Feature.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", contentTypeGeoJSON)
+	w.Header().Set("ETag", versionETag(v.Number))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// newVersionDoc is v as the versions list writes it.
+func newVersionDoc(v Version) (versionDoc, error) {
+	d := versionDoc{Version: v.Number, DatasetVersion: v.DatasetVersion, Committed: v.Committed, Author: v.Author, Deleted: v.Deleted, Feature: json.RawMessage("null")}
+	if v.Feature == nil {
+		return d, nil
+	}
+	b, err := v.Feature.MarshalJSON()
+	d.Feature = b
+	return d, err
+}
+
+// versionETag is the strong entity tag of a feature's version number, the
+// value If-Match takes.
+func versionETag(n int64) string { return `"` + strconv.FormatInt(n, 10) + `"` }
+
+// featureID returns the ID of an editable collection's feature.
+func featureID(f Feature) string {
+	switch f := f.(type) {
+	case geo.Zone:
+		return string(f.ID)
+	case geo.Incident:
+		return string(f.ID)
+	case geo.Site:
+		return string(f.ID)
+	}
+	return ""
+}

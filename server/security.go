@@ -1,0 +1,255 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/httprate"
+)
+
+// Role is what a token may do. Each role includes the ones below it.
+type Role string
+
+// The roles, from least to most powerful.
+const (
+	RoleViewer Role = "viewer" // read, when reads are not public
+	RoleEditor Role = "editor" // create, replace, update, delete and import features
+	RoleAdmin  Role = "admin"  // restore versions, read the audit log, export the store
+)
+
+// rank orders the roles; an unknown role ranks below every other.
+func (r Role) rank() int {
+	switch r {
+	case RoleViewer:
+		return 1
+	case RoleEditor:
+		return 2
+	case RoleAdmin:
+		return 3
+	}
+	return 0
+}
+
+// Authenticator checks API tokens. Implementations must be safe for
+// concurrent use.
+type Authenticator interface {
+	// Authenticate returns the name and role of the valid token whose
+	// secret this is, or an error wrapping ErrUnauthorized for an unknown
+	// or revoked one.
+	Authenticate(ctx context.Context, secret string) (name string, role Role, err error)
+}
+
+// Defaults of the rate limits, per client IP address and minute.
+const (
+	defaultWritesPerMinute       = 300
+	defaultAuthFailuresPerMinute = 10
+)
+
+// The Content-Security-Policy of the web map, and of every other response.
+// The page has no inline scripts or event handlers; Leaflet positions its
+// elements with style attributes, and the optional online layer loads
+// tiles from tile.openstreetmap.org (docs/web.md).
+const (
+	cspPage = "default-src 'self'; img-src 'self' data: blob: https://tile.openstreetmap.org; style-src 'self' 'unsafe-inline'; " +
+		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+	cspAPI = "default-src 'none'; frame-ancestors 'none'"
+)
+
+var (
+	// ErrUnauthorized answers a request without a valid token where one
+	// is needed, or with an unknown or revoked one (401).
+	ErrUnauthorized = &problemError{http.StatusUnauthorized, "/problems/unauthorized", "Unauthorized",
+		"this needs a valid API token: Authorization: Bearer TOKEN (frontline token create)"}
+	// ErrPreconditionFailed answers a write whose If-Match is not the
+	// feature's current version: someone else changed it first (412).
+	ErrPreconditionFailed = &problemError{http.StatusPreconditionFailed, "/problems/precondition-failed", "Precondition failed",
+		"If-Match is not the feature's current version: it changed since you read it; GET it again and retry"}
+	// errReadOnly answers a write to a server that serves a dataset
+	// directory.
+	errReadOnly = &problemError{http.StatusMethodNotAllowed, "/problems/read-only", "Read-only server",
+		"this server is read-only: it serves a dataset directory; start it with --db to edit"}
+	// errTooMany answers a client over a rate limit.
+	errTooMany = &problemError{http.StatusTooManyRequests, "/problems/too-many-requests", "Too many requests",
+		"too many writes or failed authentications from this address; retry after the Retry-After seconds"}
+)
+
+// forbiddenError answers a valid token whose role is below the one needed
+// (403).
+type forbiddenError struct {
+	name      string
+	has, need Role
+}
+
+// Error says which role is needed.
+func (e *forbiddenError) Error() string {
+	return "this needs the " + string(e.need) + " role; the token " + quote(e.name) + " has " + string(e.has)
+}
+
+// principal is the token a request was authenticated with.
+type principal struct {
+	name string
+	role Role
+}
+
+// principalKey is the request context key of the request's *principal.
+type principalKey struct{}
+
+// author returns the name of the token r was authenticated with, which the
+// store records as the author of a write; "" when there was none.
+func author(r *http.Request) string {
+	if p, ok := r.Context().Value(principalKey{}).(*principal); ok {
+		return p.name
+	}
+	return ""
+}
+
+// limiters are the per-client rate limits of the server.
+type limiters struct {
+	writes, failures *httprate.RateLimiter
+	// failuresLimit is the failures' limit per minute; 0 is none.
+	failuresLimit int
+}
+
+// newLimiters returns the rate limits of cfg: a negative limit is none, zero
+// the default.
+func newLimiters(cfg Config) limiters {
+	var l limiters
+	opts := []httprate.Option{httprate.WithResponseHeaders(httprate.ResponseHeaders{})}
+	if n := cmpDefault(cfg.WritesPerMinute, defaultWritesPerMinute); n > 0 {
+		l.writes = httprate.NewRateLimiter(n, time.Minute, opts...)
+	}
+	if n := cmpDefault(cfg.AuthFailuresPerMinute, defaultAuthFailuresPerMinute); n > 0 {
+		l.failures, l.failuresLimit = httprate.NewRateLimiter(n, time.Minute, opts...), n
+	}
+	return l
+}
+
+// cmpDefault returns def for 0 and v otherwise.
+func cmpDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// clientIP is the rate limits' key: the IP address of r's peer, not a
+// header a client could forge.
+func clientIP(r *http.Request) string {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return httprate.CanonicalizeIP(ip)
+}
+
+// guard enforces an operation's access rule before its handler runs. need
+// is the role the operation needs; "" is a read, public unless
+// Config.PrivateRead, which needs a viewer token. A write (need not "")
+// answers errReadOnly when there is no Editor and counts towards the
+// client's write limit. A token, when given, must be valid even on a
+// public read. The token's principal goes into the request's context.
+func (s *Server) guard(need Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := s.admit(w, r, need); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			p, err := s.authenticate(w, r)
+			if err == nil {
+				err = authorize(p, need, s.cfg.PrivateRead)
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		})
+	}
+}
+
+// admit turns a write away from a read-only server or a client over its
+// write limit.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, need Role) error {
+	switch {
+	case need == "":
+		return nil
+	case s.cfg.Editor == nil:
+		w.Header().Set("Allow", "GET, HEAD")
+		return errReadOnly
+	case s.limits.writes != nil && s.limits.writes.OnLimit(w, r, clientIP(r)):
+		return errTooMany
+	}
+	return nil
+}
+
+// authenticate returns the principal of r's bearer token, nil when r has
+// none, ErrUnauthorized for a malformed, unknown or revoked token, and
+// errTooMany while the client is over its limit of failed attempts.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principal, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return nil, nil
+	}
+	ip := clientIP(r)
+	if s.limits.failures != nil {
+		if _, rate, _ := s.limits.failures.Status(ip); rate >= float64(s.limits.failuresLimit) {
+			return nil, errTooMany
+		}
+	}
+	scheme, secret, _ := strings.Cut(header, " ")
+	var err error = ErrUnauthorized
+	p := &principal{}
+	if strings.EqualFold(scheme, "Bearer") && secret != "" && s.cfg.Tokens != nil {
+		p.name, p.role, err = s.cfg.Tokens.Authenticate(r.Context(), strings.TrimSpace(secret))
+	}
+	if errors.Is(err, ErrUnauthorized) && s.limits.failures != nil {
+		s.limits.failures.OnLimit(w, r, ip)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// authorize checks that p may do what needs role need: a read needs
+// nothing unless private, when it needs a viewer.
+func authorize(p *principal, need Role, privateRead bool) error {
+	if need == "" && privateRead {
+		need = RoleViewer
+	}
+	switch {
+	case need == "":
+		return nil
+	case p == nil:
+		return ErrUnauthorized
+	case p.role.rank() < need.rank():
+		return &forbiddenError{name: p.name, has: p.role, need: need}
+	}
+	return nil
+}
+
+// securityHeaders sets the security headers of every response: the
+// Content-Security-Policy (the web map's, or none at all for the API),
+// nosniff, no referrer to other origins, and no framing.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+			h.Set("Content-Security-Policy", cspAPI)
+		} else {
+			h.Set("Content-Security-Policy", cspPage)
+		}
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// retryAfter is the Retry-After of a 429, in seconds: the limits' window.
+const retryAfter = "60"
