@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -215,21 +216,49 @@ type AuditEntry struct {
 // Audit returns the audit log of one record, oldest first; nil when it has
 // none.
 func (s *Store) Audit(ctx context.Context, kind Kind, id string) ([]AuditEntry, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT at, who, action, coalesce(version_before, 0), version_after, dataset_version
-  FROM audit WHERE kind = ? AND id = ? ORDER BY fid`, string(kind), id)
+	entries, err := s.AuditLog(ctx, AuditFilter{Kind: kind, ID: id})
+	slices.Reverse(entries)
+	return entries, err
+}
+
+// AuditFilter selects entries of the audit log. The zero value selects
+// every entry.
+type AuditFilter struct {
+	Kind Kind   // only this kind; "" for every kind
+	ID   string // only this record, with Kind
+	// Limit is the most entries returned, the newest; 0 is no limit.
+	Limit int
+}
+
+// AuditLog returns the entries of the audit log that f selects, newest
+// first; nil when there are none.
+func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	query := `SELECT at, who, action, kind, id, coalesce(version_before, 0), version_after, dataset_version FROM audit`
+	var args []any
+	switch {
+	case f.Kind != "" && f.ID != "":
+		query, args = query+` WHERE kind = ? AND id = ?`, []any{string(f.Kind), f.ID}
+	case f.Kind != "":
+		query, args = query+` WHERE kind = ?`, []any{string(f.Kind)}
+	}
+	query += ` ORDER BY fid DESC`
+	if f.Limit > 0 {
+		query, args = query+` LIMIT ?`, append(args, f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: reading the audit log: %w", err)
 	}
 	defer rows.Close()
 	var out []AuditEntry
 	for rows.Next() {
-		e := AuditEntry{Kind: kind, ID: id}
+		var e AuditEntry
 		var at string
-		if err := rows.Scan(&at, &e.Who, &e.Action, &e.Before, &e.After, &e.DatasetVersion); err != nil {
+		if err := rows.Scan(&at, &e.Who, &e.Action, &e.Kind, &e.ID, &e.Before, &e.After, &e.DatasetVersion); err != nil {
 			return nil, fmt.Errorf("gpkg: reading the audit log: %w", err)
 		}
 		if e.At, err = time.Parse(timeFormat, at); err != nil {
-			return nil, fmt.Errorf("gpkg: audit of %s %q: bad timestamp %q", kind, id, at)
+			return nil, fmt.Errorf("gpkg: audit of %s %q: bad timestamp %q", e.Kind, e.ID, at)
 		}
 		out = append(out, e)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -198,15 +199,40 @@ func TestHistoryAsOfRestore(t *testing.T) {
 		}
 	}
 
+	if _, err := s.Create(c, testSite("s-audit"), "erin"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		f    AuditFilter
+		want []string // "kind/id/action", newest first
+	}{
+		{"everything", AuditFilter{}, []string{"site/s-audit/create", "zone/z/restore", "zone/z/delete", "zone/z/replace", "zone/z/create"}},
+		{"one kind", AuditFilter{Kind: KindSite}, []string{"site/s-audit/create"}},
+		{"one record, newest two", AuditFilter{Kind: KindZone, ID: "z", Limit: 2}, []string{"zone/z/restore", "zone/z/delete"}},
+	} {
+		log, err := s.AuditLog(c, tt.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range log {
+			got = append(got, string(e.Kind)+"/"+e.ID+"/"+e.Action)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("AuditLog %s = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+
 	ch, err := s.Changes(c, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ch) != 2 || !ch[0].Deleted || ch[1].Number != 4 {
+	if len(ch) != 3 || !ch[0].Deleted || ch[1].Number != 4 {
 		t.Errorf("Changes(2) = %+v", ch)
 	}
-	if ch, err := s.Changes(c, 4); err != nil || len(ch) != 0 {
-		t.Errorf("Changes(4) = %+v, %v", ch, err)
+	if ch, err := s.Changes(c, 5); err != nil || len(ch) != 0 {
+		t.Errorf("Changes(5) = %+v, %v", ch, err)
 	}
 }
 
