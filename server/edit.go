@@ -64,11 +64,10 @@ type Editor interface {
 	Versions(ctx context.Context, collection, id string) ([]Version, error)
 	// Restore stores version number of a feature as its next version.
 	Restore(ctx context.Context, collection, id string, number int64, author string) (Version, error)
-	// Import reads body in format (ucdp, acled or geojson) and stores every
-	// accepted record in one transaction. When any row is rejected, or the
-	// file is refused as a whole, it stores nothing and returns the report
-	// with a nil error.
-	Import(ctx context.Context, format string, body io.Reader, author string) (ImportReport, error)
+	// Import reads body as req says and stores every accepted record in
+	// one transaction. When any row is rejected, or the file is refused as
+	// a whole, it stores nothing and returns the report with a nil error.
+	Import(ctx context.Context, req ImportRequest, body io.Reader, author string) (ImportReport, error)
 	// AsOf returns the zones, incidents and sites as they were at t.
 	AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error)
 	// Audit returns the most recent entries of the audit log matching f,
@@ -77,6 +76,14 @@ type Editor interface {
 	// Backup writes a consistent snapshot of the whole store, history and
 	// tokens included, as a GeoPackage file to w.
 	Backup(ctx context.Context, w io.Writer) error
+}
+
+// ImportRequest is what POST /api/import asks for.
+type ImportRequest struct {
+	Format string // ucdp, acled or geojson, as package ingest names them
+	// Release is the UCDP GED release the file comes from, such as "23.1",
+	// cited in each UCDP incident's source; "" cites none.
+	Release string
 }
 
 // ImportReport is the outcome of POST /api/import.

@@ -49,7 +49,9 @@ var (
 		Description: "Writes the feature as it was at that version as a new version, whether the feature is live or deleted, with an audit entry. No If-Match: restoring is an admin's decision over whatever is current."}
 	opImport = operation{ID: "importFile", Summary: "Import a UCDP, ACLED or GeoJSON file, all or nothing", Auth: RoleEditor,
 		Params: []param{{Name: "format", In: "query", Required: true, Description: "The file's format: ucdp (UCDP GED CSV), acled (ACLED CSV) or geojson (Frontline GeoJSON).",
-			Schema: map[string]any{"type": "string", "enum": importFormats}}},
+			Schema: map[string]any{"type": "string", "enum": importFormats}},
+			{Name: "release", In: "query", Description: "ucdp: the GED release the file comes from, such as 23.1, cited in each incident's source (the command line reads it from the file name).",
+				Schema: map[string]any{"type": "string"}}},
 		Body: map[string]any{"type": "string"}, BodyTypes: []string{contentTypeCSV, contentTypeGeoJSON},
 		Description: "Reads the body with the format's importer and stores every record in one transaction (re-imports update by origin ID). 200 with the report (accepted, added, updated, unchanged, skipped); any rejected row: 422 with the report, nothing stored."}
 	opExport = operation{ID: "export", Summary: "Download a consistent snapshot: GeoPackage, GeoJSON or CSV", MediaType: contentTypeGeoJSON,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -30,6 +31,15 @@ type extents struct {
 	// rather than the clock's time, so the same URL on the same dataset
 	// version gives the same bytes.
 	latest geo.Day
+}
+
+// timeStamp is the latest day as an items response's timeStamp: the zero
+// time, which leaves it out, for a dataset without dates.
+func (e *extents) timeStamp() time.Time {
+	if e.latest.IsOpen() {
+		return time.Time{}
+	}
+	return e.latest.Time()
 }
 
 // extentCache computes the extents of a snapshot once, on first use, and

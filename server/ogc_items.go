@@ -48,7 +48,7 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) error {
 	return streamItems(w, res, collectionHeader{
 		NumberMatched:  res.matched,
 		NumberReturned: res.n,
-		TimeStamp:      ext.latest.Time(),
+		TimeStamp:      ext.timeStamp(),
 		DatasetVersion: s.datasetVersion(snap),
 		Links:          s.pageLinks(r, c.id, res.page, res.matched),
 	})

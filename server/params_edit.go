@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -248,30 +249,42 @@ func parseExport(q url.Values) (exportRequest, error) {
 	return exportRequest{format: format, collections: []string{collection}}, nil
 }
 
+// releaseRE is the form of a UCDP GED release, such as 23.1 or 24.0.1.
+var releaseRE = regexp.MustCompile(`^\d{1,2}\.\d{1,2}(\.\d{1,2})?$`)
+
 // parseImport parses import's "format" (ucdp, acled or geojson, required)
-// and checks the body's media type, contentType: text/csv for ucdp and
-// acled, application/geo+json or application/json for geojson; another is
-// a 415.
-func parseImport(q url.Values, contentType string) (string, error) {
+// and "release" (ucdp only: the GED release cited in each incident's
+// source, such as 23.1), and checks the body's media type, contentType:
+// text/csv for ucdp and acled, application/geo+json or application/json
+// for geojson; another is a 415.
+func parseImport(q url.Values, contentType string) (ImportRequest, error) {
 	var errs paramErrors
-	errs.add(rejectUnknown(q, "format"))
+	errs.add(rejectUnknown(q, "format", "release"))
 	format, err := parseEnum(q, "format", importFormats)
 	errs.add(err)
+	release, hasRelease, err := single(q, "release")
+	errs.add(err)
+	switch {
+	case hasRelease && format != "ucdp":
+		errs.add(invalidParam("release", "only format=ucdp cites a release"))
+	case hasRelease && !releaseRE.MatchString(release):
+		errs.add(invalidParam("release", "%s is not a UCDP GED release such as 23.1", quote(release)))
+	}
 	if err := errs.err(); err != nil {
-		return "", err
+		return ImportRequest{}, err
 	}
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch {
 	case format == "":
-		return "", invalidParam("format", "is required: ucdp, acled or geojson")
+		return ImportRequest{}, invalidParam("format", "is required: ucdp, acled or geojson")
 	case format == "geojson" && mt != contentTypeGeoJSON && mt != contentTypeJSON:
-		return "", &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
+		return ImportRequest{}, &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
 			"format=geojson takes a GeoJSON FeatureCollection: Content-Type application/geo+json or application/json"}
 	case format != "geojson" && mt != contentTypeCSV:
-		return "", &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
+		return ImportRequest{}, &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
 			"format=" + format + " takes a CSV file: Content-Type text/csv"}
 	}
-	return format, nil
+	return ImportRequest{Format: format, Release: release}, nil
 }
 
 // parseAudit parses the audit log's filters: "collection", "id" (which

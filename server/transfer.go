@@ -36,11 +36,11 @@ var csvColumns = map[string][]string{
 // every record in one transaction: 200 with the import report, or, when
 // any row is rejected, 422 with the report and nothing stored.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
-	format, err := parseImport(r.URL.Query(), r.Header.Get("Content-Type"))
+	req, err := parseImport(r.URL.Query(), r.Header.Get("Content-Type"))
 	if err != nil {
 		return err
 	}
-	rep, err := s.cfg.Editor.Import(r.Context(), format, r.Body, author(r))
+	rep, err := s.cfg.Editor.Import(r.Context(), req, r.Body, author(r))
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/ingest"
 	"github.com/frontline-maps/frontline/store"
+	"github.com/frontline-maps/frontline/store/gpkg"
 )
 
 // importConfig is the command line of "frontline import".
@@ -26,6 +27,7 @@ type importConfig struct {
 	DryRun     bool
 	JSON       bool
 	Into       string // dataset directory to merge into; "" only reports
+	DB         string // GeoPackage store to import into, one transaction per file
 	ActorsFile string // JSON array of actors for name matching
 	Release    string // UCDP GED release; "" reads it from each file name
 	Files      []string
@@ -35,7 +37,7 @@ func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: frontline import --format ucdp|acled|geojson [--dry-run] [--json] [--into DIR] [--actors FILE] FILE...")
+		fmt.Fprintln(stderr, "usage: frontline import --format ucdp|acled|geojson [--dry-run] [--json] [--into DIR | --db PATH] [--actors FILE] FILE...")
 		fs.PrintDefaults()
 	}
 	var cfg importConfig
@@ -43,6 +45,7 @@ func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "read and validate, report, write nothing")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON on stdout")
 	fs.StringVar(&cfg.Into, "into", "", "merge the records into this dataset `directory` (atomically; re-imports update by origin id)")
+	fs.StringVar(&cfg.DB, "db", "", "import into this GeoPackage store (created and seeded when missing), each file in one transaction: all its accepted records or none")
 	fs.StringVar(&cfg.ActorsFile, "actors", "", "JSON array of actors to match reported names against (default: DIR/actors.json with --into, else the embedded demo actors)")
 	fs.StringVar(&cfg.Release, "release", "", "UCDP GED `release` cited in each incident's attribution, such as 23.1 (default: from the file name)")
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +61,9 @@ func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
 	cfg.Files = fs.Args()
 	if len(cfg.Files) == 0 {
 		return cfg, usageError{"import: no files given"}
+	}
+	if cfg.Into != "" && cfg.DB != "" {
+		return cfg, usageError{"import: give --into DIR or --db PATH, not both"}
 	}
 	return cfg, nil
 }
@@ -77,6 +83,7 @@ type importReport struct {
 	Rejected int           `json:"rejected"`
 	Files    []fileReport  `json:"files"`
 	Into     string        `json:"into,omitempty"` // the directory merged into, once merged
+	DB       string        `json:"db,omitempty"`   // the store imported into
 	ingest.MergeStats
 	Written []string `json:"written"` // dataset files rewritten, relative to Into
 }
@@ -89,6 +96,9 @@ func runImport(ctx context.Context, args []string, e env) error {
 	cfg, err := parseImportConfig(args, e.stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.DB != "" {
+		return importIntoStore(ctx, cfg, e)
 	}
 	var ds *geo.Dataset
 	if cfg.Into != "" {
@@ -131,6 +141,61 @@ func runImport(ctx context.Context, args []string, e env) error {
 	}
 	if failed > 0 {
 		return fmt.Errorf("import: %d of %d files refused; nothing was written", failed, len(cfg.Files))
+	}
+	return nil
+}
+
+// importIntoStore imports each file into the store at cfg.DB in one
+// transaction per file: all of its accepted records, or with a refused
+// file none. Rejected rows are reported, as for --into. Incidents get
+// their governorate from the store's boundaries; the audit log names the
+// author "cli".
+func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
+	st, err := openStore(ctx, cfg.DB, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ds, _, err := st.Load(ctx)
+	if err != nil {
+		return err
+	}
+	actors, err := importActors(cfg, ds)
+	if err != nil {
+		return err
+	}
+	govs, err := geo.NewGovernorates(ds.Boundaries)
+	if err != nil {
+		return err
+	}
+	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}, DB: cfg.DB}
+	failed := 0
+	for _, name := range cfg.Files {
+		got := importedRecords{keep: true}
+		fr := importFile(ctx, cfg, name, actors, &got, e.stderr)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if fr.Error == "" && !cfg.DryRun {
+			govs.Assign(got.incidents)
+			res, err := st.ImportBatch(ctx, got.records(), "cli")
+			if err != nil {
+				fr.Error = err.Error()
+			}
+			rep.Added, rep.Updated = rep.Added+res.Created, rep.Updated+res.Updated
+		}
+		if fr.Error != "" {
+			failed++
+		}
+		rep.Accepted += fr.Accepted
+		rep.Rejected += fr.Rejected
+		rep.Files = append(rep.Files, fr)
+	}
+	if err := printImportReport(e.stdout, rep, cfg.JSON); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("import: %d of %d files refused; nothing of them was imported", failed, len(cfg.Files))
 	}
 	return nil
 }
@@ -183,6 +248,21 @@ func (r *importedRecords) add(rec ingest.Record) {
 	case rec.Site != nil:
 		r.sites = append(r.sites, *rec.Site)
 	}
+}
+
+// records returns the collected records as the store takes them.
+func (r *importedRecords) records() []gpkg.Record {
+	out := make([]gpkg.Record, 0, len(r.zones)+len(r.incidents)+len(r.sites))
+	for _, z := range r.zones {
+		out = append(out, z)
+	}
+	for _, in := range r.incidents {
+		out = append(out, in)
+	}
+	for _, st := range r.sites {
+		out = append(out, st)
+	}
+	return out
 }
 
 // releaseRE finds a GED release in a file name: "ged-23.1", "GEDEvent_v24_1".
@@ -316,6 +396,14 @@ func printImportReport(w io.Writer, rep importReport, asJSON bool) error {
 			}
 			fmt.Fprintf(w, "%s:%d: %s: %s\n", f.File, r.Line, col, r.Reason)
 		}
+	}
+	if rep.DB != "" {
+		verb := "imported into"
+		if rep.DryRun {
+			verb = "dry run, nothing imported into"
+		}
+		_, err := fmt.Fprintf(w, "%s %s: %d added, %d updated\n", verb, rep.DB, rep.Added, rep.Updated)
+		return err
 	}
 	if rep.Into == "" {
 		return nil

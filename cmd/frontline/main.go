@@ -5,6 +5,7 @@
 //
 //	frontline serve  [flags]            run the HTTP server (API and web map)
 //	frontline import [flags] FILE...    import UCDP, ACLED or GeoJSON files
+//	frontline token  create|list|revoke manage the API tokens of a store
 //	frontline check  [DIR]              validate a dataset directory
 //	frontline gen    [flags]            write a synthetic benchmark workload
 //
@@ -56,6 +57,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP server (API and web map)", runServe},
 		{"import", "import UCDP, ACLED or GeoJSON files", runImport},
+		{"token", "create, list or revoke API tokens", runToken},
 		{"check", "validate a dataset directory", runCheck},
 		{"gen", "write a synthetic benchmark workload", runGen},
 	}

@@ -24,15 +24,28 @@ import (
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/server"
 	"github.com/frontline-maps/frontline/store"
+	"github.com/frontline-maps/frontline/store/gpkg"
 	"github.com/frontline-maps/frontline/web"
 )
 
 // serveConfig is the configuration of "frontline serve", built from flags,
 // then FRONTLINE_* environment variables, then defaults.
 type serveConfig struct {
-	Addr      string // listen address, host:port
-	DataDir   string // dataset directory; empty serves the embedded demo data
+	Addr string // listen address, host:port
+	// DB is the GeoPackage store to open or create and serve, editable.
+	DB string
+	// Seed fills a new store with the curated embedded dataset.
+	Seed bool
+	// DataDir, when set, serves a dataset directory in memory, read-only,
+	// instead of a store.
+	DataDir   string
 	LogFormat string // "text" or "json"
+	// PublicRead serves API reads without a token; false needs a viewer
+	// token for every read.
+	PublicRead bool
+	// WriteLimit and AuthFailureLimit are the writes and failed token
+	// checks one client IP may make per minute; 0 is no limit.
+	WriteLimit, AuthFailureLimit int
 	// Dev serves the web map from web/static on disk instead of the
 	// embedded copy, so edits show on reload.
 	Dev bool
@@ -55,7 +68,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.SetOutput(stderr)
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "FRONTLINE_ADDR", "127.0.0.1:8080"), "listen address `host:port` (env FRONTLINE_ADDR)")
-	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "dataset `directory` to serve instead of the embedded demo data (env FRONTLINE_DATA)")
+	fs.StringVar(&cfg.DB, "db", envOr(getenv, "FRONTLINE_DB", "frontline.gpkg"), "GeoPackage store to open, or create, and serve, editable (env FRONTLINE_DB)")
+	fs.BoolVar(&cfg.Seed, "seed", true, "fill a new store with the curated embedded dataset; false starts it empty")
+	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "serve this dataset `directory` in memory, read-only, instead of a store (env FRONTLINE_DATA)")
+	fs.BoolVar(&cfg.PublicRead, "public-read", getenv("FRONTLINE_PUBLIC_READ") != "false", "serve API reads without a token; false needs a viewer token (env FRONTLINE_PUBLIC_READ)")
+	fs.IntVar(&cfg.WriteLimit, "write-limit", 300, "writes one client IP address may make per minute; 0 is no limit")
+	fs.IntVar(&cfg.AuthFailureLimit, "auth-failure-limit", 10, "failed token checks one client IP address may make per minute before its tokens are refused for a while; 0 is no limit")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "FRONTLINE_LOG_FORMAT", "text"), "log format: text or json (env FRONTLINE_LOG_FORMAT)")
 	fs.BoolVar(&cfg.Dev, "dev", false, "serve the web map from web/static on disk (run from the repository root) instead of the embedded copy")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after a stop signal")
@@ -69,6 +87,16 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+	}
+	dbGiven := getenv("FRONTLINE_DB") != ""
+	fs.Visit(func(f *flag.Flag) { dbGiven = dbGiven || f.Name == "db" })
+	switch {
+	case cfg.DataDir != "" && dbGiven:
+		return cfg, usageError{"--data serves a dataset directory read-only and --db a store: give one of them"}
+	case cfg.DataDir != "" && !cfg.PublicRead:
+		return cfg, usageError{"--public-read=false needs tokens, which only a store (--db) has"}
+	case cfg.WriteLimit < 0 || cfg.AuthFailureLimit < 0:
+		return cfg, usageError{"--write-limit and --auth-failure-limit are counts per minute, 0 or more"}
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return cfg, usageError{fmt.Sprintf("--addr %q is not host:port", cfg.Addr)}
@@ -110,10 +138,12 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 const devStaticDir = "web/static"
 
 // runServe starts listening at once, so /healthz and /readyz answer while
-// the dataset loads, then loads and indexes it; the API answers 503 until
-// then. It serves until ctx is cancelled, then shuts down gracefully. The
-// listening address is logged (useful with port 0), and "ready" once the
-// dataset is in.
+// the data loads, then loads and indexes it; the API answers 503 until
+// then. With --data it serves a dataset directory read-only; otherwise it
+// opens (or creates and seeds) the --db store before listening and serves
+// it editable. It serves until ctx is cancelled, then shuts down
+// gracefully and closes the store. The listening address is logged
+// (useful with port 0), and "ready" once the data is in.
 func runServe(ctx context.Context, args []string, e env) error {
 	cfg, err := parseServeConfig(args, e.getenv, e.stderr)
 	if err != nil {
@@ -130,8 +160,27 @@ func runServe(ctx context.Context, args []string, e env) error {
 		log.Info("serving the web map from disk", "dir", devStaticDir)
 	}
 
+	scfg := server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins, PrivateRead: !cfg.PublicRead,
+		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit)}
 	cat := &loadingCatalog{}
-	handler := server.New(server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins}, cat, assets, log)
+	load := func() (*catalog, error) { return loadCatalog(cfg.DataDir) }
+	if cfg.DataDir == "" {
+		st, err := openStore(ctx, cfg.DB, cfg.Seed)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		ed := &storeEditor{store: st}
+		scfg.Editor, scfg.Tokens = ed, ed
+		load = func() (*catalog, error) {
+			err := ed.load(ctx, cfg.DB)
+			return ed.catalog, err
+		}
+		log.Info("store", "db", cfg.DB, "public_read", cfg.PublicRead)
+	} else {
+		log.Info("serving a dataset directory read-only", "data", cfg.DataDir)
+	}
+	handler := server.New(scfg, cat, assets, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -139,7 +188,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		// An import body of up to 256 MiB must arrive within this.
+		ReadTimeout: 5 * time.Minute,
 		// Streamed items extend their own write deadline at each flush
 		// (server.streamItems), so this bounds ordinary responses and the
 		// first part of a stream, not a whole 10,000-feature page.
@@ -152,7 +202,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	go func() {
-		c, err := loadCatalog(cfg.DataDir)
+		c, err := load()
 		if err != nil {
 			errc <- err
 			return
@@ -174,13 +224,36 @@ func runServe(ctx context.Context, args []string, e env) error {
 	return err
 }
 
-// loadCatalog reads and indexes the dataset in dir, or the embedded demo
-// data when dir is empty.
-func loadCatalog(dir string) (*catalog, error) {
-	var fsys fs.FS = data.FS()
-	if dir != "" {
-		fsys = os.DirFS(dir)
+// perMinute converts a command-line rate limit, where 0 is no limit, to
+// server.Config's, where 0 is the default and negative no limit.
+func perMinute(n int) int {
+	if n == 0 {
+		return -1
 	}
+	return n
+}
+
+// openStore opens the GeoPackage store at path, creating it when missing
+// and, with seed, filling a new one with the curated embedded dataset.
+func openStore(ctx context.Context, path string, seed bool) (*gpkg.Store, error) {
+	var opts gpkg.Options
+	if seed {
+		ds, err := store.ReadDir(data.FS())
+		if err != nil {
+			return nil, fmt.Errorf("embedded dataset: %w", err)
+		}
+		opts.Seed = ds
+	}
+	st, err := gpkg.Open(ctx, path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("--db %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// loadCatalog reads and indexes the dataset in dir.
+func loadCatalog(dir string) (*catalog, error) {
+	fsys := os.DirFS(dir)
 	ds, err := store.ReadDir(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("loading dataset: %w", err)

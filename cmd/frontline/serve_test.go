@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,9 +39,13 @@ func (b *syncBuffer) String() string {
 
 // startServe runs "frontline serve" on port 0 with extra args, waits until
 // /readyz answers 200, and returns its base URL and its log; the server
-// stops when the test ends and must exit cleanly.
+// stops when the test ends and must exit cleanly. Without --db or --data it
+// serves a new store, seeded, in a temporary directory.
 func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	if !slices.Contains(args, "--db") && !slices.Contains(args, "--data") {
+		args = append(args, "--db", filepath.Join(t.TempDir(), "frontline.gpkg"))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -129,7 +134,8 @@ func firstID(t *testing.T, base, collection string) string {
 // (200) and a bad one (400), plus the operational routes and the web map. A
 // route added to the table without a case here fails the test.
 func TestServeEveryRoute(t *testing.T) {
-	base, logs := startServe(t)
+	db, tokens := storeWithTokens(t)
+	base, logs := startServe(t, "--db", db)
 	zone := firstID(t, base, "zones")
 	type call struct {
 		method, target, body string
@@ -198,6 +204,10 @@ func TestServeEveryRoute(t *testing.T) {
 		if c.status == 200 {
 			hit[c.method+" "+strings.SplitN(c.target, "?", 2)[0]] = true
 		}
+	}
+
+	for k := range everyEditRoute(t, base, tokens) {
+		hit[k] = true
 	}
 
 	doc := getJSON(t, base+"/api/openapi.json", 200, "application/vnd.oai.openapi+json;version=3.0")

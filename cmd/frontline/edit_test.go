@@ -1,0 +1,418 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/frontline-maps/frontline/store/gpkg"
+)
+
+// testTokens are the secrets of a test store's tokens, by name: viewer,
+// editor, admin, and revoked (an editor token that was revoked).
+type testTokens map[string]string
+
+// storeWithTokens creates a seeded store in a temporary directory with one
+// token of each role and a revoked one, and returns its path.
+func storeWithTokens(t *testing.T) (string, testTokens) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "frontline.gpkg")
+	st, err := openStore(t.Context(), path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tokens := testTokens{}
+	for name, role := range map[string]gpkg.Role{"viewer": gpkg.RoleViewer, "editor": gpkg.RoleEditor, "admin": gpkg.RoleAdmin, "revoked": gpkg.RoleEditor} {
+		if tokens[name], err = st.CreateToken(t.Context(), name, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.RevokeToken(t.Context(), "revoked"); err != nil {
+		t.Fatal(err)
+	}
+	return path, tokens
+}
+
+// apiResponse is a response with its body read.
+type apiResponse struct {
+	*http.Response
+	body []byte
+}
+
+// send sends a request with an optional bearer token and header pairs,
+// and reads the response.
+func send(t *testing.T, method, url, token, body string, header ...string) apiResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return apiResponse{resp, b}
+}
+
+// testIncident is a valid incident Feature with id (none when "") and a
+// description.
+func testIncident(id, description string) string {
+	idMember := ""
+	if id != "" {
+		idMember = `"id":"` + id + `",`
+	}
+	return `{"type":"Feature",` + idMember + `"geometry":{"type":"Point","coordinates":[38.9,35.0]},"properties":{` +
+		`"date":"2026-01-21","date_precision":"day","type":"battles","sub_type":"armed_clash","actors":[],"precision_m":1000,` +
+		`"fatalities_low":0,"fatalities_best":1,"fatalities_high":2,"fatalities_civilians":0,"description":"` + description + `",` +
+		`"sources":[{"publisher":"Test"}],"status":"reported"}}`
+}
+
+// editCall is one request to a write, history or transfer route, and the
+// status it must get with the right token.
+type editCall struct {
+	method, path, body, contentType, ifMatch string
+	role                                     string // the token it needs; "" for none
+	status                                   int
+}
+
+// editCalls are successful calls of every write, history and transfer
+// route, in an order that works on a fresh store: the incident "t-edit" is
+// created, read, replaced, patched, restored and deleted.
+func editCalls() []editCall {
+	item := "/api/collections/incidents/items/t-edit"
+	csv, err := os.ReadFile("../../ingest/testdata/ucdp-ged-23.1-syria-sample.csv")
+	if err != nil {
+		panic(err)
+	}
+	return []editCall{
+		{"POST", "/api/collections/incidents/items", testIncident("t-edit", "created"), "application/geo+json", "", "editor", 201},
+		{"PUT", item, testIncident("", "replaced"), "application/geo+json", `"1"`, "editor", 200},
+		{"PATCH", item, `{"properties":{"status":"confirmed"}}`, "application/merge-patch+json", `"2"`, "editor", 200},
+		{"GET", item + "/versions", "", "", "", "", 200},
+		{"POST", item + "/versions/1/restore", "", "", "", "admin", 200},
+		{"DELETE", item, "", "", `"4"`, "editor", 204},
+		{"POST", "/api/import?format=ucdp&release=23.1", string(csv), "text/csv", "", "editor", 200},
+		{"GET", "/api/export?format=gpkg", "", "", "", "admin", 200},
+		{"GET", "/api/export?format=geojson", "", "", "", "", 200},
+		{"GET", "/api/audit?collection=incidents&id=t-edit", "", "", "", "admin", 200},
+	}
+}
+
+// do sends c to base with the token of role name, or none for "".
+func (c editCall) do(t *testing.T, base string, tokens testTokens, name string) apiResponse {
+	t.Helper()
+	var header []string
+	if c.contentType != "" {
+		header = append(header, "Content-Type", c.contentType)
+	}
+	if c.ifMatch != "" {
+		header = append(header, "If-Match", c.ifMatch)
+	}
+	return send(t, c.method, base+c.path, tokens[name], c.body, header...)
+}
+
+// everyEditRoute makes each of editCalls with its token, checks its
+// status, and returns "METHOD path" of each for TestServeEveryRoute.
+func everyEditRoute(t *testing.T, base string, tokens testTokens) map[string]bool {
+	t.Helper()
+	hit := map[string]bool{}
+	for _, c := range editCalls() {
+		resp := c.do(t, base, tokens, c.role)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s %s: %d, want %d\n%.500s", c.method, c.path, resp.StatusCode, c.status, resp.body)
+			continue
+		}
+		hit[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] = true
+	}
+	return hit
+}
+
+// TestEditAuthorization calls every write and admin route without a token
+// (401 with WWW-Authenticate), with a revoked token (401), with a token of
+// too low a role (403) and with the right one (2xx), on a real store.
+func TestEditAuthorization(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	base, _ := startServe(t, "--db", db, "--write-limit", "0", "--auth-failure-limit", "0")
+	for _, c := range editCalls() {
+		if c.role == "" {
+			continue
+		}
+		lower := "viewer"
+		if c.role == "admin" {
+			lower = "editor"
+		}
+		for _, tt := range []struct {
+			token  string
+			status int
+		}{{"", 401}, {"revoked", 401}, {"viewer", 403}, {lower, 403}, {c.role, c.status}} {
+			resp := c.do(t, base, tokens, tt.token)
+			if resp.StatusCode != tt.status {
+				t.Errorf("%s %s with token %q: %d, want %d\n%.300s", c.method, c.path, tt.token, resp.StatusCode, tt.status, resp.body)
+			}
+			if tt.status >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s with token %q: Content-Type %q, want problem+json", c.method, c.path, tt.token, resp.Header.Get("Content-Type"))
+			}
+			if tt.status == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("%s %s with token %q: WWW-Authenticate %q", c.method, c.path, tt.token, resp.Header.Get("WWW-Authenticate"))
+			}
+		}
+	}
+}
+
+// TestPrivateRead checks --public-read=false: every API read needs a
+// viewer token, and the health checks and the page do not.
+func TestPrivateRead(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	base, _ := startServe(t, "--db", db, "--public-read=false", "--auth-failure-limit", "0")
+	for _, tt := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/api/collections/incidents/items", "", 401},
+		{"/api/collections/incidents/items", "revoked", 401},
+		{"/api/collections/incidents/items", "nonsense", 401},
+		{"/api/collections/incidents/items", "viewer", 200},
+		{"/api/stats?group=actor", "", 401},
+		{"/api/stats?group=actor", "editor", 200},
+		{"/api/export?format=geojson", "", 401},
+		{"/readyz", "", 200},
+		{"/", "", 200},
+	} {
+		secret := tokens[tt.token]
+		if secret == "" {
+			secret = tt.token
+		}
+		if resp := send(t, "GET", base+tt.path, secret, ""); resp.StatusCode != tt.status {
+			t.Errorf("GET %s with token %q: %d, want %d", tt.path, tt.token, resp.StatusCode, tt.status)
+		}
+	}
+}
+
+// TestEditConcurrentIfMatch has two editors replace the same incident at
+// once with the same If-Match, many times over: exactly one of each pair
+// wins with 200 and the other gets 412, and the winner's text is what the
+// server then serves.
+func TestEditConcurrentIfMatch(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	base, _ := startServe(t, "--db", db, "--write-limit", "0")
+	item := base + "/api/collections/incidents/items/t-race"
+	if resp := send(t, "POST", base+"/api/collections/incidents/items", tokens["editor"], testIncident("t-race", "v1"), "Content-Type", "application/geo+json"); resp.StatusCode != 201 {
+		t.Fatalf("create: %d %s", resp.StatusCode, resp.body)
+	}
+	for round := 1; round <= 20; round++ {
+		etag := send(t, "GET", item, "", "").Header.Get("ETag")
+		if etag != fmt.Sprintf(`"%d"`, round) {
+			t.Fatalf("round %d: ETag %s", round, etag)
+		}
+		var wg sync.WaitGroup
+		statuses := make([]int, 2)
+		for i := range statuses {
+			wg.Go(func() {
+				resp := send(t, "PUT", item, tokens["editor"], testIncident("", fmt.Sprintf("round %d editor %d", round, i)),
+					"Content-Type", "application/geo+json", "If-Match", etag)
+				statuses[i] = resp.StatusCode
+			})
+		}
+		wg.Wait()
+		if !(statuses[0] == 200 && statuses[1] == 412) && !(statuses[0] == 412 && statuses[1] == 200) {
+			t.Fatalf("round %d: statuses %v, want one 200 and one 412", round, statuses)
+		}
+		winner := 0
+		if statuses[1] == 200 {
+			winner = 1
+		}
+		var f struct{ Properties struct{ Description string } }
+		if err := json.Unmarshal(send(t, "GET", item, "", "").body, &f); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("round %d editor %d", round, winner); f.Properties.Description != want {
+			t.Fatalf("round %d: served %q, want the winner's %q", round, f.Properties.Description, want)
+		}
+	}
+}
+
+// TestEditWrites walks the write paths on a real store and checks that the
+// index (items, search by collection) follows each committed write, and
+// that refused writes store nothing.
+func TestEditWrites(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	base, _ := startServe(t, "--db", db, "--write-limit", "0")
+	ed := tokens["editor"]
+	items := base + "/api/collections/incidents/items"
+	count := func() int {
+		var fc struct{ NumberMatched int }
+		if err := json.Unmarshal(send(t, "GET", items+"?resultType=hits", "", "").body, &fc); err != nil {
+			t.Fatal(err)
+		}
+		return fc.NumberMatched
+	}
+	before := count()
+	geojson := []string{"Content-Type", "application/geo+json"}
+	for _, tt := range []struct {
+		name, body string
+		header     []string
+		status     int
+		field      string
+	}{
+		{"bad JSON", `{"type":`, geojson, 400, "body"},
+		{"not an object", `[1]`, geojson, 400, "body"},
+		{"latitude out of range", strings.Replace(testIncident("", "x"), "35.0", "95.0", 1), geojson, 400, "geometry"},
+		{"no sources", strings.Replace(testIncident("", "x"), `[{"publisher":"Test"}]`, "[]", 1), geojson, 400, "sources"},
+		{"wrong content type", testIncident("", "x"), []string{"Content-Type", "text/plain"}, 415, ""},
+		{"too large", `{"pad":"` + strings.Repeat("x", 5<<20) + `"}`, geojson, 413, ""},
+	} {
+		resp := send(t, "POST", items, ed, tt.body, tt.header...)
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: %d, want %d\n%.300s", tt.name, resp.StatusCode, tt.status, resp.body)
+		}
+		if tt.field != "" && !strings.Contains(string(resp.body), `"field":"`+tt.field) {
+			t.Errorf("%s: the problem does not name %s: %.300s", tt.name, tt.field, resp.body)
+		}
+	}
+	if n := count(); n != before {
+		t.Fatalf("refused writes changed the count from %d to %d", before, n)
+	}
+
+	created := send(t, "POST", items, ed, testIncident("", "new"), geojson...)
+	loc := created.Header.Get("Location")
+	if created.StatusCode != 201 || created.Header.Get("ETag") != `"1"` || !strings.HasPrefix(loc, items+"/incident-") {
+		t.Fatalf("create: %d ETag %s Location %s", created.StatusCode, created.Header.Get("ETag"), loc)
+	}
+	if !strings.Contains(string(created.body), `"governorate":"Homs"`) {
+		t.Errorf("the created incident has no governorate from the boundaries: %s", created.body)
+	}
+	if n := count(); n != before+1 {
+		t.Errorf("after create: %d incidents, want %d", n, before+1)
+	}
+	if resp := send(t, "POST", items, ed, strings.Replace(testIncident("", "dup"), `"type":"Feature",`, `"type":"Feature","id":"`+filepath.Base(loc)+`",`, 1), geojson...); resp.StatusCode != 409 {
+		t.Errorf("create with a taken ID: %d, want 409", resp.StatusCode)
+	}
+	if resp := send(t, "PUT", loc, ed, testIncident("other-id", "x"), "Content-Type", "application/geo+json", "If-Match", `"1"`); resp.StatusCode != 400 {
+		t.Errorf("replace with another ID in the body: %d, want 400", resp.StatusCode)
+	}
+	if resp := send(t, "PATCH", loc, ed, `{"properties":{"status":"confirmed"}}`, "Content-Type", "text/plain", "If-Match", `"1"`); resp.StatusCode != 415 {
+		t.Errorf("patch as text/plain: %d, want 415", resp.StatusCode)
+	}
+	if resp := send(t, "DELETE", loc, ed, "", "If-Match", `W/"1"`); resp.StatusCode != 412 {
+		t.Errorf("delete with a weak ETag: %d, want 412", resp.StatusCode)
+	}
+	if resp := send(t, "DELETE", loc, ed, ""); resp.StatusCode != 428 {
+		t.Errorf("delete without If-Match: %d, want 428", resp.StatusCode)
+	}
+	if resp := send(t, "DELETE", loc, ed, "", "If-Match", `"1"`); resp.StatusCode != 204 {
+		t.Fatalf("delete: %d %s", resp.StatusCode, resp.body)
+	}
+	if n := count(); n != before {
+		t.Errorf("after delete: %d incidents, want %d", n, before)
+	}
+	if resp := send(t, "GET", loc, "", ""); resp.StatusCode != 404 {
+		t.Errorf("GET a deleted incident: %d, want 404", resp.StatusCode)
+	}
+	versions := send(t, "GET", loc+"/versions", "", "")
+	if versions.StatusCode != 200 || strings.Count(string(versions.body), `"version":`) != 2 || !strings.Contains(string(versions.body), `"deleted":true`) {
+		t.Errorf("versions after delete: %d %s", versions.StatusCode, versions.body)
+	}
+
+	// A rejected import stores nothing and answers the report.
+	rejected := send(t, "POST", base+"/api/import?format=ucdp", ed, ucdpWithBadDate(t), "Content-Type", "text/csv")
+	if rejected.StatusCode != 422 || !strings.Contains(string(rejected.body), `"rejected":1`) || !strings.Contains(string(rejected.body), `"stored":false`) {
+		t.Errorf("import with a bad row: %d %.600s", rejected.StatusCode, rejected.body)
+	}
+	if n := count(); n != before {
+		t.Errorf("a rejected import changed the count from %d to %d", before, n)
+	}
+}
+
+// ucdpWithBadDate returns the UCDP sample with the date_start of its
+// second row spoilt, so that row is rejected.
+func ucdpWithBadDate(t *testing.T) string {
+	t.Helper()
+	f, err := os.Open("../../ingest/testdata/ucdp-ged-23.1-syria-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows[2][slices.Index(rows[0], "date_start")] = "not-a-date"
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestServeDataDirIsReadOnly checks that --data serves a dataset directory
+// whose write routes answer the read-only problem, even with a token.
+func TestServeDataDirIsReadOnly(t *testing.T) {
+	base, _ := startServe(t, "--data", "../../data")
+	resp := send(t, "POST", base+"/api/collections/incidents/items", "x", testIncident("", "x"), "Content-Type", "application/geo+json")
+	if resp.StatusCode != 405 || !strings.Contains(string(resp.body), "start it with --db") {
+		t.Errorf("write to --data: %d %s", resp.StatusCode, resp.body)
+	}
+	if resp := send(t, "GET", base+"/api/export?format=gpkg", "", ""); resp.StatusCode != 400 {
+		t.Errorf("gpkg export from --data: %d, want 400", resp.StatusCode)
+	}
+	if resp := send(t, "GET", base+"/api/export?format=csv&collection=incidents", "", ""); resp.StatusCode != 200 || !strings.HasPrefix(string(resp.body), "id,date,") {
+		t.Errorf("csv export from --data: %d %.100s", resp.StatusCode, resp.body)
+	}
+}
+
+// TestTokenCommands creates, lists and revokes a token with the command
+// line.
+func TestTokenCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.gpkg")
+	var out strings.Builder
+	getenv := func(string) string { return "" }
+	if err := run(context.Background(), []string{"token", "create", "--db", db, "--name", "ed", "--role", "editor"}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.TrimSpace(out.String())
+	if len(secret) != 43 {
+		t.Errorf("token create printed %q, want a 43-character secret", secret)
+	}
+	for _, args := range [][]string{
+		{"token", "create", "--db", db, "--name", "ed", "--role", "editor"},
+		{"token", "create", "--db", db, "--name", "x", "--role", "root"},
+		{"token", "revoke", "--db", db, "--name", "nobody"},
+		{"token", "delete"},
+	} {
+		if err := run(context.Background(), args, getenv, io.Discard, io.Discard); err == nil {
+			t.Errorf("%v succeeded", args)
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"token", "revoke", "--db", db, "--name", "ed"}, getenv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"token", "list", "--db", db}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], "ed ") || strings.HasSuffix(lines[1], " -") {
+		t.Errorf("token list after revoke:\n%s", out.String())
+	}
+}

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/ingest"
+	"github.com/frontline-maps/frontline/server"
+	"github.com/frontline-maps/frontline/store/gpkg"
+)
+
+// storeEditor serves a GeoPackage store to the HTTP layer: the in-memory
+// index built from it (through its catalog), its writes, history and
+// export (server.Editor) and its tokens (server.Authenticator).
+//
+// Every write commits to the store first and then, under mu, applies the
+// store's changes since the index's dataset version to the index in one
+// geo.Index.Update, so the index applies writes in commit order, and
+// readers, who use index snapshots, are never blocked and never see half
+// of a write. Changes committed by another process (frontline import --db
+// while the server runs) reach the index with the next write.
+type storeEditor struct {
+	*catalog
+	store *gpkg.Store
+	govs  *geo.Governorates
+	// mu serialises writes; applied is the dataset version the index
+	// holds, guarded by mu.
+	mu      sync.Mutex
+	applied int64
+}
+
+var (
+	_ server.Editor        = (*storeEditor)(nil)
+	_ server.Authenticator = (*storeEditor)(nil)
+	_ server.Catalog       = (*storeEditor)(nil)
+)
+
+// load reads every current record of the store and indexes it. path is
+// the store's file, which with the dataset version identifies the data in
+// X-Dataset-Version. It must finish before the catalog is published and
+// any other method is called.
+func (e *storeEditor) load(ctx context.Context, path string) error {
+	ds, version, err := e.store.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if e.govs, err = geo.NewGovernorates(ds.Boundaries); err != nil {
+		return fmt.Errorf("governorates: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(abs))
+	if e.catalog, err = newCatalog(ds, fmt.Sprintf("gpkg-%s-%d", hex.EncodeToString(sum[:4]), version)); err != nil {
+		return fmt.Errorf("indexing the store: %w", err)
+	}
+	e.applied = version
+	return nil
+}
+
+// write runs op, a store write, then brings the index up to date with the
+// store, all under mu. It maps the store's errors to the server's.
+func (e *storeEditor) write(ctx context.Context, op func() (gpkg.Version, error)) (server.Version, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, err := op()
+	if errors.Is(err, gpkg.ErrPreconditionFailed) {
+		return server.Version{}, server.ErrPreconditionFailed
+	} else if err != nil {
+		return server.Version{}, err
+	}
+	if err := e.catchUp(context.WithoutCancel(ctx)); err != nil {
+		return server.Version{}, err
+	}
+	return serverVersion(v), nil
+}
+
+// catchUp applies every version committed after e.applied to the index in
+// one update. The caller holds mu. On error the index keeps its state and
+// e.applied, so the next write tries again; the store has the data either
+// way, and a restart rebuilds the index from it.
+func (e *storeEditor) catchUp(ctx context.Context) error {
+	changes, err := e.store.Changes(ctx, e.applied)
+	if err != nil || len(changes) == 0 {
+		return err
+	}
+	err = e.index.Update(func(tx *geo.Tx) error {
+		for _, v := range changes {
+			if err := applyVersion(tx, v); err != nil {
+				return fmt.Errorf("indexing %s %s version %d: %w", v.Kind, v.ID, v.Number, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.applied = changes[len(changes)-1].DatasetVersion
+	return nil
+}
+
+// applyVersion makes v current in the index: a deletion removes the
+// record, anything else replaces it or, when new, inserts it. Kinds the
+// index does not hold (actors, boundaries, statistics) are left alone.
+func applyVersion(tx *geo.Tx, v gpkg.Version) error {
+	switch v.Kind {
+	case gpkg.KindZone:
+		if v.Deleted {
+			return absentOK(tx.DeleteZone(geo.ZoneID(v.ID)))
+		}
+		return upsert(v.Record.(geo.Zone), tx.ReplaceZone, tx.InsertZone)
+	case gpkg.KindIncident:
+		if v.Deleted {
+			return absentOK(tx.DeleteIncident(geo.IncidentID(v.ID)))
+		}
+		return upsert(v.Record.(geo.Incident), tx.ReplaceIncident, tx.InsertIncident)
+	case gpkg.KindSite:
+		if v.Deleted {
+			return absentOK(tx.DeleteSite(geo.SiteID(v.ID)))
+		}
+		return upsert(v.Record.(geo.Site), tx.ReplaceSite, tx.InsertSite)
+	}
+	return nil
+}
+
+// upsert replaces rec, or inserts it when the index does not have it.
+func upsert[T any](rec T, replace, insert func(T) error) error {
+	if err := replace(rec); !errors.Is(err, geo.ErrNotFound) {
+		return err
+	}
+	return insert(rec)
+}
+
+// absentOK ignores geo.ErrNotFound: deleting what the index lacks.
+func absentOK(err error) error {
+	if errors.Is(err, geo.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// serverVersion converts a store version for the HTTP layer.
+func serverVersion(v gpkg.Version) server.Version {
+	sv := server.Version{Number: v.Number, DatasetVersion: v.DatasetVersion, Committed: v.ValidFrom, Author: v.Author, Deleted: v.Deleted}
+	if f, ok := v.Record.(server.Feature); ok && !v.Deleted {
+		sv.Feature = f
+	}
+	return sv
+}
+
+// kindOf returns the store kind of an editable collection.
+func kindOf(collection string) gpkg.Kind {
+	switch collection {
+	case "zones":
+		return gpkg.KindZone
+	case "incidents":
+		return gpkg.KindIncident
+	case "sites":
+		return gpkg.KindSite
+	}
+	return gpkg.Kind(collection)
+}
+
+// collectionOf names a store kind as the API does: its collection.
+func collectionOf(k gpkg.Kind) string {
+	switch k {
+	case gpkg.KindBoundary:
+		return "boundaries"
+	case gpkg.KindStatistic:
+		return "statistics"
+	}
+	return string(k) + "s"
+}
+
+// locate sets an incident's governorate from the store's boundaries, as
+// the importers' records get theirs; other records pass unchanged.
+func (e *storeEditor) locate(f server.Feature) server.Feature {
+	if in, ok := f.(geo.Incident); ok {
+		ins := []geo.Incident{in}
+		e.govs.Assign(ins)
+		return ins[0]
+	}
+	return f
+}
+
+// Get implements server.Editor.
+func (e *storeEditor) Get(ctx context.Context, collection, id string) (server.Version, error) {
+	v, err := e.store.Get(ctx, kindOf(collection), id)
+	return serverVersion(v), err
+}
+
+// Create implements server.Editor.
+func (e *storeEditor) Create(ctx context.Context, f server.Feature, author string) (server.Version, error) {
+	return e.write(ctx, func() (gpkg.Version, error) { return e.store.Create(ctx, e.locate(f), author) })
+}
+
+// Replace implements server.Editor.
+func (e *storeEditor) Replace(ctx context.Context, f server.Feature, expected int64, author string) (server.Version, error) {
+	return e.write(ctx, func() (gpkg.Version, error) { return e.store.Replace(ctx, e.locate(f), expected, author) })
+}
+
+// Patch implements server.Editor. An incident's governorate is kept as
+// stored unless the patch sets it.
+func (e *storeEditor) Patch(ctx context.Context, collection, id string, patch []byte, expected int64, author string) (server.Version, error) {
+	return e.write(ctx, func() (gpkg.Version, error) {
+		return e.store.Patch(ctx, kindOf(collection), id, patch, expected, author)
+	})
+}
+
+// Delete implements server.Editor.
+func (e *storeEditor) Delete(ctx context.Context, collection, id string, expected int64, author string) (server.Version, error) {
+	return e.write(ctx, func() (gpkg.Version, error) {
+		return e.store.Delete(ctx, kindOf(collection), id, expected, author)
+	})
+}
+
+// Restore implements server.Editor.
+func (e *storeEditor) Restore(ctx context.Context, collection, id string, number int64, author string) (server.Version, error) {
+	return e.write(ctx, func() (gpkg.Version, error) {
+		return e.store.Restore(ctx, kindOf(collection), id, number, author)
+	})
+}
+
+// Versions implements server.Editor.
+func (e *storeEditor) Versions(ctx context.Context, collection, id string) ([]server.Version, error) {
+	h, err := e.store.History(ctx, kindOf(collection), id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]server.Version, len(h))
+	for i, v := range h {
+		out[i] = serverVersion(v)
+	}
+	return out, nil
+}
+
+// Import implements server.Editor: it reads the whole body first, so the
+// write lock is held only for the store's one transaction.
+func (e *storeEditor) Import(ctx context.Context, req server.ImportRequest, body io.Reader, author string) (server.ImportReport, error) {
+	out := server.ImportReport{Format: req.Format, Rows: []server.ImportRejection{}}
+	var recs []gpkg.Record
+	opts := ingest.Options{Actors: e.Actors(), Release: req.Release}
+	rep, err := ingest.Read(ingest.Format(req.Format), body, opts, func(r ingest.Record) error {
+		recs = append(recs, e.recordOf(r))
+		return ctx.Err()
+	})
+	if rep != nil {
+		out.Accepted, out.Rejected = rep.Accepted, rep.Rejected
+		for _, rj := range rep.Rows {
+			out.Rows = append(out.Rows, server.ImportRejection(rj))
+		}
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge) || ctx.Err() != nil:
+		return out, errors.Join(err, ctx.Err())
+	case err != nil:
+		out.Error = err.Error()
+		return out, nil
+	case out.Rejected > 0:
+		return out, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	res, err := e.store.ImportBatch(ctx, recs, author)
+	if err != nil {
+		return out, err
+	}
+	if err := e.catchUp(context.WithoutCancel(ctx)); err != nil {
+		return out, err
+	}
+	out.Stored, out.DatasetVersion = true, res.DatasetVersion
+	out.Added, out.Updated, out.Unchanged, out.Skipped = res.Created, res.Updated, res.Unchanged, res.Skipped
+	return out, nil
+}
+
+// recordOf returns the record an importer accepted, an incident with its
+// governorate.
+func (e *storeEditor) recordOf(r ingest.Record) gpkg.Record {
+	switch {
+	case r.Zone != nil:
+		return *r.Zone
+	case r.Site != nil:
+		return *r.Site
+	}
+	return e.locate(*r.Incident)
+}
+
+// AsOf implements server.Editor: it rebuilds the state at t from the
+// store's versions and indexes it, which costs about what loading the
+// store at start does.
+func (e *storeEditor) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error) {
+	ds, _, err := e.store.AsOf(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := geo.NewIndex(ds)
+	if err != nil {
+		return nil, err
+	}
+	return ix.Snapshot(), nil
+}
+
+// Audit implements server.Editor.
+func (e *storeEditor) Audit(ctx context.Context, f server.AuditFilter) ([]server.AuditEntry, error) {
+	var kind gpkg.Kind
+	if f.Collection != "" {
+		kind = kindOf(f.Collection)
+	}
+	log, err := e.store.AuditLog(ctx, gpkg.AuditFilter{Kind: kind, ID: f.ID, Limit: f.Limit})
+	out := make([]server.AuditEntry, len(log))
+	for i, a := range log {
+		out[i] = server.AuditEntry{At: a.At, Who: a.Who, Action: a.Action, Collection: collectionOf(a.Kind), ID: a.ID,
+			Before: a.Before, After: a.After, DatasetVersion: a.DatasetVersion}
+	}
+	return out, err
+}
+
+// Backup implements server.Editor: VACUUM INTO a temporary file, which is
+// streamed to w and then removed.
+func (e *storeEditor) Backup(ctx context.Context, w io.Writer) error {
+	dir, err := os.MkdirTemp("", "frontline-export-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "frontline.gpkg")
+	if err := e.store.BackupTo(ctx, path); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// Authenticate implements server.Authenticator.
+func (e *storeEditor) Authenticate(ctx context.Context, secret string) (string, server.Role, error) {
+	name, role, err := e.store.Authenticate(ctx, secret)
+	if errors.Is(err, gpkg.ErrUnauthorized) {
+		return "", "", server.ErrUnauthorized
+	}
+	return name, server.Role(role), err
+}
