@@ -122,8 +122,10 @@ type etagWriter struct {
 func (w *etagWriter) WriteHeader(code int) {
 	if !w.wroteHeader {
 		w.wroteHeader = true
-		if code == http.StatusOK && w.Header().Get("ETag") == "" {
-			w.Header().Set("ETag", w.etag)
+		if code == http.StatusOK {
+			if w.Header().Get("ETag") == "" {
+				w.Header().Set("ETag", w.etag)
+			}
 			w.Header().Set("Cache-Control", "no-cache")
 		}
 	}

@@ -49,7 +49,7 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) error {
 		NumberMatched:  res.matched,
 		NumberReturned: res.n,
 		TimeStamp:      ext.timeStamp(),
-		DatasetVersion: s.datasetVersion(snap),
+		DatasetVersion: s.datasetVersion(s.snapshot(r)),
 		Links:          s.pageLinks(r, c.id, res.page, res.matched),
 	})
 }

@@ -75,7 +75,7 @@ func (e *importRejectedError) Error() string {
 	if e.report.Error != "" {
 		return "the file was refused, nothing was imported: " + e.report.Error
 	}
-	return fmt.Sprintf("%d rows were rejected, nothing was imported; the report lists them", e.report.Rejected)
+	return fmt.Sprintf("rejected rows: %d; nothing was imported, the report lists them", e.report.Rejected)
 }
 
 var (
