@@ -5,7 +5,8 @@ BENCHTIME ?= 1s
 
 .PHONY: run test deps vet unit fuzz build bench bench-http
 
-## run: serve the embedded demo dataset on http://127.0.0.1:8080
+## run: serve ./frontline.gpkg on http://127.0.0.1:8080 (created and seeded from the
+## curated embedded dataset on first run)
 run:
 	$(GO) run ./cmd/frontline serve
 
