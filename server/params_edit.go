@@ -139,7 +139,12 @@ func readFeature(w http.ResponseWriter, r *http.Request, collection, id string, 
 	if err != nil {
 		return nil, err
 	}
-	return decodeFeature(collection, body)
+	f, err := decodeFeature(collection, body)
+	if err == nil && featureID(f) != id {
+		// JSON cannot carry an ID that is not UTF-8.
+		return nil, &geo.ValidationError{Field: "id", Reason: quote(id) + " is not an identifier"}
+	}
+	return f, err
 }
 
 // decodeFeature decodes a GeoJSON Feature of collection.
