@@ -82,7 +82,7 @@ func (s *Server) cors() func(http.Handler) http.Handler {
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowedHeaders: []string{"Accept", "Accept-Encoding", "Authorization", "Content-Type", "If-Match", "If-None-Match"},
-		ExposedHeaders: []string{"ETag", headerDatasetVersion, middleware.RequestIDHeader},
+		ExposedHeaders: []string{"ETag", "Location", "Retry-After", headerDatasetVersion, middleware.RequestIDHeader},
 		MaxAge:         600,
 	})
 }
