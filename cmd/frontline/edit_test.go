@@ -416,3 +416,37 @@ func TestTokenCommands(t *testing.T) {
 		t.Errorf("token list after revoke:\n%s", out.String())
 	}
 }
+
+// TestImportIntoStore imports files into a store with the command line:
+// each file in one transaction, a refused file adds nothing, and a second
+// import of the same file changes nothing.
+func TestImportIntoStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "i.gpkg")
+	getenv := func(string) string { return "" }
+	acled := "../../ingest/testdata/acled-synthetic.csv"
+	var out strings.Builder
+	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, acled}, getenv, &out, io.Discard); err != nil {
+		t.Fatalf("import: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "imported into "+db+": 6 added, 0 updated") {
+		t.Errorf("first import:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, acled}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "0 added, 0 updated") {
+		t.Errorf("second import:\n%s", out.String())
+	}
+	refused := filepath.Join(dir, "refused.csv")
+	if err := os.WriteFile(refused, []byte("no,such,columns\n1,2,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, refused}, getenv, io.Discard, io.Discard); err == nil {
+		t.Error("importing a file without the required columns succeeded")
+	}
+	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, "--into", dir, acled}, getenv, io.Discard, io.Discard); exitCode(err) != 2 {
+		t.Errorf("--db with --into: %v, want a usage error", err)
+	}
+}
