@@ -29,15 +29,24 @@ export function binary() {
   return built;
 }
 
-// startServer runs "frontline serve" on 127.0.0.1:0 (with --data dir when
-// given) and resolves to {base, stop, log} once it logs its address.
+// startServer runs "frontline serve" on 127.0.0.1:0 and resolves to
+// {base, stop, log} once it is ready. With dataDir it serves that directory
+// read-only (--data); without, it runs the default mode, a GeoPackage store
+// seeded from the embedded demo data, in a fresh temporary file, so edits
+// made to a developer's ./frontline.gpkg never leak into the tests.
 //
 // For working on the page, FRONTLINE_URL points the tests at a server that
 // is already running (such as "frontline serve --dev") instead.
 export function startServer({ dataDir, dev = false, url = process.env.FRONTLINE_URL } = {}) {
   if (url) return Promise.resolve({ base: url.replace(/\/$/, ''), log: () => '', stop: async () => {} });
   const args = ['serve', '--addr', '127.0.0.1:0'];
-  if (dataDir) args.push('--data', dataDir);
+  let dbDir = null;
+  if (dataDir) {
+    args.push('--data', dataDir);
+  } else {
+    dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-db-'));
+    args.push('--db', path.join(dbDir, 'frontline.gpkg'));
+  }
   if (dev) args.push('--dev');
   const proc = spawn(binary(), args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -53,7 +62,13 @@ export function startServer({ dataDir, dev = false, url = process.env.FRONTLINE_
         waitReady(m[1], () => proc.exitCode === null && proc.signalCode === null).then(() => resolve({
           base: m[1],
           log: () => log,
-          stop: () => new Promise((done) => { proc.once('exit', done); proc.kill('SIGTERM'); }),
+          stop: () => new Promise((done) => {
+            proc.once('exit', () => {
+              if (dbDir) fs.rmSync(dbDir, { recursive: true, force: true });
+              done();
+            });
+            proc.kill('SIGTERM');
+          }),
         }), reject);
       }
     });
