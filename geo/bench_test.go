@@ -39,6 +39,10 @@ type benchWorkload struct {
 	incidents []geo.Incident
 	ix        *geo.Index
 	q1        *geo.Region
+	// changed is the index of changedIndex and changedIncs its records,
+	// built on first use.
+	changed     *geo.Index
+	changedIncs []geo.Incident
 }
 
 var (
@@ -65,6 +69,41 @@ func workload(tb testing.TB, n int) *benchWorkload {
 	w := &benchWorkload{incidents: incs, ix: ix, q1: q1}
 	benchCache[n] = w
 	return w
+}
+
+// changedIndex returns w's index after an update that replaced every 64th
+// incident by a copy a day later and 0.02° east: just under the changes an index keeps
+// beside its incident quadtree before rebuilding it (a replace counts
+// twice, an old entry and a new one), so the slowest state a query meets
+// between rebuilds.
+func changedIndex(tb testing.TB, w *benchWorkload) (*geo.Index, []geo.Incident) {
+	tb.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if w.changed != nil {
+		return w.changed, w.changedIncs
+	}
+	ix, err := geo.NewIndex(&geo.Dataset{Incidents: w.incidents})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	incs := slices.Clone(w.incidents)
+	err = ix.Update(func(tx *geo.Tx) error {
+		for i := 0; i < len(incs) && i/64 < len(incs)/64-100; i += 64 {
+			incs[i].Date++
+			incs[i].DateEnd++
+			incs[i].Location[0] += 0.02
+			if err := tx.ReplaceIncident(incs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w.changed, w.changedIncs = ix, incs
+	return ix, incs
 }
 
 func forSizes(b *testing.B, fn func(b *testing.B, w *benchWorkload)) {
@@ -122,6 +161,34 @@ func BenchmarkQ1Count(b *testing.B) { benchCount(b, q1Query) }
 
 // BenchmarkQ1IDs lists them, ordered by date then ID.
 func BenchmarkQ1IDs(b *testing.B) { benchIDs(b, q1Query) }
+
+// BenchmarkQ1Page100 returns the first page of 100 of them, the API's
+// default page.
+func BenchmarkQ1Page100(b *testing.B) {
+	benchIDs(b, func(w *benchWorkload) geo.IncidentQuery {
+		q := q1Query(w)
+		q.Limit = 100
+		return q
+	})
+}
+
+// BenchmarkQ1CountChanged is Q1Count on the index of changedIndex.
+func BenchmarkQ1CountChanged(b *testing.B) {
+	forSizes(b, func(b *testing.B, w *benchWorkload) {
+		ix, _ := changedIndex(b, w)
+		s := ix.Snapshot()
+		query := q1Query(w)
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			var err error
+			if n, err = s.CountIncidents(query); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n), "matches")
+	})
+}
 
 // BenchmarkQ2Count counts incidents within 55 km of Al-Tanf.
 func BenchmarkQ2Count(b *testing.B) {
@@ -215,6 +282,7 @@ func TestBenchmarkQueries(t *testing.T) {
 				want = append(want, string(w.incidents[i].ID))
 			}
 		}
+
 		n, err := s.CountIncidents(q)
 		if err != nil {
 			t.Fatal(err)
@@ -243,6 +311,29 @@ func TestBenchmarkQueries(t *testing.T) {
 		return inQ1(in) && in.Span().Overlaps(q5Year)
 	})
 
+	q1Page := q1Query(w)
+	q1Page.Limit = 100
+	page, err := s.Incidents(q1Page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inside []string
+	for i := range w.incidents {
+		if inQ1(&w.incidents[i]) {
+			inside = append(inside, string(w.incidents[i].ID))
+		}
+	}
+	if got := pageIDs(page.Incidents); !slices.Equal(got, sortByDateID(w.incidents, inside)[:100]) {
+		t.Errorf("Q1Page100: the page differs from brute force")
+	}
+
+	ix, incs := changedIndex(t, w)
+	if n, err := ix.Snapshot().CountIncidents(q1Query(w)); err != nil {
+		t.Fatal(err)
+	} else if want := countWhere(incs, inQ1); n != want {
+		t.Errorf("Q1CountChanged: %d, brute force %d", n, want)
+	}
+
 	got, err := s.NearestIncidents(q4Point, geo.IncidentQuery{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -251,6 +342,17 @@ func TestBenchmarkQueries(t *testing.T) {
 	if !slices.Equal(neighborIDs(got), want) {
 		t.Errorf("Q4: got %v, brute force %v", neighborIDs(got), want)
 	}
+}
+
+// countWhere counts the incidents keep keeps.
+func countWhere(incs []geo.Incident, keep func(*geo.Incident) bool) int {
+	n := 0
+	for i := range incs {
+		if keep(&incs[i]) {
+			n++
+		}
+	}
+	return n
 }
 
 // TestQ1PlanarAgrees checks the test's own polygon oracle against orb's

@@ -10,7 +10,8 @@ import (
 	"github.com/tidwall/rtree"
 )
 
-// Index holds zones, incidents and sites in R-trees (tidwall/rtree) and
+// Index holds zones and sites in R-trees (tidwall/rtree), incidents in a
+// static quadtree with R-trees of the changes made since it was built, and
 // answers every query of the package through a Snapshot.
 //
 // Concurrency: an Index is safe for concurrent use. Readers take a Snapshot,
@@ -18,7 +19,9 @@ import (
 // Writers (Update and the Insert/Replace/Delete shorthands) serialise on a
 // mutex, change copy-on-write copies of the trees and tables, and publish a
 // new Snapshot atomically when they commit. A Snapshot costs nothing to hold
-// beyond the memory of the records it keeps alive.
+// beyond the memory of the records and structures it keeps alive (an old
+// snapshot may keep a replaced incident quadtree, about 40 bytes per
+// incident).
 type Index struct {
 	mu  sync.Mutex // serialises writers
 	cur atomic.Pointer[Snapshot]
@@ -31,8 +34,9 @@ type Index struct {
 // holding Index.mu.
 type writerState struct {
 	zoneTree *rtree.RTreeG[zoneItem]
-	incTree  *rtree.RTreeG[incItem]
 	siteTree *rtree.RTreeG[SiteID]
+	incDelta *rtree.RTreeG[incItem]
+	incDead  *rtree.RTreeG[deadItem]
 	// nextHandle is the first incident handle never used; freeHandles are
 	// handles of deleted incidents, reused by later inserts.
 	nextHandle  uint32
@@ -50,12 +54,23 @@ type Snapshot struct {
 	zoneTree *rtree.RTreeG[zoneItem]
 	zones    map[ZoneID]*zoneEntry
 
-	incTree *rtree.RTreeG[incItem]
-	incIDs  *incidentIDs
-	incs    *incidentTable
+	// The incidents are the static quadtree incQuad, less the entries in
+	// incDead, plus the items of incDelta: incidents inserted or replaced
+	// since incQuad was built, and the quadtree entries they deleted or
+	// replaced. Update rebuilds incQuad when the two trees grow large.
+	incQuad  *pointQuad
+	incDelta *rtree.RTreeG[incItem]
+	incDead  *rtree.RTreeG[deadItem]
+	incIDs   *incidentIDs
+	incs     *incidentTable
+	nInc     int
 
 	siteTree *rtree.RTreeG[SiteID]
 	sites    map[SiteID]*Site
+
+	// scratch pools the *scratch buffers of ordered queries; every
+	// snapshot of an index shares one pool.
+	scratch *sync.Pool
 }
 
 // zoneItem is what the zone tree holds: the ID and, inline, the validity that
@@ -72,11 +87,22 @@ type zoneEntry struct {
 	region *Region
 }
 
-// incItem is what the incident tree holds: a handle into the incident table
-// and, inline, the first and last day, so that time-filtered spatial queries
-// never leave the tree's leaves. The point itself is the item's rectangle.
+// incItem is an incident as queries see it: a handle into the incident
+// table, the first and last day, and the rank in (Date, ID) order of an
+// entry of the quadtree, noRank for any other. The tree of changed
+// incidents holds incItems with noRank, the point being the rectangle, so
+// that time-filtered spatial queries never leave the tree's leaves.
 type incItem struct {
 	h        uint32
+	from, to Day
+	rank     uint32
+}
+
+// deadItem is what the tree of dead quadtree entries holds: the entry's
+// index in pointQuad.entries and, inline, its days; its point is the
+// rectangle.
+type deadItem struct {
+	pos      uint32
 	from, to Day
 }
 
@@ -124,14 +150,6 @@ func (m *incidentIDs) get(id IncidentID) (uint32, bool) {
 	return h, ok
 }
 
-func (m *incidentIDs) len() int {
-	n := 0
-	for _, s := range m.shards {
-		n += len(s)
-	}
-	return n
-}
-
 func pointRect(p orb.Point) [2]float64 { return [2]float64{p[0], p[1]} }
 
 // NewIndex validates ds and builds an Index over its zones, incidents and
@@ -151,10 +169,15 @@ func NewIndex(ds *Dataset) (*Index, error) {
 	ix := &Index{}
 	ix.w = writerState{
 		zoneTree: &rtree.RTreeG[zoneItem]{},
-		incTree:  &rtree.RTreeG[incItem]{},
 		siteTree: &rtree.RTreeG[SiteID]{},
+		incDelta: &rtree.RTreeG[incItem]{},
+		incDead:  &rtree.RTreeG[deadItem]{},
 	}
-	s := &Snapshot{zones: make(map[ZoneID]*zoneEntry, len(ds.Zones)), sites: make(map[SiteID]*Site, len(ds.Sites))}
+	s := &Snapshot{
+		zones:   make(map[ZoneID]*zoneEntry, len(ds.Zones)),
+		sites:   make(map[SiteID]*Site, len(ds.Sites)),
+		scratch: &sync.Pool{New: func() any { return new(scratch) }},
+	}
 
 	for i := range ds.Zones {
 		e, err := prepareZone(ds.Zones[i])
@@ -187,11 +210,6 @@ func NewIndex(ds *Dataset) (*Index, error) {
 	if uint64(len(incs)) >= 1<<32 {
 		return nil, invalid("incidents", "more than 2^32-1 incidents")
 	}
-	ids, err := buildIncidentIDs(incs)
-	if err != nil {
-		return nil, err
-	}
-	s.incIDs = ids
 	s.incs = &incidentTable{}
 	for lo := 0; lo < len(incs); lo += incidentChunkSize {
 		hi := min(lo+incidentChunkSize, len(incs))
@@ -199,11 +217,18 @@ func NewIndex(ds *Dataset) (*Index, error) {
 		// the last chunk copies it instead of writing into ds.Incidents.
 		s.incs.chunks = append(s.incs.chunks, incs[lo:hi:hi])
 	}
-	for i := range incs {
-		in := &incs[i]
-		r := pointRect(in.Location)
-		ix.w.incTree.Insert(r, r, incItem{h: uint32(i), from: in.Date, to: in.DateEnd})
+	// The ID table and the quadtree are independent: build them at once.
+	var ids *incidentIDs
+	var err error
+	var wg sync.WaitGroup
+	wg.Go(func() { ids, err = buildIncidentIDs(incs) })
+	s.incQuad = buildQuad(s.incs, uint32(len(incs)))
+	wg.Wait()
+	if err != nil {
+		return nil, err
 	}
+	s.incIDs = ids
+	s.nInc = len(incs)
 	ix.w.nextHandle = uint32(len(incs))
 
 	ix.publish(s)
@@ -283,8 +308,9 @@ func prepareZone(z Zone) (*zoneEntry, error) {
 // instead of modifying the ones readers walk.
 func (ix *Index) publish(s *Snapshot) {
 	s.zoneTree = ix.w.zoneTree.Copy()
-	s.incTree = ix.w.incTree.Copy()
 	s.siteTree = ix.w.siteTree.Copy()
+	s.incDelta = ix.w.incDelta.Copy()
+	s.incDead = ix.w.incDead.Copy()
 	if old := ix.cur.Load(); old != nil {
 		s.version = old.version + 1
 	} else {
@@ -303,7 +329,7 @@ func (s *Snapshot) Version() uint64 { return s.version }
 
 // Len returns how many zones, incidents and sites the snapshot holds.
 func (s *Snapshot) Len() (zones, incidents, sites int) {
-	return len(s.zones), s.incTree.Len(), len(s.sites)
+	return len(s.zones), s.nInc, len(s.sites)
 }
 
 // Zone returns the zone with the given ID, or ErrNotFound.

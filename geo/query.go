@@ -2,10 +2,12 @@ package geo
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // IncidentQuery selects incidents. Every field is optional; the zero value
@@ -88,11 +90,6 @@ func (s *Snapshot) compile(q *IncidentQuery) (*incFilter, error) {
 	return f, nil
 }
 
-// matchItem applies the conditions the tree item carries inline.
-func (f *incFilter) matchItem(it incItem) bool {
-	return it.from <= f.window.To && f.window.From <= it.to
-}
-
 // matchRecord applies the record-level conditions.
 func (f *incFilter) matchRecord(in *Incident) bool {
 	q := f.q
@@ -110,27 +107,77 @@ func (f *incFilter) matchRecord(in *Incident) bool {
 	return true
 }
 
-// each calls fn for every matching incident in no particular order until fn
-// returns false.
-func (s *Snapshot) each(f *incFilter, fn func(p orb.Point, it incItem) bool) {
-	switch {
-	case f.attrs:
-		searchPoints(s.incTree, f.sh, func(p orb.Point, it incItem) bool {
-			if !f.matchItem(it) || !f.matchRecord(s.incs.get(it.h)) {
-				return true
+// eachItem calls fn for every incident whose point is in sh (nil: everywhere)
+// and whose days overlap w, in no particular order, until fn returns false.
+// It reports whether it ran to the end.
+//
+// The incidents are the quadtree's entries less the dead ones, plus the
+// tree of changes. The dead entries that the query meets are found first in
+// their own tree; the quadtree lists entries in increasing position, so
+// they are skipped by walking the sorted list of their positions alongside.
+func (s *Snapshot) eachItem(sh shape, w Interval, fn func(p orb.Point, it incItem) bool) bool {
+	q := s.incQuad
+	visit := func(lo, hi uint32) bool {
+		for i := lo; i < hi; i++ {
+			e := &q.entries[i]
+			if !fn(e.p, incItem{h: e.h, from: e.from, to: e.to, rank: e.rank}) {
+				return false
 			}
-			return fn(p, it)
-		})
-	case f.window != Always:
-		searchPoints(s.incTree, f.sh, func(p orb.Point, it incItem) bool {
-			if !f.matchItem(it) {
-				return true
-			}
-			return fn(p, it)
-		})
-	default:
-		searchPoints(s.incTree, f.sh, fn)
+		}
+		return true
 	}
+	if done := s.searchLive(sh, w, visit); !done || s.incDelta.Len() == 0 {
+		return done
+	}
+	return searchPoints(s.incDelta, sh, func(p orb.Point, it incItem) bool {
+		if it.from > w.To || w.From > it.to {
+			return true
+		}
+		return fn(p, it)
+	})
+}
+
+// searchLive is the quadtree's search less its dead entries: runs that
+// hold dead entries are cut around them.
+func (s *Snapshot) searchLive(sh shape, w Interval, fn func(lo, hi uint32) bool) bool {
+	if s.incDead.Len() == 0 {
+		return s.incQuad.search(sh, w, fn)
+	}
+	var dead []uint32
+	searchPoints(s.incDead, sh, func(_ orb.Point, d deadItem) bool {
+		if d.from <= w.To && w.From <= d.to {
+			dead = append(dead, d.pos)
+		}
+		return true
+	})
+	slices.Sort(dead)
+	return s.incQuad.search(sh, w, func(lo, hi uint32) bool {
+		for len(dead) > 0 && dead[0] < hi {
+			if d := dead[0]; d >= lo {
+				if lo < d && !fn(lo, d) {
+					return false
+				}
+				lo = d + 1
+			}
+			dead = dead[1:]
+		}
+		return lo >= hi || fn(lo, hi)
+	})
+}
+
+// each calls fn for every incident matching f in no particular order until
+// fn returns false.
+func (s *Snapshot) each(f *incFilter, fn func(p orb.Point, it incItem) bool) {
+	if !f.attrs {
+		s.eachItem(f.sh, f.window, fn)
+		return
+	}
+	s.eachItem(f.sh, f.window, func(p orb.Point, it incItem) bool {
+		if !f.matchRecord(s.incs.get(it.h)) {
+			return true
+		}
+		return fn(p, it)
+	})
 }
 
 // CountIncidents returns how many incidents match q, without materialising
@@ -142,20 +189,32 @@ func (s *Snapshot) CountIncidents(q IncidentQuery) (int, error) {
 		return 0, err
 	}
 	n := 0
-	if !f.attrs {
-		// The hot path of counts: the window test inline in the one
-		// callback, rather than a filter wrapping a counter.
-		w := f.window
-		searchPoints(s.incTree, f.sh, func(_ orb.Point, it incItem) bool {
-			if it.from <= w.To && w.From <= it.to {
-				n++
-			}
-			return true
-		})
+	if f.attrs {
+		s.each(f, func(orb.Point, incItem) bool { n++; return true })
 		return n, nil
 	}
-	s.each(f, func(orb.Point, incItem) bool { n++; return true })
+	// The quadtree counts whole nodes at once; the dead entries it counted
+	// are taken off again, and the changed incidents added.
+	n = s.incQuad.count(f.sh, f.window)
+	n -= countIn(s.incDead, f.sh, f.window, func(d deadItem) (Day, Day) { return d.from, d.to })
+	n += countIn(s.incDelta, f.sh, f.window, func(it incItem) (Day, Day) { return it.from, it.to })
 	return n, nil
+}
+
+// countIn returns how many items of tr (a tree of points) are in sh and
+// have days, as span reads them, overlapping w.
+func countIn[T any](tr *rtree.RTreeG[T], sh shape, w Interval, span func(T) (from, to Day)) int {
+	if tr.Len() == 0 {
+		return 0
+	}
+	n := 0
+	searchPoints(tr, sh, func(_ orb.Point, it T) bool {
+		if from, to := span(it); from <= w.To && w.From <= to {
+			n++
+		}
+		return true
+	})
+	return n
 }
 
 // IncidentPage is one page of a query's results.
@@ -177,96 +236,144 @@ func (s *Snapshot) Incidents(q IncidentQuery) (IncidentPage, error) {
 	if err != nil {
 		return IncidentPage{}, err
 	}
-	var items []incItem
-	s.each(f, func(_ orb.Point, it incItem) bool { items = append(items, it); return true })
-	page := s.orderPage(items, q.Offset, q.Limit)
-	out := IncidentPage{Matched: len(items), Incidents: make([]*Incident, len(page))}
-	for i, it := range page {
-		out.Incidents[i] = s.incs.get(it.h)
+	sc := s.scratch.Get().(*scratch)
+	defer s.scratch.Put(sc)
+	keys, changed := sc.keys[:0], []incItem(nil)
+	if !f.attrs {
+		// Read the quadtree's runs directly, which saves a call per match.
+		es := s.incQuad.entries
+		s.searchLive(f.sh, f.window, func(lo, hi uint32) bool {
+			for i := lo; i < hi; i++ {
+				keys = append(keys, rankKey(es[i].rank, es[i].h))
+			}
+			return true
+		})
+		if s.incDelta.Len() > 0 {
+			searchPoints(s.incDelta, f.sh, func(_ orb.Point, it incItem) bool {
+				if it.from <= f.window.To && f.window.From <= it.to {
+					changed = append(changed, it)
+				}
+				return true
+			})
+		}
+	} else {
+		s.each(f, func(_ orb.Point, it incItem) bool {
+			if it.rank != noRank {
+				keys = append(keys, rankKey(it.rank, it.h))
+			} else {
+				changed = append(changed, it)
+			}
+			return true
+		})
 	}
-	return out, nil
+	sc.keys = keys
+	n := len(keys) + len(changed)
+	size := max(n-q.Offset, 0)
+	if q.Limit > 0 {
+		size = min(size, q.Limit)
+	}
+	page := IncidentPage{Matched: n, Incidents: make([]*Incident, 0, size)}
+	s.walkPage(sc, changed, q.Offset, q.Limit, func(h, _ uint32) {
+		page.Incidents = append(page.Incidents, s.incs.get(h))
+	})
+	return page, nil
 }
 
-// byDateID orders incidents by their first day, then ID.
+// scratch holds the buffers of one ordered query, reused through
+// Snapshot.scratch so that a large result costs the garbage collector only
+// the page it returns.
+type scratch struct {
+	keys, tmp []uint64
+	// marks is bitmapSort's bitmap, all zero between uses.
+	marks []uint64
+}
+
+// rankKey packs the rank of a quadtree entry, in the high half, with its
+// handle, so that sorting keys sorts by rank and keeps the handle.
+func rankKey(rank, h uint32) uint64 { return uint64(rank)<<32 | uint64(h) }
+
+// walkPage calls emit, in byDateID order, with the handles and ranks of the page
+// [offset, offset+limit) (limit 0: no cap) of the union of the quadtree
+// entries in sc.keys and the incidents changed. Both are reordered.
+//
+// The first offset+limit of the union are among the first offset+limit
+// keys: a small page of many keys is selected with a bounded heap in
+// O(n log k); otherwise the keys are sorted whole, by bitmapSort when they
+// are at least 1/128 of the ranks, where it costs less than two passes of
+// radixSort. The changed incidents, few, are sorted by comparison and
+// merged in.
+func (s *Snapshot) walkPage(sc *scratch, changed []incItem, offset, limit int, emit func(h, rank uint32)) {
+	keys := sc.keys
+	n := len(keys) + len(changed)
+	if offset >= n {
+		return
+	}
+	k := n
+	if limit > 0 && limit < n-offset {
+		k = offset + limit
+	}
+	switch ranks := len(s.incQuad.entries); {
+	case k*8 < len(keys):
+		keys = smallest(keys, k, cmp.Compare[uint64])
+	case len(keys)*128 >= ranks:
+		sc.marks = s.incQuad.bitmapSort(keys, sc.marks)
+	default:
+		sc.tmp = radixSort(keys, sc.tmp, bits.Len(uint(ranks)))
+	}
+	slices.SortFunc(changed, s.byDateID)
+	for i := range k {
+		h, rank := noRank, noRank
+		if len(changed) > 0 && (len(keys) == 0 || s.byDateID(s.keyItem(keys[0]), changed[0]) > 0) {
+			h, changed = changed[0].h, changed[1:]
+		} else {
+			h, rank, keys = uint32(keys[0]), uint32(keys[0]>>32), keys[1:]
+		}
+		if i >= offset {
+			emit(h, rank)
+		}
+	}
+}
+
+// keyItem returns the incItem of the quadtree entry of key k.
+func (s *Snapshot) keyItem(k uint64) incItem {
+	h := uint32(k)
+	in := s.incs.get(h)
+	return incItem{h: h, from: in.Date, to: in.DateEnd, rank: uint32(k >> 32)}
+}
+
+// byDateID orders incidents by their first day, then ID. Two entries of the
+// quadtree compare by rank, which is that order.
 func (s *Snapshot) byDateID(a, b incItem) int {
+	if a.rank != noRank && b.rank != noRank {
+		return cmp.Compare(a.rank, b.rank)
+	}
 	if c := cmp.Compare(a.from, b.from); c != 0 {
 		return c
 	}
 	return strings.Compare(string(s.incs.get(a.h).ID), string(s.incs.get(b.h).ID))
 }
 
-// orderPage returns items[offset:offset+limit] of items sorted by byDateID.
-// A small page of a large set is selected with a bounded heap in
-// O(n log k); otherwise items are sorted whole (sortByDateID). items is
-// reordered either way.
+// orderPage returns items[offset:offset+limit] of items sorted by byDateID
+// (limit 0: no cap), as walkPage orders them. items is reordered.
 func (s *Snapshot) orderPage(items []incItem, offset, limit int) []incItem {
-	if offset >= len(items) {
-		return nil
-	}
-	k := len(items)
-	if limit > 0 && limit < len(items)-offset {
-		k = offset + limit
-	}
-	if k*8 < len(items) {
-		items = smallest(items, k, s.byDateID)
-	} else {
-		s.sortByDateID(items)
-		items = items[:k]
-	}
-	return items[offset:]
-}
-
-// sortByDateID sorts items by byDateID. Days come from the tree items, so a
-// counting sort orders them without touching a record when their span is
-// small (it is a few thousand days in practice); only runs of equal days
-// then look up IDs.
-func (s *Snapshot) sortByDateID(items []incItem) {
-	if len(items) < 2 {
-		return
-	}
-	lo, hi := items[0].from, items[0].from
+	sc := s.scratch.Get().(*scratch)
+	defer s.scratch.Put(sc)
+	sc.keys = sc.keys[:0]
+	changed := 0
 	for _, it := range items {
-		lo, hi = min(lo, it.from), max(hi, it.from)
-	}
-	if span := int64(hi) - int64(lo); span > 4*int64(len(items))+4096 {
-		slices.SortFunc(items, s.byDateID)
-		return
-	}
-	counts := make([]int32, int(hi-lo)+2)
-	for _, it := range items {
-		counts[it.from-lo+1]++
-	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	sorted := make([]incItem, len(items))
-	for _, it := range items {
-		sorted[counts[it.from-lo]] = it
-		counts[it.from-lo]++
-	}
-	type keyed struct {
-		id string
-		it incItem
-	}
-	var run []keyed
-	for i := 0; i < len(sorted); {
-		j := i + 1
-		for j < len(sorted) && sorted[j].from == sorted[i].from {
-			j++
+		if it.rank != noRank {
+			sc.keys = append(sc.keys, rankKey(it.rank, it.h))
+		} else {
+			items[changed] = it
+			changed++
 		}
-		if j-i > 1 {
-			run = run[:0]
-			for _, it := range sorted[i:j] {
-				run = append(run, keyed{string(s.incs.get(it.h).ID), it})
-			}
-			slices.SortFunc(run, func(a, b keyed) int { return strings.Compare(a.id, b.id) })
-			for k, r := range run {
-				sorted[i+k] = r.it
-			}
-		}
-		i = j
 	}
-	copy(items, sorted)
+	var page []incItem
+	s.walkPage(sc, items[:changed:changed], offset, limit, func(h, rank uint32) {
+		in := s.incs.get(h)
+		page = append(page, incItem{h: h, from: in.Date, to: in.DateEnd, rank: rank})
+	})
+	return page
 }
 
 // smallest returns the k smallest elements of xs by cmp, sorted, using a
@@ -302,6 +409,54 @@ func smallest[T any](xs []T, k int, cmp func(a, b T) int) []T {
 	return h
 }
 
+// radixBits is the digit of radixSort: 2,048 counters fit in L1 cache, and
+// two passes sort the ranks of four million incidents.
+const radixBits = 11
+
+// radixSort sorts keys by their high halves, which are distinct and below
+// 1<<width, with a least-significant-digit radix sort (Knuth, The Art of
+// Computer Programming, vol. 3, §5.2.5): one pass counts every digit, then
+// one pass per digit moves the keys. A short list is sorted by comparison.
+// It uses tmp as its buffer, growing it if needed, and returns it for
+// reuse.
+func radixSort(keys, tmp []uint64, width int) []uint64 {
+	if len(keys) < 256 {
+		slices.Sort(keys)
+		return tmp
+	}
+	if cap(tmp) < len(keys) {
+		tmp = make([]uint64, len(keys))
+	}
+	const digits = (32 + radixBits - 1) / radixBits
+	passes := (width + radixBits - 1) / radixBits
+	var counts [digits][1 << radixBits]uint32
+	for _, k := range keys {
+		for d := range passes {
+			counts[d][k>>(32+d*radixBits)&(1<<radixBits-1)]++
+		}
+	}
+	src, dst := keys, tmp[:len(keys)]
+	for d := range passes {
+		c := &counts[d]
+		var sum uint32
+		for i, n := range c {
+			c[i] = sum
+			sum += n
+		}
+		shift := 32 + d*radixBits
+		for _, k := range src {
+			j := k >> shift & (1<<radixBits - 1)
+			dst[c[j]] = k
+			c[j]++
+		}
+		src, dst = dst, src
+	}
+	if passes%2 == 1 {
+		copy(keys, src)
+	}
+	return tmp
+}
+
 // Neighbor is a record found by a nearest-neighbour query and its
 // haversine distance in metres from the query point.
 type Neighbor[T any] struct {
@@ -325,11 +480,21 @@ func (s *Snapshot) NearestIncidents(p orb.Point, q IncidentQuery) ([]Neighbor[In
 	if err != nil {
 		return nil, err
 	}
+	bound, ok := s.incQuad.bound()
+	if s.incDelta.Len() > 0 {
+		min, max := s.incDelta.Bounds()
+		if !ok {
+			bound = orb.Bound{Min: min, Max: max}
+		}
+		bound = bound.Union(orb.Bound{Min: min, Max: max})
+	}
+	search := func(b orb.Bound, fn func(orb.Point, incItem) bool) {
+		s.eachItem(boxShape(b), f.window, fn)
+	}
 	accept := func(pt orb.Point, it incItem) bool {
-		return f.matchItem(it) && (f.sh == nil || f.sh.contains(pt)) &&
-			(!f.attrs || f.matchRecord(s.incs.get(it.h)))
+		return (f.sh == nil || f.sh.contains(pt)) && (!f.attrs || f.matchRecord(s.incs.get(it.h)))
 	}
 	id := func(it incItem) string { return string(s.incs.get(it.h).ID) }
-	hits := nearest(s.incTree, p, q.Offset+q.Limit, accept, id)
+	hits := nearest(bound, s.nInc, search, p, q.Offset+q.Limit, accept, id)
 	return neighbors(hits, q.Offset, func(it incItem) *Incident { return s.incs.get(it.h) }), nil
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
-	"github.com/tidwall/rtree"
 )
 
 // nearHit is a candidate of a nearest-neighbour search.
@@ -18,23 +17,23 @@ type nearHit[T any] struct {
 	id string
 }
 
-// nearest returns the k items of tr (a tree of points) nearest to p among
-// those accept keeps, in haversine order, ties broken by id.
+// nearest returns the k items nearest to p among those accept keeps, in
+// haversine order, ties broken by id. The items are n points within the
+// box all, and search(b, fn) calls fn with each item in box b.
 //
 // It searches a box around p that grows until it provably holds the
 // answer: the k-th smallest haversine term among the accepted items in the
 // box is below a lower bound of the term for every point outside it
 // (outsideHavBound). The first box is sized to hold about one item at the
-// tree's mean density, and each miss doubles its sides. A plain box search
+// items' mean density, and each miss doubles its sides. A plain box search
 // per round is several times cheaper than a best-first walk with a priority
 // queue (rtree's Nearby) for the small k of map clicks and APIs.
-func nearest[T any](tr *rtree.RTreeG[T], p orb.Point, k int, accept func(orb.Point, T) bool, id func(T) string) []nearHit[T] {
-	n := tr.Len()
+func nearest[T any](all orb.Bound, n int, search func(b orb.Bound, fn func(orb.Point, T) bool),
+	p orb.Point, k int, accept func(orb.Point, T) bool, id func(T) string) []nearHit[T] {
 	if k <= 0 || n == 0 {
 		return nil
 	}
-	tmin, tmax := tr.Bounds()
-	all := orb.Bound{Min: tmin, Max: tmax}
+	tmin, tmax := all.Min, all.Max
 	cosLat := math.Cos(p[1] * math.Pi / 180.0)
 	// Half the side, in degrees of latitude, of a square holding one item
 	// at mean density; at least 1 m, so that a tree of one point works.
@@ -46,9 +45,9 @@ func nearest[T any](tr *rtree.RTreeG[T], p orb.Point, k int, accept func(orb.Poi
 	for {
 		b, outside := searchBox(p, cosLat, half)
 		hits = hits[:0]
-		tr.Search(b.Min, b.Max, func(min, _ [2]float64, it T) bool {
-			if accept(min, it) {
-				hits = append(hits, nearHit[T]{it: it, a: havAcos(p, cosLat, min)})
+		search(b, func(pt orb.Point, it T) bool {
+			if accept(pt, it) {
+				hits = append(hits, nearHit[T]{it: it, a: havAcos(p, cosLat, pt)})
 			}
 			return true
 		})

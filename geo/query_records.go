@@ -91,7 +91,12 @@ func (s *Snapshot) NearestSites(p orb.Point, q SiteQuery) ([]Neighbor[Site], err
 	accept := func(pt orb.Point, id SiteID) bool {
 		return (sh == nil || sh.contains(pt)) && q.keep(s.sites[id])
 	}
-	hits := nearest(s.siteTree, p, q.Offset+q.Limit, accept, func(id SiteID) string { return string(id) })
+	tmin, tmax := s.siteTree.Bounds()
+	search := func(b orb.Bound, fn func(orb.Point, SiteID) bool) {
+		s.siteTree.Search(b.Min, b.Max, func(min, _ [2]float64, id SiteID) bool { return fn(min, id) })
+	}
+	hits := nearest(orb.Bound{Min: tmin, Max: tmax}, s.siteTree.Len(), search, p, q.Offset+q.Limit, accept,
+		func(id SiteID) string { return string(id) })
 	return neighbors(hits, q.Offset, func(id SiteID) *Site { return s.sites[id] }), nil
 }
 
