@@ -308,7 +308,16 @@ func TestEditWrites(t *testing.T) {
 	if resp := send(t, "POST", items, ed, strings.Replace(testIncident("", "dup"), `"type":"Feature",`, `"type":"Feature","id":"`+filepath.Base(loc)+`",`, 1), geojson...); resp.StatusCode != 409 {
 		t.Errorf("create with a taken ID: %d, want 409", resp.StatusCode)
 	}
-	if resp := send(t, "PUT", loc, ed, testIncident("other-id", "x"), "Content-Type", "application/geo+json", "If-Match", `"1"`); resp.StatusCode != 400 {
+	// A patch that moves the incident recomputes its governorate.
+	moved := send(t, "PATCH", loc, ed, `{"geometry":{"type":"Point","coordinates":[39.0167,35.95]}}`,
+		"Content-Type", "application/merge-patch+json", "If-Match", `"1"`)
+	if moved.StatusCode != 200 || moved.Header.Get("ETag") != `"2"` {
+		t.Fatalf("patch moving the incident: %d ETag %s %.300s", moved.StatusCode, moved.Header.Get("ETag"), moved.body)
+	}
+	if got := send(t, "GET", loc, "", ""); !strings.Contains(string(got.body), `"governorate":"Ar-Raqqa"`) {
+		t.Errorf("an incident moved to Raqqa keeps a stale governorate: %.400s", got.body)
+	}
+	if resp := send(t, "PUT", loc, ed, testIncident("other-id", "x"), "Content-Type", "application/geo+json", "If-Match", `"2"`); resp.StatusCode != 400 {
 		t.Errorf("replace with another ID in the body: %d, want 400", resp.StatusCode)
 	}
 	if resp := send(t, "PATCH", loc, ed, `{"properties":{"status":"confirmed"}}`, "Content-Type", "text/plain", "If-Match", `"1"`); resp.StatusCode != 415 {
@@ -320,7 +329,7 @@ func TestEditWrites(t *testing.T) {
 	if resp := send(t, "DELETE", loc, ed, ""); resp.StatusCode != 428 {
 		t.Errorf("delete without If-Match: %d, want 428", resp.StatusCode)
 	}
-	if resp := send(t, "DELETE", loc, ed, "", "If-Match", `"1"`); resp.StatusCode != 204 {
+	if resp := send(t, "DELETE", loc, ed, "", "If-Match", `"2"`); resp.StatusCode != 204 {
 		t.Fatalf("delete: %d %s", resp.StatusCode, resp.body)
 	}
 	if n := count(); n != before {
@@ -330,7 +339,7 @@ func TestEditWrites(t *testing.T) {
 		t.Errorf("GET a deleted incident: %d, want 404", resp.StatusCode)
 	}
 	versions := send(t, "GET", loc+"/versions", "", "")
-	if versions.StatusCode != 200 || strings.Count(string(versions.body), `"version":`) != 2 || !strings.Contains(string(versions.body), `"deleted":true`) {
+	if versions.StatusCode != 200 || strings.Count(string(versions.body), `"version":`) != 3 || !strings.Contains(string(versions.body), `"deleted":true`) {
 		t.Errorf("versions after delete: %d %s", versions.StatusCode, versions.body)
 	}
 

@@ -210,11 +210,17 @@ func (e *storeEditor) Replace(ctx context.Context, f server.Feature, expected in
 	return e.write(ctx, func() (gpkg.Version, error) { return e.store.Replace(ctx, e.locate(f), expected, author) })
 }
 
-// Patch implements server.Editor. An incident's governorate is kept as
-// stored unless the patch sets it.
+// Patch implements server.Editor. A patched incident's governorate is
+// computed again from its point, as for a created or replaced one.
 func (e *storeEditor) Patch(ctx context.Context, collection, id string, patch []byte, expected int64, author string) (server.Version, error) {
+	derive := func(r gpkg.Record) gpkg.Record {
+		if in, ok := r.(geo.Incident); ok {
+			return e.locate(in)
+		}
+		return r
+	}
 	return e.write(ctx, func() (gpkg.Version, error) {
-		return e.store.Patch(ctx, kindOf(collection), id, patch, expected, author)
+		return e.store.Patch(ctx, kindOf(collection), id, patch, expected, author, derive)
 	})
 }
 

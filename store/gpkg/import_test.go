@@ -56,7 +56,7 @@ func TestImportBatchUpsert(t *testing.T) {
 	if _, err := s.Delete(c, KindIncident, "ucdp-3", 1, "editor"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Patch(c, KindIncident, "ucdp-4", []byte(`{"properties": {"status": "confirmed"}}`), 1, "editor"); err != nil {
+	if _, err := s.Patch(c, KindIncident, "ucdp-4", []byte(`{"properties": {"status": "confirmed"}}`), 1, "editor", nil); err != nil {
 		t.Fatal(err)
 	}
 	changed := testUCDP(1)

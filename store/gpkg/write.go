@@ -136,8 +136,10 @@ func (s *Store) Replace(ctx context.Context, rec Record, expected int64, author 
 // result as the next version. The merge happens in the write transaction,
 // against the version it checks. Errors as for Replace, plus a
 // *geo.ValidationError when patch is not a JSON object or would change the
-// ID.
-func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, expected int64, author string) (Version, error) {
+// ID. derive, when not nil, fills the derived fields of the merged record
+// (such as an incident's governorate, after a patch moved its point)
+// before it is validated and stored.
+func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, expected int64, author string, derive func(Record) Record) (Version, error) {
 	var v Version
 	err := s.write(ctx, author, func(w *writeTx) error {
 		st, err := w.current(kind, id)
@@ -154,6 +156,9 @@ func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, e
 		rec, err := decode(kind, merged)
 		if err != nil {
 			return err
+		}
+		if derive != nil {
+			rec = derive(rec)
 		}
 		rw, err := prepare(rec)
 		if err != nil {

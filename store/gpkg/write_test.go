@@ -219,7 +219,7 @@ func TestPatch(t *testing.T) {
 			if _, err := s.Create(t.Context(), testIncident("x", 40.6, 36.06), "alice"); err != nil {
 				t.Fatal(err)
 			}
-			v, err := s.Patch(t.Context(), KindIncident, "x", []byte(tc.patch), tc.expected, "bob")
+			v, err := s.Patch(t.Context(), KindIncident, "x", []byte(tc.patch), tc.expected, "bob", nil)
 			var ve *geo.ValidationError
 			switch {
 			case tc.field != "":
