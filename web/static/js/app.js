@@ -53,7 +53,7 @@ function buildMap() {
   L.control.zoom({ position: 'topright' }).addTo(map);
   L.control.scale({ position: 'bottomright', imperial: false }).addTo(map);
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution('Boundaries © UN OCHA (CC BY 3.0 IGO), Natural Earth');
+  map.attributionControl.addAttribution('Boundaries © UN OCHA (CC BY 3.0 IGO), made with Natural Earth');
   map.attributionControl.addAttribution('Events: Frontline, UCDP GED 23.1 (CC BY 4.0)');
   // The map's box changes when the results panel opens or the window turns.
   new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(map.getContainer());
