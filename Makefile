@@ -44,25 +44,28 @@ bench:
 
 ## e2e: the web map's browser tests: the real binary on a loopback port with the
 ## demo data, driven in Debian's chromium by playwright-core (web/e2e)
-e2e:
-	@test -d web/e2e/node_modules || (cd web/e2e && npm ci --no-audit --no-fund --loglevel=error)
+e2e: web/e2e/node_modules/.package-lock.json
 	@mkdir -p bin
 	$(GO) build -o bin/frontline-e2e ./cmd/frontline
 	cd web/e2e && FRONTLINE_BIN=$(CURDIR)/bin/frontline-e2e node --test --test-concurrency=1
 
 ## screenshots: docs/screenshot.png (the default view) and two more, from the real binary
-screenshots:
-	@test -d web/e2e/node_modules || (cd web/e2e && npm ci --no-audit --no-fund --loglevel=error)
+screenshots: web/e2e/node_modules/.package-lock.json
 	@mkdir -p bin
 	$(GO) build -o bin/frontline-e2e ./cmd/frontline
 	cd web/e2e && FRONTLINE_BIN=$(CURDIR)/bin/frontline-e2e node screenshots.mjs
+
+# The browser tests' npm packages, installed again whenever the lockfile
+# changes (npm ci writes node_modules/.package-lock.json).
+web/e2e/node_modules/.package-lock.json: web/e2e/package-lock.json
+	cd web/e2e && npm ci --no-audit --no-fund --loglevel=error
 
 ## vendor: refresh web/static/vendor from the exact versions in web/e2e/package-lock.json
 vendor:
 	bash web/tools/vendor.sh
 
 ## basemap: regenerate web/static/basemap/countries.geojson from data/boundaries
-basemap:
+basemap: web/e2e/node_modules/.package-lock.json
 	node web/tools/basemap.mjs
 
 ## bench-http: the HTTP benchmarks. First the Go benchmarks of the query
