@@ -129,7 +129,7 @@ type dayHandle struct {
 // rankByDateID returns the rank in (Date, ID) order of each incident of
 // keys, indexed by handle, and the handle of each rank: a sort by day of
 // the flat keys, then a sort by ID of each run of equal days, so that only
-// ties read records. keys is reordered.
+// ties read records. keys may be reordered.
 func rankByDateID(t *incidentTable, keys []dayHandle, nHandles uint32) (ranks, byRank []uint32) {
 	lo, hi := keys[0].from, keys[0].from
 	for _, k := range keys {

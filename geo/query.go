@@ -111,10 +111,8 @@ func (f *incFilter) matchRecord(in *Incident) bool {
 // and whose days overlap w, in no particular order, until fn returns false.
 // It reports whether it ran to the end.
 //
-// The incidents are the quadtree's entries less the dead ones, plus the
-// tree of changes. The dead entries that the query meets are found first in
-// their own tree; the quadtree lists entries in increasing position, so
-// they are skipped by walking the sorted list of their positions alongside.
+// The incidents are the quadtree's live entries (searchLive) plus the tree
+// of changes.
 func (s *Snapshot) eachItem(sh shape, w Interval, fn func(p orb.Point, it incItem) bool) bool {
 	q := s.incQuad
 	visit := func(lo, hi uint32) bool {
@@ -137,8 +135,10 @@ func (s *Snapshot) eachItem(sh shape, w Interval, fn func(p orb.Point, it incIte
 	})
 }
 
-// searchLive is the quadtree's search less its dead entries: runs that
-// hold dead entries are cut around them.
+// searchLive is the quadtree's search less its dead entries. The dead
+// entries that the query meets are found first in their own tree; the
+// quadtree's runs come in increasing position, so the sorted positions of
+// the dead are walked alongside and the runs cut around them.
 func (s *Snapshot) searchLive(sh shape, w Interval, fn func(lo, hi uint32) bool) bool {
 	if s.incDead.Len() == 0 {
 		return s.incQuad.search(sh, w, fn)
