@@ -184,21 +184,11 @@ func (m acledMapper) incident(r row) (geo.Incident, error) {
 		return in, reject("sub_event_type", "%q is not a sub-event type of %q", sub, et)
 	}
 
-	lat, err := r.float("latitude", -90, 90)
-	if err != nil {
+	if in.Location, err = r.location(); err != nil {
 		return in, err
 	}
-	lon, err := r.float("longitude", -180, 180)
-	if err != nil {
+	if in.PrecisionMeters, err = r.precision("geo_precision", ACLEDGeoPrecisionMeters, "1, 2 or 3"); err != nil {
 		return in, err
-	}
-	in.Location = [2]float64{lon, lat}
-	gp := r.get("geo_precision")
-	if gp == "" {
-		gp = "1"
-	}
-	if in.PrecisionMeters, ok = ACLEDGeoPrecisionMeters[gp]; !ok {
-		return in, reject("geo_precision", "%q is not 1, 2 or 3", gp)
 	}
 
 	role1, role2 := geo.RoleOther, geo.RoleOther

@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paulmach/orb"
+
 	"github.com/frontline-maps/frontline/geo"
 )
 
@@ -159,6 +161,35 @@ func (r row) float(name string, lo, hi float64) (float64, error) {
 		return 0, reject(name, "%g is outside [%g, %g]", v, lo, hi)
 	}
 	return v, nil
+}
+
+// location parses the required latitude and longitude columns into an
+// [lon, lat] point.
+func (r row) location() (orb.Point, error) {
+	lat, err := r.float("latitude", -90, 90)
+	if err != nil {
+		return orb.Point{}, err
+	}
+	lon, err := r.float("longitude", -180, 180)
+	if err != nil {
+		return orb.Point{}, err
+	}
+	return orb.Point{lon, lat}, nil
+}
+
+// precision maps a location-precision code through table to an
+// uncertainty radius in metres; an empty cell or a missing column reads as
+// the most precise code, "1". what describes the valid codes in the error.
+func (r row) precision(name string, table map[string]float64, what string) (float64, error) {
+	code := r.get(name)
+	if code == "" {
+		code = "1"
+	}
+	m, ok := table[code]
+	if !ok {
+		return 0, reject(name, "%q is not %s", code, what)
+	}
+	return m, nil
 }
 
 // count parses an optional non-negative whole number; an empty cell or a

@@ -118,24 +118,13 @@ func (m ucdpMapper) incident(r row) (geo.Incident, error) {
 	in.ID = geo.IncidentID("ucdp-" + id)
 	in.Origin = geo.Origin{Dataset: string(UCDP), ID: id}
 
-	lat, err := r.float("latitude", -90, 90)
-	if err != nil {
+	var err error
+	if in.Location, err = r.location(); err != nil {
 		return in, err
 	}
-	lon, err := r.float("longitude", -180, 180)
-	if err != nil {
+	if in.PrecisionMeters, err = r.precision("where_prec", UCDPWherePrecMeters, "a code 1-7"); err != nil {
 		return in, err
 	}
-	in.Location = [2]float64{lon, lat}
-	wp := r.get("where_prec")
-	if wp == "" {
-		wp = "1"
-	}
-	prec, ok := UCDPWherePrecMeters[wp]
-	if !ok {
-		return in, reject("where_prec", "%q is not a code 1-7", wp)
-	}
-	in.PrecisionMeters = prec
 
 	if in.Date, err = parseDate("date_start", r.get("date_start")); err != nil {
 		return in, err
@@ -151,6 +140,7 @@ func (m ucdpMapper) incident(r row) (geo.Incident, error) {
 	}
 	in.DatePrecision = geo.PrecisionDay
 	if dp := r.get("date_prec"); dp != "" {
+		var ok bool
 		if in.DatePrecision, ok = ucdpDatePrec[dp]; !ok {
 			return in, reject("date_prec", "%q is not a code 1-5", dp)
 		}
