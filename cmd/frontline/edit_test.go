@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/frontline-maps/frontline/store/gpkg"
 )
@@ -350,6 +352,43 @@ func TestEditWrites(t *testing.T) {
 	}
 	if n := count(); n != before {
 		t.Errorf("a rejected import changed the count from %d to %d", before, n)
+	}
+}
+
+// TestEditHistoryAsOf reads an incident and the incidents collection as
+// they were before an edit, twice (the second answer comes from the
+// editor's cache of past states), and before the incident existed.
+func TestEditHistoryAsOf(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	base, _ := startServe(t, "--db", db, "--write-limit", "0")
+	items := base + "/api/collections/incidents/items"
+	beforeCreate := time.Now().UTC()
+	time.Sleep(5 * time.Millisecond)
+	created := send(t, "POST", items, tokens["editor"], testIncident("asof-test", "first"), "Content-Type", "application/geo+json")
+	if created.StatusCode != 201 {
+		t.Fatalf("create: %d %s", created.StatusCode, created.body)
+	}
+	time.Sleep(5 * time.Millisecond)
+	beforeEdit := time.Now().UTC()
+	time.Sleep(5 * time.Millisecond)
+	if resp := send(t, "PATCH", items+"/asof-test", tokens["editor"], `{"properties":{"description":"second"}}`,
+		"Content-Type", "application/merge-patch+json", "If-Match", `"1"`); resp.StatusCode != 200 {
+		t.Fatalf("patch: %d %s", resp.StatusCode, resp.body)
+	}
+	at := url.QueryEscape(beforeEdit.Format(time.RFC3339Nano))
+	for range 2 {
+		old := send(t, "GET", items+"/asof-test?as_of="+at, "", "")
+		if old.StatusCode != 200 || !strings.Contains(string(old.body), `"description":"first"`) {
+			t.Errorf("the incident as of before the edit: %d %.300s", old.StatusCode, old.body)
+		}
+	}
+	now := send(t, "GET", items+"/asof-test", "", "")
+	if !strings.Contains(string(now.body), `"description":"second"`) {
+		t.Errorf("the incident now: %.300s", now.body)
+	}
+	gone := send(t, "GET", items+"/asof-test?as_of="+url.QueryEscape(beforeCreate.Format(time.RFC3339Nano)), "", "")
+	if gone.StatusCode != 404 {
+		t.Errorf("the incident as of before it was created: %d, want 404", gone.StatusCode)
 	}
 }
 

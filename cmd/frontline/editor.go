@@ -37,6 +37,22 @@ type storeEditor struct {
 	// holds, guarded by mu.
 	mu      sync.Mutex
 	applied int64
+
+	// history caches the states that as_of reads rebuilt, by dataset
+	// version, most recent last: paging through one as_of answer asks for
+	// the same state once per page, and a past state never changes.
+	historyMu sync.Mutex
+	history   []historyState
+}
+
+// historyStates is how many rebuilt past states storeEditor keeps: each
+// holds a whole index.
+const historyStates = 2
+
+// historyState is a past state of the store, indexed.
+type historyState struct {
+	version  int64
+	snapshot *geo.Snapshot
 }
 
 var (
@@ -305,9 +321,17 @@ func (e *storeEditor) recordOf(r ingest.Record) gpkg.Record {
 
 // AsOf implements server.Editor: it rebuilds the state at t from the
 // store's versions and indexes it, which costs about what loading the
-// store at start does.
+// store at start does, unless one of the last historyStates states it
+// rebuilt is the one current at t.
 func (e *storeEditor) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error) {
-	ds, _, err := e.store.AsOf(ctx, t)
+	v, err := e.store.VersionAt(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if snap := e.cachedState(v); snap != nil {
+		return snap, nil
+	}
+	ds, v, err := e.store.AsOf(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +339,26 @@ func (e *storeEditor) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, err
 	if err != nil {
 		return nil, err
 	}
-	return ix.Snapshot(), nil
+	snap := ix.Snapshot()
+	e.historyMu.Lock()
+	defer e.historyMu.Unlock()
+	e.history = append(e.history, historyState{v, snap})
+	if len(e.history) > historyStates {
+		e.history = e.history[1:]
+	}
+	return snap, nil
+}
+
+// cachedState returns the rebuilt state at dataset version v, or nil.
+func (e *storeEditor) cachedState(v int64) *geo.Snapshot {
+	e.historyMu.Lock()
+	defer e.historyMu.Unlock()
+	for _, h := range e.history {
+		if h.version == v {
+			return h.snapshot
+		}
+	}
+	return nil
 }
 
 // Audit implements server.Editor.

@@ -188,6 +188,19 @@ WHERE NOT deleted ORDER BY id`, string(sp.kind), at)
 	return ds, v, nil
 }
 
+// VersionAt returns the dataset version current at t: the last write
+// transaction committed at or before t, or 0 before the first. The state
+// AsOf(t) returns is the state at that version, so callers can cache it.
+func (s *Store) VersionAt(ctx context.Context, t time.Time) (int64, error) {
+	at := t.UTC().Format(timeFormat)
+	var v int64
+	err := s.r.QueryRowContext(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions WHERE valid_from <= ?", at).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("gpkg: version at %s: %w", at, err)
+	}
+	return v, nil
+}
+
 // Changes returns every version committed by write transactions after
 // dataset version since, in commit order, so that a process holding the
 // state at since (say, another server's in-memory index) can apply them

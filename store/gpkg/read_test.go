@@ -142,6 +142,9 @@ func TestHistoryAsOfRestore(t *testing.T) {
 		if name != tc.name || len(ds.Zones) > 1 || v != tc.version {
 			t.Errorf("AsOf(%s) = zones %v, version %d; want %q, %d", tc.at, ds.Zones, v, tc.name, tc.version)
 		}
+		if got, err := s.VersionAt(c, tc.at); err != nil || got != v {
+			t.Errorf("VersionAt(%s) = %d, %v; want AsOf's version %d", tc.at, got, err, v)
+		}
 	}
 
 	if _, err := s.Restore(c, KindZone, "z", 3, "dave"); err == nil {
