@@ -18,6 +18,7 @@ deps:
 	bash .ci/deps
 
 vet:
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
