@@ -151,13 +151,69 @@ func randString(r *rand.Rand) string {
 func randFloat(r *rand.Rand) float64 {
 	special := []float64{0, math.Copysign(0, -1), 1e-6, 9.99999e-7, 1e-7, 1e20, 1e21, 123456789012345678901234.0,
 		5e-324, math.MaxFloat64, -180, 90, 0.1, 1.0 / 3, 55000, 36.2765, 1e-300}
-	switch r.IntN(4) {
+	switch r.IntN(5) {
 	case 0:
 		return special[r.IntN(len(special))]
 	case 1:
 		return math.Float64frombits(r.Uint64()&^(0x7ff<<52) | uint64(r.IntN(0x7ff))<<52) // any finite
+	case 2:
+		return randMicros(r)
 	default:
 		return (r.Float64() - 0.5) * 360
+	}
+}
+
+// randMicros returns a number that appendMicros writes: a whole number or
+// one of at most six decimals, of any magnitude up to 10⁹.
+func randMicros(r *rand.Rand) float64 {
+	scale := math.Pow10(r.IntN(16))
+	return float64(r.Int64N(2*int64(scale))-int64(scale)) / math.Pow10(r.IntN(7))
+}
+
+// TestAppendFloatLikeJSON compares appendFloat with encoding/json on
+// numbers at and around appendMicros' bounds and on random ones of both
+// paths.
+func TestAppendFloatLikeJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	values := []float64{1e-6, -1e-6, 1.5e-6, 999999999.999999, 1e9, -1e9, 999999999.9999999, 0.000001000001,
+		123456789.123456, 0.3, 0.1 + 0.2, 38.63, -179.999999, 4503599627.370496, 25, 1000}
+	for range 200_000 {
+		if r.IntN(2) == 0 {
+			values = append(values, randMicros(r))
+		} else {
+			values = append(values, randFloat(r))
+		}
+	}
+	for _, f := range values {
+		for _, v := range []float64{f, math.Nextafter(f, math.Inf(1)), math.Nextafter(f, math.Inf(-1))} {
+			if math.IsInf(v, 0) {
+				continue
+			}
+			want, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fw := &featureWriter{}
+			if got := fw.appendFloat(nil, v); string(got) != string(want) {
+				t.Fatalf("appendFloat(%v) = %s, encoding/json writes %s", v, got, want)
+			}
+		}
+	}
+}
+
+// TestJSONSafeStringLikeTable puts every byte at every position of strings
+// of 1 to 20 bytes and checks jsonSafeString against the jsonSafe table.
+func TestJSONSafeStringLikeTable(t *testing.T) {
+	for n := 1; n <= 20; n++ {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a", n))
+				b[pos] = byte(c)
+				if got := jsonSafeString(string(b)); got != jsonSafe[c] {
+					t.Fatalf("jsonSafeString(%q) = %v, want %v", b, got, jsonSafe[c])
+				}
+			}
+		}
 	}
 }
 

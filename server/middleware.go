@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,11 +38,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			route = rc.RoutePattern()
 		}
 		s.metrics.observe(route, r.Method, ww.Status(), elapsed)
-		s.log.Info("request",
-			"method", r.Method, "route", route, "path", r.URL.Path, "query", r.URL.RawQuery,
-			"status", ww.Status(), "bytes", ww.BytesWritten(),
-			"duration_ms", float64(elapsed.Microseconds())/1000,
-			"request_id", middleware.GetReqID(r.Context()))
+		// LogAttrs with typed attributes: Info's key-value pairs would be
+		// converted one by one at every request.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+			slog.String("query", r.URL.RawQuery), slog.Int("status", ww.Status()), slog.Int("bytes", ww.BytesWritten()),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.String("request_id", middleware.GetReqID(r.Context())))
 	})
 }
 

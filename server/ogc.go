@@ -138,7 +138,7 @@ func (s *Server) handleCollections(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var docs []collectionDoc
-	for _, c := range s.collections() {
+	for _, c := range s.collections {
 		docs = append(docs, s.collectionDocument(r, c, ext, snap))
 	}
 	return writeJSON(w, contentTypeJSON, map[string]any{

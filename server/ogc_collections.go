@@ -48,9 +48,9 @@ type itemsPage struct {
 	write func(fw *featureWriter, i int) error
 }
 
-// collections returns every collection, in the order /api/collections
-// lists them.
-func (s *Server) collections() []collection {
+// newCollections returns every collection, in the order /api/collections
+// lists them. New builds them once, into Server.collections.
+func (s *Server) newCollections() []collection {
 	return []collection{
 		{
 			id: collectionZones, title: "Areas of control",
@@ -79,9 +79,8 @@ func (s *Server) collections() []collection {
 // naming it.
 func (s *Server) collection(r *http.Request) (collection, error) {
 	id := chi.URLParam(r, "collectionId")
-	cs := s.collections()
-	if i := slices.IndexFunc(cs, func(c collection) bool { return c.id == id }); i >= 0 {
-		return cs[i], nil
+	if i := slices.IndexFunc(s.collections, func(c collection) bool { return c.id == id }); i >= 0 {
+		return s.collections[i], nil
 	}
 	return collection{}, &notFoundError{field: "collectionId", reason: quote(id) + " is not a collection; collections: zones, incidents, sites, governorates"}
 }
@@ -113,16 +112,21 @@ func enumSchema[T ~string](title, description string, vs []T) map[string]any {
 	return map[string]any{"title": title, "description": description, "type": "string", "enum": vs}
 }
 
+// sortedSubTypes returns the keys of geo.SubTypes in order.
+func sortedSubTypes() []geo.SubType {
+	all := make([]geo.SubType, 0, len(geo.SubTypes))
+	for st := range geo.SubTypes {
+		all = append(all, st)
+	}
+	slices.Sort(all)
+	return all
+}
+
 // incidentQueryables are the incidents' filter properties.
 func (s *Server) incidentQueryables() map[string]any {
-	subTypes := make([]geo.SubType, 0, len(geo.SubTypes))
-	for st := range geo.SubTypes {
-		subTypes = append(subTypes, st)
-	}
-	slices.Sort(subTypes)
 	return map[string]any{
 		"type":        enumSchema("Event type", "The incident's type (ACLED's taxonomy).", geo.EventTypes),
-		"sub_type":    enumSchema("Sub-type", "The incident's sub-type; it belongs to one type.", subTypes),
+		"sub_type":    enumSchema("Sub-type", "The incident's sub-type; it belongs to one type.", sortedSubTypes()),
 		"actor":       enumSchema("Actor", "An actor involved in the incident, in any role (the actors property).", s.actorIDs()),
 		"status":      enumSchema("Status", "How well the incident is established.", geo.IncidentStatuses),
 		"governorate": enumSchema("Governorate", "The governorate the incident's location is in (OCHA English name, matched without regard to case).", s.governorateNames()),

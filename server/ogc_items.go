@@ -215,7 +215,7 @@ func (s *Server) incidentItems(snap *geo.Snapshot, q url.Values) (itemsPage, err
 // incidentPage is the itemsPage of incidents ins, matched matching.
 func incidentPage(pg page, matched int, ins []*geo.Incident) itemsPage {
 	return itemsPage{page: pg, matched: matched, n: len(ins),
-		write: func(fw *featureWriter, i int) error { return fw.WriteIncident(ins[i]) }}
+		write: func(fw *featureWriter, i int) error { return fw.writeIncidentAt(ins, i) }}
 }
 
 // incidentItem returns the incident with ID id.

@@ -456,12 +456,10 @@ func parseEventType(q url.Values) (geo.EventType, error) {
 // When typ is set the sub-type must belong to it, since the pair could
 // match nothing.
 func parseSubType(q url.Values, typ geo.EventType) (geo.SubType, error) {
-	all := make([]geo.SubType, 0, len(geo.SubTypes))
-	for st := range geo.SubTypes {
-		all = append(all, st)
+	if !q.Has("sub_type") {
+		return "", nil // spares sorting the sub-types on every request
 	}
-	slices.Sort(all)
-	st, err := parseEnum(q, "sub_type", all)
+	st, err := parseEnum(q, "sub_type", sortedSubTypes())
 	if err != nil || st == "" || typ == "" {
 		return st, err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -171,12 +172,32 @@ func (d *discardResponse) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// newBenchRequest builds the request of one benchmark iteration.
-func newBenchRequest(method, target, body string) *http.Request {
-	r := httptest.NewRequest(method, target, strings.NewReader(body))
+// benchRequest makes the requests of a benchmark's iterations: each a
+// clone of one request parsed up front, with a fresh body. That is what a
+// handler is given by net/http, which parses a request from a buffer it
+// reuses for the connection's next; httptest.NewRequest in the loop would
+// add 1.9 µs and 5 KiB per request (a URL parse and a new 4 KiB reader)
+// that serving does not spend. Reading requests from a connection is in
+// the http-load figures.
+type benchRequest struct {
+	base *http.Request
+	body string
+}
+
+// newBenchRequest parses the request of a benchmark.
+func newBenchRequest(method, target, body string) benchRequest {
+	r := httptest.NewRequest(method, target, nil)
 	if body != "" {
 		r.Header.Set("Content-Type", contentTypeJSON)
+		r.ContentLength = int64(len(body))
 	}
+	return benchRequest{base: r, body: body}
+}
+
+// next returns a new request for one iteration.
+func (b benchRequest) next() *http.Request {
+	r := b.base.Clone(context.Background())
+	r.Body = io.NopCloser(strings.NewReader(b.body))
 	return r
 }
 
@@ -187,11 +208,11 @@ var httpBenchSizes = []int{100_000, 1_000_000}
 // time against the same count in-process.
 func BenchmarkHTTPCount(b *testing.B) {
 	forHTTPSizes(b, func(b *testing.B, w *httpWorkload, q httpQuery) {
-		method, target, body := q.request(w, true, defaultLimit)
+		req := newBenchRequest(q.request(w, true, defaultLimit))
 		b.ReportAllocs()
 		for b.Loop() {
 			rec := &discardResponse{header: http.Header{}}
-			w.h.ServeHTTP(rec, newBenchRequest(method, target, body))
+			w.h.ServeHTTP(rec, req.next())
 			if rec.status != http.StatusOK {
 				b.Fatalf("status %d", rec.status)
 			}
@@ -212,12 +233,12 @@ func BenchmarkHTTPGeoJSON(b *testing.B) {
 			b.Fatal(err)
 		}
 		features := min(n, maxLimit)
-		method, target, body := q.request(w, false, maxLimit)
+		req := newBenchRequest(q.request(w, false, maxLimit))
 		b.ReportAllocs()
 		var size int64
 		for b.Loop() {
 			rec := &discardResponse{header: http.Header{}}
-			w.h.ServeHTTP(rec, newBenchRequest(method, target, body))
+			w.h.ServeHTTP(rec, req.next())
 			if rec.status != http.StatusOK {
 				b.Fatalf("status %d", rec.status)
 			}
@@ -244,12 +265,16 @@ func BenchmarkHTTPStream100k(b *testing.B) {
 	}
 	w := workloadHTTP(b, 1_000_000)
 	box := synth.Box()
+	var pages []benchRequest
+	for off := 0; off < 100_000; off += maxLimit {
+		target := fmt.Sprintf("/api/collections/incidents/items?bbox=%g,%g,%g,%g&limit=%d&offset=%d", box.Min[0], box.Min[1], box.Max[0], box.Max[1], maxLimit, off)
+		pages = append(pages, newBenchRequest(http.MethodGet, target, ""))
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		for off := 0; off < 100_000; off += maxLimit {
+		for _, req := range pages {
 			rec := &discardResponse{header: http.Header{}}
-			target := fmt.Sprintf("/api/collections/incidents/items?bbox=%g,%g,%g,%g&limit=%d&offset=%d", box.Min[0], box.Min[1], box.Max[0], box.Max[1], maxLimit, off)
-			w.h.ServeHTTP(rec, newBenchRequest(http.MethodGet, target, ""))
+			w.h.ServeHTTP(rec, req.next())
 			if rec.status != http.StatusOK {
 				b.Fatalf("status %d", rec.status)
 			}
@@ -316,9 +341,8 @@ func TestHTTPBenchQueries(t *testing.T) {
 				t.Fatal("the query matches nothing; the benchmark would measure nothing")
 			}
 			for _, hits := range []bool{true, false} {
-				method, target, body := q.request(w, hits, maxLimit)
 				rec := httptest.NewRecorder()
-				w.h.ServeHTTP(rec, newBenchRequest(method, target, body))
+				w.h.ServeHTTP(rec, newBenchRequest(q.request(w, hits, maxLimit)).next())
 				if rec.Code != http.StatusOK {
 					t.Fatalf("status %d: %s", rec.Code, rec.Body)
 				}

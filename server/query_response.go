@@ -132,8 +132,8 @@ func (s *Server) writeIncidents(w http.ResponseWriter, snap *geo.Snapshot, match
 	if err := fw.Begin(collectionHeader{NumberMatched: matched, NumberReturned: len(incs), DatasetVersion: s.datasetVersion(snap)}); err != nil {
 		return err
 	}
-	for _, in := range incs {
-		if err := fw.WriteIncident(in); err != nil {
+	for i := range incs {
+		if err := fw.writeIncidentAt(incs, i); err != nil {
 			return err
 		}
 	}

@@ -154,7 +154,8 @@ func clientIP(r *http.Request) string {
 // Config.PrivateRead, which needs a viewer token. A write (need not "")
 // answers errReadOnly when there is no Editor and counts towards the
 // client's write limit. A token, when given, must be valid even on a
-// public read. The token's principal goes into the request's context.
+// public read. The token's principal, if any, goes into the request's
+// context.
 func (s *Server) guard(need Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +171,13 @@ func (s *Server) guard(need Role) func(http.Handler) http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+			if p != nil {
+				// A request without a token has no principal; leaving the
+				// context alone spares a copy of the request on every
+				// public read.
+				r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+			}
+			next.ServeHTTP(w, r)
 		})
 	}
 }

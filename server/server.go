@@ -84,6 +84,8 @@ type Server struct {
 	assets  fs.FS
 	log     *slog.Logger
 	mux     http.Handler
+	// collections are the OGC API collections, built once by New.
+	collections []collection
 	// extents caches the collections' extents per snapshot version.
 	extents *extentCache
 	// metrics are served at /metrics.
@@ -102,6 +104,7 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handl
 		cfg.MaxImportBytes = defaultMaxImportBytes
 	}
 	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg)}
+	s.collections = s.newCollections()
 	s.mux = s.routes()
 	return s.mux
 }

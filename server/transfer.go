@@ -155,7 +155,7 @@ func (recs records) page() itemsPage {
 		case i < nz:
 			return fw.WriteZone(recs.zones[i])
 		case i < ni:
-			return fw.WriteIncident(recs.incidents[i-nz])
+			return fw.writeIncidentAt(recs.incidents, i-nz)
 		}
 		return fw.WriteSite(recs.sites[i-ni])
 	}}
