@@ -60,6 +60,20 @@ func allocatedBy(h http.Handler, target string) (uint64, *countingWriter) {
 	return after.TotalAlloc - before.TotalAlloc, w
 }
 
+// leastAllocatedBy is allocatedBy's smallest figure over three requests:
+// geo refills a pool of query buffers now and then, and the megabytes that
+// costs land on whichever request comes first after a GC, which says
+// nothing about how that request streams.
+func leastAllocatedBy(h http.Handler, target string) (uint64, *countingWriter) {
+	least, w := allocatedBy(h, target)
+	for range 2 {
+		if n, ww := allocatedBy(h, target); n < least {
+			least, w = n, ww
+		}
+	}
+	return least, w
+}
+
 // TestItemsStreamInFlatMemory serves 10,000-feature pages of 200,000
 // synthetic incidents and checks that the memory a request allocates does
 // not grow with the features it writes: a page of 10,000 allocates about
@@ -73,8 +87,8 @@ func TestItemsStreamInFlatMemory(t *testing.T) {
 	h := synthServer(t, 200_000)
 	const items = "/api/collections/incidents/items"
 	allocatedBy(h, items+"?limit=10") // computes the extents once
-	small, _ := allocatedBy(h, items+"?limit=10&offset=190000")
-	large, w := allocatedBy(h, items+"?limit=10000&offset=190000")
+	small, _ := leastAllocatedBy(h, items+"?limit=10&offset=190000")
+	large, w := leastAllocatedBy(h, items+"?limit=10000&offset=190000")
 	if w.status != http.StatusOK && w.status != 0 {
 		t.Fatalf("status %d", w.status)
 	}
