@@ -37,6 +37,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodPost, "/search", s.handleSearch, opSearch},
 		{http.MethodGet, "/stats", s.handleStats, opStats},
 		{http.MethodGet, "/grid", s.handleGrid, opGrid},
+		{http.MethodGet, "/nearest", s.handleNearest, opNearest},
 		{http.MethodGet, "/actors", s.handleActors, opActors},
 		{http.MethodGet, "/statistics", s.handleStatistics, opStatistics},
 		// Writes (OGC API – Features Part 4) and history (edit.go).
