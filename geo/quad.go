@@ -120,6 +120,46 @@ func buildQuad(t *incidentTable, nHandles uint32) *pointQuad {
 	return q
 }
 
+// renumber moves the records of incs, every one of them live and the
+// handles [0, len(incs)) of q and ids, into the order of q.entries, and
+// renumbers the handles to match, so that handle h is entries[h]. Queries
+// read records in about the order of the entries (a node's run, a page in
+// (Date, ID) order of one area), and a million records in the caller's order
+// put neighbours a cache miss apart, often a TLB miss; measured on the HTTP
+// GeoJSON benchmarks at a million incidents, reading a page of 10,000
+// features costs about half as much in this order. The permutation is done
+// in place by following its cycles (each record is moved once, with one
+// swap), so it allocates nothing: the records are the caller's.
+func (q *pointQuad) renumber(incs []Incident, ids *incidentIDs) {
+	if len(q.entries) != len(incs) {
+		return // free handles, which NewIndex never has; keep the order
+	}
+	// The ID table and the ranks are remapped through pos on one goroutine
+	// while the records move on another; pos becomes the identity last.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, m := range ids.shards {
+			for id, h := range m {
+				m[id] = q.pos[h]
+			}
+		}
+	})
+	for r, h := range q.byRank {
+		q.byRank[r] = q.pos[h]
+	}
+	for i := range q.entries {
+		q.entries[i].h = uint32(i)
+	}
+	wg.Wait()
+	pos := q.pos
+	for i := range pos {
+		for j := pos[i]; j != uint32(i); j = pos[i] {
+			incs[i], incs[j] = incs[j], incs[i]
+			pos[i], pos[j] = pos[j], j
+		}
+	}
+}
+
 // dayHandle is an incident's first day and handle, the key that ranks sort.
 type dayHandle struct {
 	from Day
