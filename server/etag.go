@@ -91,8 +91,12 @@ func (s *Server) conditional(next http.Handler) http.Handler {
 // The parts are hashed from one buffer on the stack, so a usual URL costs
 // the tag's string and no other allocation.
 func (s *Server) etag(r *http.Request, snap *geo.Snapshot) string {
+	// The dataset version is appended as datasetVersion writes it, without
+	// building its string.
 	b := make([]byte, 0, 512)
-	for _, part := range [...]string{s.datasetVersion(snap), s.baseURL(r), r.URL.RequestURI(), r.Header.Get("Accept-Encoding")} {
+	b = append(append(b, s.catalog.DatasetID()...), '.')
+	b = append(strconv.AppendUint(b, snap.Version(), 10), 0)
+	for _, part := range [...]string{s.baseURL(r), r.URL.RequestURI(), r.Header.Get("Accept-Encoding")} {
 		b = append(append(b, part...), 0)
 	}
 	sum := sha256.Sum256(b)
