@@ -297,9 +297,12 @@ func rankKey(rank, h uint32) uint64 { return uint64(rank)<<32 | uint64(h) }
 // entries in sc.keys and the incidents changed. Both are reordered.
 //
 // The first offset+limit of the union are among the first offset+limit
-// keys: a small page of many keys is selected with a bounded heap in
-// O(n log k); otherwise the keys are sorted whole, by bitmapSort when they
-// are at least 1/128 of the ranks, where it costs less than two passes of
+// keys. Keys that are at least 1/128 of the ranks are sorted whole by
+// bitmapSort, one pass over the keys and one over the bitmap, which beats a
+// bounded heap even for a page of 100 of a million keys (4 ms against 9 ms
+// here) and by far for deep pages, where the heap's k = offset+limit makes
+// every key cost some 17 comparisons. Sparser keys are selected with a
+// bounded heap in O(n log k) when the page is small, or else sorted by
 // radixSort. The changed incidents, few, are sorted by comparison and
 // merged in.
 func (s *Snapshot) walkPage(sc *scratch, changed []incItem, offset, limit int, emit func(h, rank uint32)) {
@@ -313,10 +316,10 @@ func (s *Snapshot) walkPage(sc *scratch, changed []incItem, offset, limit int, e
 		k = offset + limit
 	}
 	switch ranks := len(s.incQuad.entries); {
-	case k*8 < len(keys):
-		keys = smallest(keys, k, cmp.Compare[uint64])
 	case len(keys)*128 >= ranks:
 		sc.marks = s.incQuad.bitmapSort(keys, sc.marks)
+	case k*8 < len(keys):
+		keys = smallest(keys, k, cmp.Compare[uint64])
 	default:
 		sc.tmp = radixSort(keys, sc.tmp, bits.Len(uint(ranks)))
 	}
