@@ -4,23 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 
 	"github.com/frontline-maps/frontline/geo"
 )
-
-// Limits of GET /api/nearest.
-const (
-	// defaultNearest and maxNearest bound "k", the number of features
-	// asked for.
-	defaultNearest = 10
-	maxNearest     = 1_000
-)
-
-// nearestCollections are the collections GET /api/nearest searches.
-var nearestCollections = []string{collectionIncidents, collectionSites}
 
 var opNearest = operation{ID: "getNearest", Summary: "The k incidents or sites nearest to a point", MediaType: contentTypeGeoJSON,
 	Description: "A GeoJSON FeatureCollection of the k features of collection nearest to point by haversine (great-circle) distance, nearest first, ties broken by ID. " +
@@ -38,90 +25,59 @@ var opNearest = operation{ID: "getNearest", Summary: "The k incidents or sites n
 // handleNearest answers GET /api/nearest?point=lon,lat&k=K: the k incidents
 // (or sites) nearest to the point.
 func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	var errs paramErrors
-	collection, err := parseEnum(q, "collection", nearestCollections)
-	errs.add(err)
-	if collection == "" {
-		collection = collectionIncidents
-	}
-	errs.add(rejectUnknown(q, slices.Concat([]string{"point", "k", "collection", "kind"}, incidentAttributeParams)...))
-	errs.add(onlyFor(q, collection, collectionSites, "kind"))
-	errs.add(onlyFor(q, collection, collectionIncidents, incidentAttributeParams...))
-	p, err := requirePoint(q, "point")
-	errs.add(err)
-	k, err := parseInt(q, "k", defaultNearest, 1, maxNearest, "features")
-	errs.add(err)
-	var iq geo.IncidentQuery
-	var sq geo.SiteQuery
-	if collection == collectionIncidents {
-		errs.add(parseAttributeFilters(q, s.actorIDs(), &iq))
-	} else {
-		kind, err := parseEnum(q, "kind", geo.SiteKinds)
-		errs.add(err)
-		sq.Kinds = optional(kind)
-	}
-	if err := errs.err(); err != nil {
+	nq, err := parseNearest(r.URL.Query(), s.actorIDs())
+	if err != nil {
 		return err
 	}
-	iq.Limit, sq.Limit = k, k
 	snap := s.snapshot(r)
-	var features []json.RawMessage
-	if collection == collectionIncidents {
-		ns, err := snap.NearestIncidents(p, iq)
-		if err != nil {
-			return err
-		}
-		if features, err = withDistances(ns); err != nil {
-			return err
-		}
-	} else {
-		ns, err := snap.NearestSites(p, sq)
-		if err != nil {
-			return err
-		}
-		if features, err = withDistances(ns); err != nil {
-			return err
-		}
+	features, err := nearest(snap, nq)
+	if err != nil {
+		return err
 	}
-	return writeJSON(w, contentTypeGeoJSON, nearestAnswer{
-		Type: "FeatureCollection", NumberReturned: len(features), DatasetVersion: s.datasetVersion(snap),
-		Features: features,
-	})
+	w.Header().Set("Content-Type", contentTypeGeoJSON)
+	_, err = w.Write(appendNearest(nil, s.datasetVersion(snap), features))
+	return err
 }
 
-// incidentAttributeParams are the attribute filters of incidents, which
-// parseAttributeFilters reads.
-var incidentAttributeParams = []string{"datetime", "type", "sub_type", "actor", "status", "min_fatalities"}
-
-// onlyFor names each of params that q gives although collection is not
-// the one they apply to.
-func onlyFor(q url.Values, collection, appliesTo string, params ...string) error {
-	if collection == appliesTo {
-		return nil
-	}
-	var errs paramErrors
-	for _, name := range params {
-		if q.Has(name) {
-			errs.add(invalidParam(name, "applies to collection=%s only", appliesTo))
+// nearest runs the query of nq and encodes its answer.
+func nearest(snap *geo.Snapshot, nq nearestQuery) ([][]byte, error) {
+	if nq.collection == collectionSites {
+		ns, err := snap.NearestSites(nq.point, nq.sites)
+		if err != nil {
+			return nil, err
 		}
+		return withDistances(ns)
 	}
-	return errs.err()
+	ns, err := snap.NearestIncidents(nq.point, nq.incidents)
+	if err != nil {
+		return nil, err
+	}
+	return withDistances(ns)
 }
 
-// nearestAnswer is the FeatureCollection of GET /api/nearest.
-type nearestAnswer struct {
-	Type           string            `json:"type"`
-	NumberReturned int               `json:"numberReturned"`
-	DatasetVersion string            `json:"datasetVersion"`
-	Features       []json.RawMessage `json:"features"`
+// appendNearest appends the FeatureCollection of GET /api/nearest to b.
+// The features are geo's own encoding, so they are joined as they are
+// rather than parsed again by json.Marshal.
+func appendNearest(b []byte, datasetVersion string, features [][]byte) []byte {
+	b = append(b, `{"type":"FeatureCollection","numberReturned":`...)
+	b = strconv.AppendInt(b, int64(len(features)), 10)
+	b = append(b, `,"datasetVersion":`...)
+	b = strconv.AppendQuote(b, datasetVersion)
+	b = append(b, `,"features":[`...)
+	for i, f := range features {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f...)
+	}
+	return append(b, "]}\n"...)
 }
 
 // withDistances encodes each neighbour as its record's GeoJSON Feature (an
 // object, as geo's MarshalJSON writes it) with the foreign member
 // "distance_m" (metres, to the centimetre) first.
-func withDistances[T json.Marshaler](ns []geo.Neighbor[T]) ([]json.RawMessage, error) {
-	out := make([]json.RawMessage, len(ns))
+func withDistances[T json.Marshaler](ns []geo.Neighbor[T]) ([][]byte, error) {
+	out := make([][]byte, len(ns))
 	for i, n := range ns {
 		b, err := (*n.Record).MarshalJSON()
 		if err != nil {

@@ -1546,3 +1546,81 @@ func parseGovernorateItems(q url.Values) (governorateItems, error) {
 	}
 	return gi, errs.err()
 }
+
+// Limits of GET /api/nearest.
+const (
+	// defaultNearest and maxNearest bound "k", the number of features
+	// asked for.
+	defaultNearest = 10
+	maxNearest     = 1_000
+)
+
+// nearestCollections are the collections GET /api/nearest searches.
+var nearestCollections = []string{collectionIncidents, collectionSites}
+
+// nearestQuery is a parsed GET /api/nearest: the collection searched, the
+// point distances are measured from ([lon, lat]) and the query of that
+// collection, whose Limit is k.
+type nearestQuery struct {
+	collection string
+	point      orb.Point
+	incidents  geo.IncidentQuery
+	sites      geo.SiteQuery
+}
+
+// parseNearest parses "point" (required), "k", "collection" (incidents or
+// sites) and the filters of that collection: the incidents' attribute
+// filters, or the sites' "kind". A filter of the other collection is an
+// error naming it.
+func parseNearest(q url.Values, actors []geo.ActorID) (nearestQuery, error) {
+	var errs paramErrors
+	nq := nearestQuery{collection: collectionIncidents}
+	collection, err := parseEnum(q, "collection", nearestCollections)
+	errs.add(err)
+	if collection != "" {
+		nq.collection = collection
+	}
+	errs.add(rejectUnknown(q, slices.Concat([]string{"point", "k", "collection", "kind"}, incidentAttributeParams)...))
+	errs.add(onlyFor(q, nq.collection, collectionSites, "kind"))
+	errs.add(onlyFor(q, nq.collection, collectionIncidents, incidentAttributeParams...))
+	nq.point, err = requirePoint(q, "point")
+	errs.add(err)
+	k, err := parseInt(q, "k", defaultNearest, 1, maxNearest, "features")
+	errs.add(err)
+	if nq.collection == collectionIncidents {
+		errs.add(parseAttributeFilters(q, actors, &nq.incidents))
+	} else {
+		kind, err := parseEnum(q, "kind", geo.SiteKinds)
+		errs.add(err)
+		nq.sites.Kinds = optional(kind)
+	}
+	nq.incidents.Limit, nq.sites.Limit = k, k
+	return nq, errs.err()
+}
+
+// incidentAttributeParams are the attribute filters of incidents, which
+// parseAttributeFilters reads.
+var incidentAttributeParams = []string{"datetime", "type", "sub_type", "actor", "status", "min_fatalities"}
+
+// onlyFor names each of params that q gives although collection is not
+// the one they apply to.
+func onlyFor(q url.Values, collection, appliesTo string, params ...string) error {
+	if collection == appliesTo {
+		return nil
+	}
+	var errs paramErrors
+	for _, name := range params {
+		if q.Has(name) {
+			errs.add(invalidParam(name, "applies to collection=%s only", appliesTo))
+		}
+	}
+	return errs.err()
+}
+
+// nearestAnswer is the FeatureCollection of GET /api/nearest.
+type nearestAnswer struct {
+	Type           string            `json:"type"`
+	NumberReturned int               `json:"numberReturned"`
+	DatasetVersion string            `json:"datasetVersion"`
+	Features       []json.RawMessage `json:"features"`
+}

@@ -25,8 +25,7 @@ import (
 // (synth.Incidents with the geo benchmarks' seed) behind server.New, each
 // query sent through the whole handler stack (router, middleware, parsing,
 // query, encoding) to a ResponseWriter that discards the body. Q4, the 10
-// nearest incidents, has no HTTP endpoint and is measured in-process only
-// (geo's BenchmarkQ4Nearest10).
+// nearest incidents, is GET /api/nearest (BenchmarkHTTPNearest10).
 //
 // Each count benchmark also times the same query in-process on the same
 // snapshot and reports the ratio as "x-in-process"; each GeoJSON benchmark
@@ -221,6 +220,40 @@ func BenchmarkHTTPCount(b *testing.B) {
 		b.StopTimer()
 		b.ReportMetric(float64(perOp)/float64(inProcessCount(b, w.snap, q.inProcess(w))), "x-in-process")
 	})
+}
+
+// httpQ4Point is Deir ez-Zor, [lon, lat]: geo's Q4 asks for the 10
+// incidents nearest to it.
+var httpQ4Point = orb.Point{40.14, 35.33}
+
+// BenchmarkHTTPNearest10 is Q4 over HTTP: GET /api/nearest for the 10
+// incidents nearest to httpQ4Point, as GeoJSON with their distances,
+// against the same query in-process.
+func BenchmarkHTTPNearest10(b *testing.B) {
+	for _, n := range httpBenchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			if testing.Short() && n > 100_000 {
+				b.Skip("1M incidents skipped in -short mode")
+			}
+			w := workloadHTTP(b, n)
+			req := newBenchRequest(http.MethodGet, fmt.Sprintf("/api/nearest?point=%g,%g&k=10", httpQ4Point[0], httpQ4Point[1]), "")
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := &discardResponse{header: http.Header{}}
+				w.h.ServeHTTP(rec, req.next())
+				if rec.status != http.StatusOK {
+					b.Fatalf("status %d", rec.status)
+				}
+			}
+			perOp := b.Elapsed() / time.Duration(b.N)
+			b.StopTimer()
+			in := inProcessNs(b, func() error {
+				_, err := w.snap.NearestIncidents(httpQ4Point, geo.IncidentQuery{Limit: 10})
+				return err
+			})
+			b.ReportMetric(float64(perOp)/in, "x-in-process")
+		})
+	}
 }
 
 // BenchmarkHTTPGeoJSON sends each query for up to maxLimit (10,000)
