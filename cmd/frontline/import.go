@@ -252,17 +252,7 @@ func (r *importedRecords) add(rec ingest.Record) {
 
 // records returns the collected records as the store takes them.
 func (r *importedRecords) records() []gpkg.Record {
-	out := make([]gpkg.Record, 0, len(r.zones)+len(r.incidents)+len(r.sites))
-	for _, z := range r.zones {
-		out = append(out, z)
-	}
-	for _, in := range r.incidents {
-		out = append(out, in)
-	}
-	for _, st := range r.sites {
-		out = append(out, st)
-	}
-	return out
+	return gpkg.Records(&geo.Dataset{Zones: r.zones, Incidents: r.incidents, Sites: r.sites})
 }
 
 // releaseRE finds a GED release in a file name: "ged-23.1", "GEDEvent_v24_1".
