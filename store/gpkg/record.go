@@ -209,25 +209,15 @@ func decode(k Kind, b []byte) (Record, error) {
 	)
 	switch k {
 	case KindActor:
-		var a geo.Actor
-		err = json.Unmarshal(b, &a)
-		rec = a
+		rec, err = decodeAs[geo.Actor](b)
 	case KindZone:
-		var z geo.Zone
-		err = json.Unmarshal(b, &z)
-		rec = z
+		rec, err = decodeAs[geo.Zone](b)
 	case KindIncident:
-		var in geo.Incident
-		err = json.Unmarshal(b, &in)
-		rec = in
+		rec, err = decodeAs[geo.Incident](b)
 	case KindSite:
-		var s geo.Site
-		err = json.Unmarshal(b, &s)
-		rec = s
+		rec, err = decodeAs[geo.Site](b)
 	case KindBoundary:
-		var bd geo.Boundary
-		err = json.Unmarshal(b, &bd)
-		rec = bd
+		rec, err = decodeAs[geo.Boundary](b)
 	case KindStatistic:
 		// Statistic has no strict decoder of its own; refuse unknown
 		// properties as geo does for the other kinds.
@@ -247,6 +237,13 @@ func decode(k Kind, b []byte) (Record, error) {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// decodeAs decodes b as a T with T's own (strict) JSON decoder.
+func decodeAs[T Record](b []byte) (Record, error) {
+	var v T
+	err := json.Unmarshal(b, &v)
+	return v, err
 }
 
 // withID returns rec with its ID set to id; imports use it to keep the ID of
