@@ -160,8 +160,12 @@ func pointRect(p orb.Point) [2]float64 { return [2]float64{p[0], p[1]} }
 // the incidents' backing array rather than copying a million records, so the
 // caller must not modify those slices afterwards. When it succeeds it
 // reorders ds.Incidents in place, in the spatial order of the index, so that
-// the records of one area share cache lines and pages; on an error it leaves
-// the order as it was.
+// the records of one area share cache lines and pages, and moves the bytes
+// of their strings and their Actors and Sources arrays into memory laid out
+// in that order (a few blocks per 512 records): each such field is replaced
+// by an equal value, so the records read the same, but the arrays the
+// caller's records pointed to are no longer theirs (NewIndex never writes
+// them). On an error it leaves the order and the fields as they were.
 //
 // It returns a *ValidationError naming the first invalid record, for example
 // Field "incidents[12].date_end", or a duplicate ID ("zones[3].id").
@@ -231,6 +235,7 @@ func NewIndex(ds *Dataset) (*Index, error) {
 		return nil, err
 	}
 	s.incQuad.renumber(incs, ids)
+	packIncidents(incs)
 	s.incIDs = ids
 	s.nInc = len(incs)
 	ix.w.nextHandle = uint32(len(incs))
