@@ -998,15 +998,72 @@ func mutate(t *testing.T, g *worldGen, ix *geo.Index, w *world, next *int) {
 	}
 }
 
+// checkWholeLayer compares with brute force the pages of queries whose
+// place holds every incident the index was built with (no place, a box
+// around all of them, the bound of those incidents, which incidents
+// inserted later may fall outside) and no other condition: Incidents
+// answers those from the quadtree's rank order, merging in the changes.
+func checkWholeLayer(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, built orb.Bound) {
+	t.Helper()
+	places := []struct {
+		name  string
+		where geo.Where
+		in    func(orb.Point) bool
+	}{
+		{"everywhere", geo.Where{}, func(orb.Point) bool { return true }},
+		{"box", geo.InBound(orb.Bound{Min: orb.Point{30, 30}, Max: orb.Point{45, 40}}), func(orb.Point) bool { return true }},
+		{"built", geo.InBound(built), built.Contains},
+	}
+	for _, pl := range places {
+		var want []string
+		for i := range w.incidents {
+			if pl.in(w.incidents[i].Location) {
+				want = append(want, string(w.incidents[i].ID))
+			}
+		}
+		want = sortByDateID(w.incidents, want)
+		pages := [][2]int{{0, 0}, {0, 1}, {len(want) - 1, 5}, {len(want), 1}, {len(want) + 3, 2}}
+		for range 12 {
+			pages = append(pages, [2]int{g.r.IntN(len(want) + 1), g.r.IntN(max(1, len(want)/3))})
+		}
+		for _, pg := range pages {
+			q := geo.IncidentQuery{Where: pl.where, Offset: max(pg[0], 0), Limit: pg[1]}
+			page, err := s.Incidents(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lo := min(q.Offset, len(want))
+			hi := len(want)
+			if q.Limit > 0 {
+				hi = min(lo+q.Limit, hi)
+			}
+			if got := pageIDs(page.Incidents); !slices.Equal(got, want[lo:hi]) || page.Matched != len(want) {
+				t.Errorf("%s offset %d limit %d: got %v (matched %d), want %v (matched %d)", pl.name, q.Offset, q.Limit, got, page.Matched, want[lo:hi], len(want))
+			}
+		}
+	}
+}
+
+// incidentBound returns the bound of the incidents' locations.
+func incidentBound(incs []geo.Incident) orb.Bound {
+	b := orb.Bound{Min: incs[0].Location, Max: incs[0].Location}
+	for _, in := range incs {
+		b = b.Extend(in.Location)
+	}
+	return b
+}
+
 // TestIndexOracle runs every query type against brute force on a random
 // world, then again after random batches of updates.
 func TestIndexOracle(t *testing.T) {
 	g := newGen(oracleSeed(t))
 	w := g.world(40, 1500, 150)
 	ix := buildIndex(t, w)
+	built := incidentBound(w.incidents)
 	next := 0
 	for step := range 3 {
 		s := ix.Snapshot()
+		t.Run(fmt.Sprintf("step%d/whole-layer", step), func(t *testing.T) { checkWholeLayer(t, g, s, w, built) })
 		t.Run(fmt.Sprintf("step%d/incidents", step), func(t *testing.T) { checkIncidentQueries(t, g, s, w, 40) })
 		t.Run(fmt.Sprintf("step%d/control", step), func(t *testing.T) { checkControl(t, g, s, w, 25) })
 		t.Run(fmt.Sprintf("step%d/join-aggregate", step), func(t *testing.T) { checkJoinAggregate(t, g, s, w, 6) })
@@ -1015,6 +1072,26 @@ func TestIndexOracle(t *testing.T) {
 			return
 		}
 		g.zones = w.zones
+		mutate(t, g, ix, w, &next)
+	}
+}
+
+// TestWholeLayerAcrossRebuilds pages through whole-layer queries while
+// updates pile up past the point where the index rebuilds its quadtree,
+// whose handles then have gaps and whose records are in insertion order.
+func TestWholeLayerAcrossRebuilds(t *testing.T) {
+	g := newGen(oracleSeed(t))
+	w := g.world(5, 300, 5)
+	ix := buildIndex(t, w)
+	built := incidentBound(w.incidents)
+	next := 0
+	for step := range 60 {
+		if step%6 == 0 {
+			checkWholeLayer(t, g, ix.Snapshot(), w, built)
+			if t.Failed() {
+				t.Fatalf("after %d updates", step)
+			}
+		}
 		mutate(t, g, ix, w, &next)
 	}
 }

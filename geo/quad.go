@@ -481,3 +481,9 @@ func (q *pointQuad) bitmapSort(keys, buf []uint64) []uint64 {
 	}
 	return buf
 }
+
+// holdsAll reports whether every entry's point is in sh (nil: everywhere),
+// and there is at least one entry.
+func (q *pointQuad) holdsAll(sh shape) bool {
+	return len(q.entries) > 0 && (sh == nil || sh.relate(q.nodes[0].box) == Within)
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math/bits"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -236,6 +237,9 @@ func (s *Snapshot) Incidents(q IncidentQuery) (IncidentPage, error) {
 	if err != nil {
 		return IncidentPage{}, err
 	}
+	if !f.attrs && f.window == Always && s.incQuad.holdsAll(f.sh) {
+		return s.rankPage(f.sh, q.Offset, q.Limit), nil
+	}
 	sc := s.scratch.Get().(*scratch)
 	defer s.scratch.Put(sc)
 	keys, changed := sc.keys[:0], []incItem(nil)
@@ -277,6 +281,83 @@ func (s *Snapshot) Incidents(q IncidentQuery) (IncidentPage, error) {
 		page.Incidents = append(page.Incidents, s.incs.get(h))
 	})
 	return page, nil
+}
+
+// rankPage returns the page [offset, offset+limit) (limit 0: no cap) of
+// the incidents in sh when every entry of the quadtree is in sh and no
+// other condition applies, as Incidents would, without ordering the
+// matches: the quadtree's entries in (Date, ID) order are its byRank
+// table, so a page is a slice of it, in O(limit) for an index without
+// changes, rather than a sort of every match. This is a whole layer read
+// page by page, as GDAL's ogr2ogr reads one.
+//
+// With changes, the live entries are byRank less the dead ranks, and the
+// changed incidents in sh are merged in: the number of them before the
+// page is found by a binary search on their positions in the merged order,
+// each position a binary search of byRank.
+func (s *Snapshot) rankPage(sh shape, offset, limit int) IncidentPage {
+	q := s.incQuad
+	var dead []uint32
+	if s.incDead.Len() > 0 {
+		dead = make([]uint32, 0, s.incDead.Len())
+		s.incDead.Scan(func(_, _ [2]float64, d deadItem) bool {
+			dead = append(dead, q.entries[d.pos].rank)
+			return true
+		})
+		slices.Sort(dead)
+	}
+	var changed []incItem
+	searchPoints(s.incDelta, sh, func(_ orb.Point, it incItem) bool {
+		changed = append(changed, it)
+		return true
+	})
+	slices.SortFunc(changed, s.byDateID)
+	n := len(q.byRank) - len(dead) + len(changed)
+	page := IncidentPage{Matched: n}
+	if offset >= n {
+		return page
+	}
+	k := n - offset
+	if limit > 0 {
+		k = min(k, limit)
+	}
+	page.Incidents = make([]*Incident, 0, k)
+	rankItem := func(r int) incItem { return s.keyItem(rankKey(uint32(r), q.byRank[r])) }
+	// liveBefore is how many live entries precede the changed incident it.
+	// Only live ranks are compared: the handle of a dead one may hold
+	// another record by now. A dead rank r is judged by the first live
+	// rank after it, which keeps the search's predicate monotone.
+	liveBefore := func(it incItem) int {
+		r := sort.Search(len(q.byRank), func(r int) bool {
+			for i := sort.Search(len(dead), func(i int) bool { return int(dead[i]) >= r }); i < len(dead) && int(dead[i]) == r; i++ {
+				r++
+			}
+			return r == len(q.byRank) || s.byDateID(rankItem(r), it) > 0
+		})
+		return r - sort.Search(len(dead), func(i int) bool { return int(dead[i]) >= r })
+	}
+	j := sort.Search(len(changed), func(j int) bool { return j+liveBefore(changed[j]) >= offset })
+	// r is the rank of the (offset-j)th live entry, d the dead ranks below it.
+	r, d := offset-j, 0
+	for d < len(dead) && int(dead[d]) <= r {
+		r++
+		d++
+	}
+	changed = changed[j:]
+	for len(page.Incidents) < k {
+		for d < len(dead) && int(dead[d]) == r {
+			r++
+			d++
+		}
+		if r < len(q.byRank) && (len(changed) == 0 || s.byDateID(rankItem(r), changed[0]) < 0) {
+			page.Incidents = append(page.Incidents, s.incs.get(q.byRank[r]))
+			r++
+		} else {
+			page.Incidents = append(page.Incidents, s.incs.get(changed[0].h))
+			changed = changed[1:]
+		}
+	}
+	return page
 }
 
 // scratch holds the buffers of one ordered query, reused through
