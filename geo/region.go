@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -475,10 +476,16 @@ func (r *Region) build() {
 	r.invH = float64(r.ny) / (b.Max[1] - b.Min[1])
 	nc := r.nx * r.ny
 
+	// The temporaries are reused from build to build: a query's polygon is
+	// prepared per request, and their megabytes would otherwise be garbage
+	// each time (a full GC cycle sooner for every few hundred requests).
+	sc := buildScratchPool.Get().(*buildScratch)
+	defer buildScratchPool.Put(sc)
+
 	// Pass 1: the cells each edge touches in each row it crosses, and the
 	// flips it contributes to the cells of that row west of them.
-	spans := make([]span, 0, len(r.edges)+len(r.edges)/2)
-	regs := make([]flipReg, 0, len(r.edges))
+	spans, regs := sc.spans[:0], sc.regs[:0]
+	defer func() { sc.spans, sc.regs = spans[:0], regs[:0] }()
 	for k, e := range r.edges {
 		minY, maxY := min(e.a[1], e.b[1]), max(e.a[1], e.b[1])
 		j0 := locate(r.ys, r.invH, minY)
@@ -514,7 +521,7 @@ func (r *Region) build() {
 
 	// Bucket edges and flip registrations by cell, keeping edge order so
 	// that each cell's edges stay grouped by ring.
-	edgeStart := make([]int32, nc+1)
+	edgeStart := sc.edgeStart.zeroed(nc + 1)
 	for _, s := range spans {
 		for i := s.i0; i <= s.i1; i++ {
 			edgeStart[int(s.j)*r.nx+int(i)+1]++
@@ -523,8 +530,9 @@ func (r *Region) build() {
 	for c := range nc {
 		edgeStart[c+1] += edgeStart[c]
 	}
-	cellEdges := make([]int32, edgeStart[nc])
-	fill := append([]int32(nil), edgeStart[:nc]...)
+	cellEdges := sc.cellEdges.zeroed(int(edgeStart[nc]))
+	fill := sc.fill.zeroed(nc)
+	copy(fill, edgeStart[:nc])
 	for _, s := range spans {
 		for i := s.i0; i <= s.i1; i++ {
 			c := int(s.j)*r.nx + int(i)
@@ -532,14 +540,14 @@ func (r *Region) build() {
 			fill[c]++
 		}
 	}
-	regStart := make([]int32, nc+1)
+	regStart := sc.regStart.zeroed(nc + 1)
 	for _, g := range regs {
 		regStart[g.cell+1]++
 	}
 	for c := range nc {
 		regStart[c+1] += regStart[c]
 	}
-	regByCell := make([]flip, len(regs))
+	regByCell := sc.regByCell.zeroed(len(regs))
 	copy(fill, regStart[:nc])
 	for _, g := range regs {
 		regByCell[fill[g.cell]] = g.f
@@ -551,7 +559,8 @@ func (r *Region) build() {
 	// and emit each cell.
 	r.cells = make([]gridCell, nc)
 	r.cellEdges = make([]int32, 0, len(cellEdges))
-	var active []flip
+	active := sc.active[:0]
+	defer func() { sc.active = active[:0] }()
 	for j := range r.ny {
 		active = active[:0]
 		// Most cells have no edges and the same flips as their eastern
@@ -574,6 +583,33 @@ func (r *Region) build() {
 		}
 	}
 	r.buildTables()
+}
+
+// buildScratch holds the temporaries of Region.build, kept for the next
+// build by buildScratchPool.
+type buildScratch struct {
+	spans                                []span
+	regs                                 []flipReg
+	edgeStart, fill, regStart, cellEdges buffer[int32]
+	regByCell                            buffer[flip]
+	active                               []flip
+}
+
+var buildScratchPool = sync.Pool{New: func() any { return new(buildScratch) }}
+
+// buffer is a reusable slice.
+type buffer[T any] struct{ s []T }
+
+// zeroed returns b's slice resized to n elements, all zero, reallocating
+// only when it is too small.
+func (b *buffer[T]) zeroed(n int) []T {
+	if cap(b.s) < n {
+		b.s = make([]T, n)
+		return b.s
+	}
+	b.s = b.s[:n]
+	clear(b.s)
+	return b.s
 }
 
 // flipReg is a flip registered at the easternmost cell it applies to; it
