@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -15,36 +14,34 @@ import (
 // version: the catalog's DatasetID, a dot, and the snapshot's Version.
 const headerDatasetVersion = "X-Dataset-Version"
 
-// snapshotKey is the request context key of the request's *geo.Snapshot.
-type snapshotKey struct{}
-
 // datasetVersion is the version of the data snap answers from, as the
-// X-Dataset-Version header and collection documents write it.
+// X-Dataset-Version header and collection documents write it. The string of
+// the latest snapshot asked for is kept, so the requests of one version
+// share it.
 func (s *Server) datasetVersion(snap *geo.Snapshot) string {
-	return s.catalog.DatasetID() + "." + strconv.FormatUint(snap.Version(), 10)
+	if v := s.version.Load(); v != nil && v.snap == snap {
+		return v.s
+	}
+	v := &snapshotVersion{snap: snap, s: s.catalog.DatasetID() + "." + strconv.FormatUint(snap.Version(), 10)}
+	s.version.Store(v)
+	return v.s
 }
 
-// snapshot returns the snapshot withDataset chose for r, so that every part
-// of one response (a page and its numberMatched, the header and the body)
-// answers from one version. It is nil before the catalog has loaded, which
-// requireReady keeps from API handlers.
+// snapshotVersion is a snapshot and its datasetVersion.
+type snapshotVersion struct {
+	snap *geo.Snapshot
+	s    string
+}
+
+// snapshot returns the snapshot serveExchange took for r, so that every
+// part of one response (a page and its numberMatched, the header and the
+// body) answers from one version. It is nil before the catalog has loaded,
+// which requireReady keeps from API handlers.
 func (s *Server) snapshot(r *http.Request) *geo.Snapshot {
-	snap, _ := r.Context().Value(snapshotKey{}).(*geo.Snapshot)
-	return snap
-}
-
-// withDataset takes the catalog's current snapshot for the request, puts it
-// in the context for handlers, and sets the X-Dataset-Version header on the
-// response. While the catalog is loading there is no snapshot and no
-// header.
-func (s *Server) withDataset(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if snap := s.catalog.Snapshot(); snap != nil {
-			w.Header().Set(headerDatasetVersion, s.datasetVersion(snap))
-			r = r.WithContext(context.WithValue(r.Context(), snapshotKey{}, snap))
-		}
-		next.ServeHTTP(w, r)
-	})
+	if x := exchangeOf(r); x != nil {
+		return x.snap
+	}
+	return nil
 }
 
 // requireReady answers 503 problem+json, with Retry-After, to requests that
@@ -82,7 +79,10 @@ func (s *Server) conditional(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		next.ServeHTTP(&etagWriter{ResponseWriter: w, etag: etag}, r)
+		if x := exchangeOf(r); x != nil {
+			x.etag = etag // written by exchange.WriteHeader on a 200
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -96,7 +96,13 @@ func (s *Server) etag(r *http.Request, snap *geo.Snapshot) string {
 	b := make([]byte, 0, 512)
 	b = append(append(b, s.catalog.DatasetID()...), '.')
 	b = append(strconv.AppendUint(b, snap.Version(), 10), 0)
-	for _, part := range [...]string{s.baseURL(r), r.URL.RequestURI(), r.Header.Get("Accept-Encoding")} {
+	// The request-target as the client sent it, which net/http keeps: the
+	// same target gives the same bytes.
+	target := r.RequestURI
+	if target == "" {
+		target = r.URL.RequestURI()
+	}
+	for _, part := range [...]string{s.baseURL(r), target, r.Header.Get("Accept-Encoding")} {
 		b = append(append(b, part...), 0)
 	}
 	sum := sha256.Sum256(b)
@@ -118,46 +124,3 @@ func etagMatches(header, etag string) bool {
 	}
 	return false
 }
-
-// etagWriter sets the ETag header on a 200 response as its header is
-// written.
-type etagWriter struct {
-	http.ResponseWriter
-	etag        string
-	wroteHeader bool
-}
-
-// WriteHeader sets ETag when code is 200 and the handler set none (a
-// feature's version is its own ETag), then writes the header.
-func (w *etagWriter) WriteHeader(code int) {
-	if !w.wroteHeader {
-		w.wroteHeader = true
-		if code == http.StatusOK {
-			if w.Header().Get("ETag") == "" {
-				w.Header().Set("ETag", w.etag)
-			}
-			w.Header().Set("Cache-Control", "no-cache")
-		}
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Write writes the 200 header first if no header was written.
-func (w *etagWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush flushes the underlying writer, so streamed features reach the
-// client.
-func (w *etagWriter) Flush() {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-// Unwrap returns the underlying writer for http.ResponseController.
-func (w *etagWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

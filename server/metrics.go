@@ -66,11 +66,28 @@ func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	default:
 		method = "OTHER"
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
 
 // handler serves the metrics in Prometheus's text format.
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// statusLabels are the "status" label values of the codes 100 to 599,
+// made once: strconv.Itoa allocates for numbers of three digits.
+var statusLabels = func() (l [500]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(100 + i)
+	}
+	return l
+}()
+
+// statusLabel is the "status" label value of code.
+func statusLabel(code int) string {
+	if code >= 100 && code < 600 {
+		return statusLabels[code-100]
+	}
+	return strconv.Itoa(code)
 }

@@ -1,14 +1,10 @@
 package server
 
 import (
-	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/cors"
 )
@@ -24,55 +20,6 @@ var compressibleTypes = []string{
 // GeoJSON at about half its cost.
 const gzipLevel = 5
 
-// logRequests writes one structured line per request (method, route
-// pattern, path, query, status, bytes, duration and request id) and records
-// the request in the metrics.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		start := time.Now()
-		next.ServeHTTP(ww, r)
-		elapsed := time.Since(start)
-		route := ""
-		if rc := chi.RouteContext(r.Context()); rc != nil {
-			route = rc.RoutePattern()
-		}
-		s.metrics.observe(route, r.Method, ww.Status(), elapsed)
-		// LogAttrs with typed attributes: Info's key-value pairs would be
-		// converted one by one at every request.
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
-			slog.String("query", r.URL.RawQuery), slog.Int("status", ww.Status()), slog.Int("bytes", ww.BytesWritten()),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("request_id", middleware.GetReqID(r.Context())))
-	})
-}
-
-// recoverPanics turns a panic in a handler into a logged 500 problem, so one
-// bad request never takes the server down.
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.writeError(w, r, fmt.Errorf("panic: %v", v))
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// echoRequestID sets the X-Request-Id response header to the id
-// middleware.RequestID gave the request, so a client can quote it.
-func echoRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(middleware.RequestIDHeader, middleware.GetReqID(r.Context()))
-		next.ServeHTTP(w, r)
-	})
-}
-
 // cors lets browsers on other origins read responses: every origin unless
 // Config.CORSOrigins restricts them. It answers preflight requests itself
 // and exposes the headers a client needs to reproduce a response.
@@ -85,7 +32,7 @@ func (s *Server) cors() func(http.Handler) http.Handler {
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowedHeaders: []string{"Accept", "Accept-Encoding", "Authorization", "Content-Type", "If-Match", "If-None-Match"},
-		ExposedHeaders: []string{"ETag", "Location", "Retry-After", headerDatasetVersion, middleware.RequestIDHeader},
+		ExposedHeaders: []string{"ETag", "Location", "Retry-After", headerDatasetVersion, headerRequestID},
 		MaxAge:         600,
 	})
 }
@@ -154,7 +101,9 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			s.writeError(w, r, &http.MaxBytesError{Limit: limit})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -27,11 +27,19 @@ func (s *Server) baseURL(r *http.Request) string {
 	if s.cfg.BaseURL != "" {
 		return strings.TrimRight(s.cfg.BaseURL, "/")
 	}
+	x := exchangeOf(r)
+	if x != nil && x.base != "" {
+		return x.base
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	base := scheme + "://" + r.Host
+	if x != nil {
+		x.base = base
+	}
+	return base
 }
 
 // apiURL is the absolute URL of path under /api ("" for the landing page).

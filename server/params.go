@@ -100,7 +100,7 @@ func (pe paramErrors) Unwrap() []error {
 
 // add records err, which is nil, a *geo.ValidationError or a paramErrors,
 // as every parser in this file returns. Any other error is a programming
-// error in this file, and add panics so recoverPanics reports it as a 500
+// error in this file, and add panics so serveExchange reports it as a 500
 // rather than a client's fault.
 func (pe *paramErrors) add(err error) {
 	switch err := err.(type) {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/frontline-maps/frontline/geo"
 )
 
@@ -119,7 +117,7 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 // a generic detail, logged once with the request id. A 401 says
 // WWW-Authenticate: Bearer, a 429 Retry-After.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	p := problem{Instance: r.URL.RequestURI(), RequestID: middleware.GetReqID(r.Context())}
+	p := problem{Instance: r.URL.RequestURI(), RequestID: requestID(r)}
 	var pe paramErrors
 	var ve *geo.ValidationError
 	var se *statusError

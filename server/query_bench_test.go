@@ -193,10 +193,14 @@ func newBenchRequest(method, target, body string) benchRequest {
 	return benchRequest{base: r, body: body}
 }
 
-// next returns a new request for one iteration.
+// next returns a new request for one iteration. A request without a body
+// has http.NoBody, as net/http gives a handler.
 func (b benchRequest) next() *http.Request {
 	r := b.base.Clone(context.Background())
-	r.Body = io.NopCloser(strings.NewReader(b.body))
+	r.Body = http.NoBody
+	if b.body != "" {
+		r.Body = io.NopCloser(strings.NewReader(b.body))
+	}
 	return r
 }
 

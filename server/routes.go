@@ -59,30 +59,25 @@ func (s *Server) apiRoutes() []route {
 // and out of the OpenAPI document.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
-	r.Use(echoRequestID)
-	r.Use(securityHeaders)
-	r.Use(s.logRequests)
-	r.Use(s.recoverPanics)
+	r.Use(s.serveExchange)
 	r.Use(s.cors())
 	r.Use(negotiateEncoding)
 	r.Use(s.limitBody)
-	r.Use(s.withDataset)
 	r.Use(middleware.GetHead)
 	r.NotFound(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return errNotFoundRoute }))
 	r.MethodNotAllowed(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return errMethodNotAllowed }))
 
-	r.Get("/healthz", s.wrap(s.handleHealth))
-	r.Get("/readyz", s.wrap(s.handleReady))
-	r.Method(http.MethodGet, "/metrics", s.metrics.handler())
+	r.With(routeNamed("/healthz")).Get("/healthz", s.wrap(s.handleHealth))
+	r.With(routeNamed("/readyz")).Get("/readyz", s.wrap(s.handleReady))
+	r.With(routeNamed("/metrics")).Method(http.MethodGet, "/metrics", s.metrics.handler())
 	r.Route("/api", func(r chi.Router) {
 		// Inline middleware runs after routing, so a 304 or 503 is logged
 		// and counted under its route's pattern. Access is checked before
 		// a 304 can answer.
 		for _, rt := range s.apiRoutes() {
-			r.With(s.requireReady, s.guard(rt.op.Auth), s.conditional).Method(rt.method, rt.pattern, s.wrap(rt.handle))
+			r.With(routeNamed("/api"+rt.pattern), s.requireReady, s.guard(rt.op.Auth), s.conditional).Method(rt.method, rt.pattern, s.wrap(rt.handle))
 		}
 	})
-	r.With(s.conditional).Get("/*", s.wrap(s.handleStatic))
+	r.With(routeNamed("/*"), s.conditional).Get("/*", s.wrap(s.handleStatic))
 	return r
 }

@@ -243,31 +243,5 @@ func authorize(p *principal, need Role, privateRead bool) error {
 	return nil
 }
 
-// securityHeaders sets the security headers of every response: the
-// Content-Security-Policy (the web map's, or none at all for the API),
-// nosniff, no referrer to other origins, and no framing.
-//
-// The header values are built once and shared by every response, assigned
-// to canonical keys without Header.Set's copy: four allocations fewer per
-// request. A shared value is never modified: net/http only reads it, and an
-// Add to one of these keys appends to a full slice, which copies it.
-func securityHeaders(next http.Handler) http.Handler {
-	value := func(v string) []string { return []string{v}[:1:1] }
-	api, page := value(cspAPI), value(cspPage)
-	nosniff, referrer, frame := value("nosniff"), value("strict-origin-when-cross-origin"), value("DENY")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
-			h["Content-Security-Policy"] = api
-		} else {
-			h["Content-Security-Policy"] = page
-		}
-		h["X-Content-Type-Options"] = nosniff
-		h["Referrer-Policy"] = referrer
-		h["X-Frame-Options"] = frame
-		next.ServeHTTP(w, r)
-	})
-}
-
 // retryAfter is the Retry-After of a 429, in seconds: the limits' window.
 const retryAfter = "60"

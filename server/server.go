@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -92,6 +93,10 @@ type Server struct {
 	metrics *metrics
 	// limits are the per-client rate limits.
 	limits limiters
+	// ids gives requests their ids.
+	ids *requestIDs
+	// version is the latest snapshot's datasetVersion.
+	version atomic.Pointer[snapshotVersion]
 }
 
 // New returns the HTTP handler for the API under /api, /healthz, /readyz,
@@ -103,7 +108,7 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handl
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = defaultMaxImportBytes
 	}
-	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg)}
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg), ids: newRequestIDs()}
 	s.collections = s.newCollections()
 	s.mux = s.routes()
 	return s.mux
