@@ -106,6 +106,12 @@ type featureWriter struct {
 	err error
 	// warm sums what warmIncidents read, so the compiler keeps its loads.
 	warm int
+	// safe is a direct-mapped cache of strings found to need no escaping
+	// (see appendValue), indexed by safeSlot.
+	safe [safeSlots]string
+	// day and dayText are the last day appendDate wrote and its JSON.
+	day     geo.Day
+	dayText []byte
 }
 
 // newFeatureWriter returns a featureWriter that buffers up to 64 KiB before
@@ -239,18 +245,18 @@ func (fw *featureWriter) WriteIncident(in *geo.Incident) error {
 	}
 	b = fw.appendPointGeometry(b, in.Location)
 	b = append(b, `,"properties":{"date":`...)
-	b = appendDay(b, in.Date)
+	b = fw.appendDate(b, in.Date)
 	if in.DateEnd != in.Date {
 		b = append(b, `,"date_end":`...)
-		b = appendDay(b, in.DateEnd)
+		b = fw.appendDate(b, in.DateEnd)
 	}
 	b = append(b, `,"date_precision":`...)
-	b = appendString(b, string(in.DatePrecision))
+	b = fw.appendValue(b, string(in.DatePrecision))
 	b = append(b, `,"type":`...)
-	b = appendString(b, string(in.Type))
+	b = fw.appendValue(b, string(in.Type))
 	if in.SubType != "" {
 		b = append(b, `,"sub_type":`...)
-		b = appendString(b, string(in.SubType))
+		b = fw.appendValue(b, string(in.SubType))
 	}
 	b = append(b, `,"actors":[`...)
 	for i, a := range in.Actors {
@@ -260,35 +266,35 @@ func (fw *featureWriter) WriteIncident(in *geo.Incident) error {
 		b = append(b, '{')
 		if a.Actor != "" {
 			b = append(b, `"actor":`...)
-			b = appendString(b, string(a.Actor))
+			b = fw.appendValue(b, string(a.Actor))
 			b = append(b, ',')
 		}
 		if a.Name != "" {
 			b = append(b, `"name":`...)
-			b = appendString(b, a.Name)
+			b = fw.appendValue(b, a.Name)
 			b = append(b, ',')
 		}
 		b = append(b, `"role":`...)
-		b = appendString(b, string(a.Role))
+		b = fw.appendValue(b, string(a.Role))
 		b = append(b, '}')
 	}
 	b = append(b, `],"precision_m":`...)
 	b = fw.appendFloat(b, in.PrecisionMeters)
-	b = appendOptional(b, `,"place":`, in.Place)
-	b = appendOptional(b, `,"governorate":`, in.Governorate)
+	b = fw.appendOptionalValue(b, `,"place":`, in.Place)
+	b = fw.appendOptionalValue(b, `,"governorate":`, in.Governorate)
 	b = append(b, `,"fatalities_low":`...)
-	b = strconv.AppendInt(b, int64(in.Fatalities.Low), 10)
+	b = appendInt(b, in.Fatalities.Low)
 	b = append(b, `,"fatalities_best":`...)
-	b = strconv.AppendInt(b, int64(in.Fatalities.Best), 10)
+	b = appendInt(b, in.Fatalities.Best)
 	b = append(b, `,"fatalities_high":`...)
-	b = strconv.AppendInt(b, int64(in.Fatalities.High), 10)
+	b = appendInt(b, in.Fatalities.High)
 	b = append(b, `,"fatalities_civilians":`...)
-	b = strconv.AppendInt(b, int64(in.Fatalities.Civilians), 10)
-	b = appendOptional(b, `,"description":`, in.Description)
-	b = appendSources(b, in.Sources)
+	b = appendInt(b, in.Fatalities.Civilians)
+	b = fw.appendOptionalValue(b, `,"description":`, in.Description)
+	b = fw.appendSources(b, in.Sources)
 	b = append(b, `,"status":`...)
-	b = appendString(b, string(in.Status))
-	b = appendOptional(b, `,"origin":`, in.Origin.Dataset)
+	b = fw.appendValue(b, string(in.Status))
+	b = fw.appendOptionalValue(b, `,"origin":`, in.Origin.Dataset)
 	b = appendOptional(b, `,"origin_id":`, in.Origin.ID)
 	return fw.end(b, string(in.ID))
 }
@@ -386,7 +392,7 @@ func (fw *featureWriter) WriteZone(z *geo.Zone) error {
 		b = append(b, `,"uncertainty_m":`...)
 		b = fw.appendFloat(b, z.UncertaintyMeters)
 	}
-	b = appendSources(b, z.Sources)
+	b = fw.appendSources(b, z.Sources)
 	b = appendOptional(b, `,"notes":`, z.Notes)
 	return fw.end(b, string(z.ID))
 }
@@ -415,7 +421,7 @@ func (fw *featureWriter) WriteSite(s *geo.Site) error {
 	b = append(b, `,"kind":`...)
 	b = appendString(b, string(s.Kind))
 	b = appendOptional(b, `,"governorate":`, s.Governorate)
-	b = appendSources(b, s.Sources)
+	b = fw.appendSources(b, s.Sources)
 	b = appendOptional(b, `,"notes":`, s.Notes)
 	return fw.end(b, string(s.ID))
 }
@@ -625,22 +631,41 @@ func appendMicros(b []byte, k int64) []byte {
 		b = append(b, '-')
 		k = -k
 	}
-	b = strconv.AppendInt(b, k/1e6, 10)
-	frac := k % 1e6
+	if k < 100e6 {
+		// Two digits or fewer before the point, as degrees have.
+		if whole := int(k / 1e6); whole < 10 {
+			b = append(b, byte('0'+whole))
+		} else {
+			b = append(b, digitPairs[2*whole], digitPairs[2*whole+1])
+		}
+	} else {
+		b = strconv.AppendInt(b, k/1e6, 10)
+	}
+	frac := int(k % 1e6)
 	if frac == 0 {
 		return b
 	}
-	digits := [7]byte{'.'}
+	hi, mid, lo := frac/10000, frac/100%100, frac%100
+	digits := [7]byte{'.',
+		digitPairs[2*hi], digitPairs[2*hi+1], digitPairs[2*mid], digitPairs[2*mid+1], digitPairs[2*lo], digitPairs[2*lo+1]}
 	n := 7
-	for i := 6; i > 0; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
-		if digits[i] == '0' && n == i+1 {
-			n = i
-		}
+	for digits[n-1] == '0' {
+		n--
 	}
 	return append(b, digits[:n]...)
 }
+
+// digitPairs holds the two decimal digits of 0 to 99 at 2i and 2i+1.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // appendDay appends d as geo.Day.MarshalJSON does: "YYYY-MM-DD" (UTC), or
 // null for an open bound.
@@ -696,9 +721,70 @@ func appendOptional(b []byte, key, s string) []byte {
 	return appendString(append(b, key...), s)
 }
 
+// safeSlots is the size of featureWriter.safe: room for the hundred or so
+// values that repeat in the fields of a page (types, sub-types, statuses,
+// town names, actors, publishers) with few collisions.
+const safeSlots = 256
+
+// safeSlot returns the slot of fw.safe for s, which is not empty: a hash
+// of its length and its first, middle and last bytes, which tells apart
+// the values of the fields that repeat.
+func safeSlot(s string) int {
+	h := uint32(len(s)) | uint32(s[0])<<8 | uint32(s[len(s)/2])<<16 | uint32(s[len(s)-1])<<24
+	return int(h * 0x9e3779b1 >> 24 % safeSlots)
+}
+
+// appendValue appends s as appendString does, for a field whose values
+// repeat from feature to feature (a type, a status, a place, an actor): a
+// value found to need no escaping is kept in fw.safe, and the next time
+// the same value comes it is copied without being scanned. Comparing it
+// costs nothing when it is the very same string (geo.NewIndex gives
+// repeated values one copy), and no more than the scan otherwise.
+func (fw *featureWriter) appendValue(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, `""`...)
+	}
+	slot := &fw.safe[safeSlot(s)]
+	if *slot != s {
+		if !jsonSafeString(s) {
+			return appendString(b, s)
+		}
+		*slot = s
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendOptionalValue is appendOptional through appendValue.
+func (fw *featureWriter) appendOptionalValue(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return fw.appendValue(append(b, key...), s)
+}
+
+// appendDate appends d as appendDay does, remembering the last day: a page
+// in (date, ID) order has runs of features of one day.
+func (fw *featureWriter) appendDate(b []byte, d geo.Day) []byte {
+	if d != fw.day || fw.dayText == nil {
+		fw.day, fw.dayText = d, appendDay(fw.dayText[:0], d)
+	}
+	return append(b, fw.dayText...)
+}
+
+// appendInt appends v in decimal, as strconv.AppendInt does, with a
+// shortcut for one digit: fatality counts are mostly 0 to 9.
+func appendInt(b []byte, v int) []byte {
+	if uint(v) < 10 {
+		return append(b, byte('0'+v))
+	}
+	return strconv.AppendInt(b, int64(v), 10)
+}
+
 // appendSources appends ,"sources":[...] as geo.Source.MarshalJSON writes
 // each source; no sources is [], never null.
-func appendSources(b []byte, srcs []geo.Source) []byte {
+func (fw *featureWriter) appendSources(b []byte, srcs []geo.Source) []byte {
 	b = append(b, `,"sources":[`...)
 	for i := range srcs {
 		s := &srcs[i]
@@ -706,15 +792,15 @@ func appendSources(b []byte, srcs []geo.Source) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"publisher":`...)
-		b = appendString(b, s.Publisher)
-		b = appendOptional(b, `,"title":`, s.Title)
+		b = fw.appendValue(b, s.Publisher)
+		b = fw.appendOptionalValue(b, `,"title":`, s.Title)
 		b = appendOptional(b, `,"url":`, s.URL)
 		// The zero Day means unknown and is left out, as in geo.
 		if s.Published != 0 {
 			b = append(b, `,"published":`...)
 			b = appendDay(b, s.Published)
 		}
-		b = appendOptional(b, `,"note":`, s.Note)
+		b = fw.appendOptionalValue(b, `,"note":`, s.Note)
 		b = append(b, '}')
 	}
 	return append(b, ']')

@@ -723,6 +723,50 @@ func TestEncodeIncidentsLikeJSONMarshal(t *testing.T) {
 	}
 }
 
+// TestEncodeRandomStreamLikeJSONMarshal streams random incidents through
+// one writer, so that its caches of safe strings and of the last date
+// carry from feature to feature, and compares the document with
+// json.Marshal's. Values come mostly from a small pool, so they repeat and
+// share cache slots with values that need escaping; the first records put
+// a safe value and an unsafe one of the same slot (same length, first and
+// last byte) in turn in every cached field.
+func TestEncodeRandomStreamLikeJSONMarshal(t *testing.T) {
+	seed := *encodeSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (rerun with -encode.seed=%d)", seed, seed)
+	r := rand.New(rand.NewPCG(seed, seed>>33))
+	var incs []geo.Incident
+	for _, v := range []string{"a-a", "a<a", "a-a", "a\u2028a", "a&a", "a-a"} {
+		in := randIncident(r)
+		in.DatePrecision, in.Type, in.SubType, in.Status = geo.DatePrecision(v), geo.EventType(v), geo.SubType(v), geo.IncidentStatus(v)
+		in.Place, in.Governorate, in.Description, in.Origin.Dataset = v, v, v, v
+		in.Actors = []geo.IncidentActor{{Actor: geo.ActorID(v), Name: v, Role: geo.ActorRole(v)}}
+		in.Sources = []geo.Source{{Publisher: v, Title: v, Note: v}}
+		incs = append(incs, in)
+	}
+	for range 3000 {
+		incs = append(incs, randIncident(r))
+	}
+	var got bytes.Buffer
+	if err := streamIncidents(&got, incs); err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(benchCollection{"FeatureCollection", len(incs), len(incs), incs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, '\n')
+	if !bytes.Equal(got.Bytes(), want) {
+		i := 0
+		for i < min(got.Len(), len(want)) && got.Bytes()[i] == want[i] {
+			i++
+		}
+		t.Fatalf("stream and json.Marshal differ at byte %d:\nstream:  %.200s\nmarshal: %.200s", i, got.Bytes()[i:], want[i:])
+	}
+}
+
 func TestEncodeIncidentAllocatesNothing(t *testing.T) {
 	incs := benchIncidents(1000)
 	fw := newFeatureWriter(&discard{})
