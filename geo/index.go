@@ -159,8 +159,9 @@ func pointRect(p orb.Point) [2]float64 { return [2]float64{p[0], p[1]} }
 // NewIndex takes ownership of ds.Zones, ds.Incidents and ds.Sites: it keeps
 // the incidents' backing array rather than copying a million records, so the
 // caller must not modify those slices afterwards. When it succeeds it
-// reorders ds.Incidents in place, in the spatial order of the index, so that
-// the records of one area share cache lines and pages, and moves the bytes
+// reorders ds.Incidents in place, in the spatial order of the index (by
+// date within cells of up to 16,384 records), so that the records of one
+// area share cache lines and pages, and moves the bytes
 // of their strings and their Actors and Sources arrays into memory laid out
 // in that order (a few blocks per 512 records): each such field is replaced
 // by an equal value, so the records read the same, but the arrays the
