@@ -596,6 +596,11 @@ func (fw *featureWriter) appendFloat(b []byte, f float64) []byte {
 		return b
 	}
 	abs := math.Abs(f)
+	if i := int64(f); float64(i) == f && abs < 1e15 && (i != 0 || !math.Signbit(f)) {
+		// A whole number (precisions in metres, often 0) is its integer;
+		// -0 is left to strconv, which writes "-0" as encoding/json does.
+		return appendInt(b, int(i))
+	}
 	if abs >= 1e-6 && abs < 1e9 {
 		if k := math.Round(f * 1e6); k/1e6 == f {
 			return appendMicros(b, int64(k))
