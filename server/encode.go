@@ -107,8 +107,9 @@ type featureWriter struct {
 	// warm sums what warmIncidents read, so the compiler keeps its loads.
 	warm int
 	// safe is a direct-mapped cache of strings found to need no escaping
-	// (see appendValue), indexed by safeSlot.
-	safe [safeSlots]string
+	// (see appendValue), indexed by safeSlot; begin allocates it with the
+	// first feature, so a count does not pay for it.
+	safe *[safeSlots]string
 	// day and dayText are the last day appendDate wrote and its JSON.
 	day     geo.Day
 	dayText []byte
@@ -204,6 +205,9 @@ func (fw *featureWriter) begin(id string) (b []byte, ok bool) {
 	}
 	if fw.err != nil {
 		return nil, false
+	}
+	if fw.safe == nil {
+		fw.safe = new([safeSlots]string)
 	}
 	if cap(fw.buf) < fullBufferSize && len(fw.buf) > cap(fw.buf)/2 {
 		fw.buf = append(make([]byte, 0, fullBufferSize), fw.buf...)
