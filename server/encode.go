@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -115,10 +116,32 @@ type featureWriter struct {
 	dayText []byte
 }
 
+// featureWriters keeps released featureWriters, their buffers and caches,
+// for later responses: a full buffer is 72 KiB to allocate and clear, and
+// a count's document would otherwise allocate a writer for a few hundred
+// bytes.
+var featureWriters = sync.Pool{New: func() any { return &featureWriter{buf: make([]byte, 0, initialBufferSize)} }}
+
 // newFeatureWriter returns a featureWriter that buffers up to 64 KiB before
-// writing to w.
+// writing to w. Call release when done with it.
 func newFeatureWriter(w io.Writer) *featureWriter {
-	return &featureWriter{dst: w, buf: make([]byte, 0, initialBufferSize)}
+	fw := featureWriters.Get().(*featureWriter)
+	fw.dst = w
+	return fw
+}
+
+// release resets fw and keeps it for a later newFeatureWriter; fw must not
+// be used after. The buffer, the cache of safe strings and the last day's
+// text (still the text of day) are kept; they say nothing about the
+// document written. A buffer a large feature grew past fullBufferSize is
+// dropped, so the pool holds no more than that per writer.
+func (fw *featureWriter) release() {
+	buf := fw.buf[:0]
+	if cap(buf) > fullBufferSize {
+		buf = make([]byte, 0, initialBufferSize)
+	}
+	*fw = featureWriter{buf: buf, safe: fw.safe, day: fw.day, dayText: fw.dayText}
+	featureWriters.Put(fw)
 }
 
 // Begin writes the collection's opening and the members of h, and opens

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -841,4 +842,40 @@ func BenchmarkEncodeIncidents(b *testing.B) {
 		}
 		report(b)
 	})
+}
+
+// TestEncodeReleasedWriterStartsClean checks that a writer released after
+// a document, or after a failed write, writes the next document exactly as
+// a fresh one: nothing of the last document, its state or its error is
+// kept.
+func TestEncodeReleasedWriterStartsClean(t *testing.T) {
+	_, incidents, _, _ := goldenRecords()
+	doc := func(fw *featureWriter, out io.Writer) []byte {
+		var b bytes.Buffer
+		fw.dst = &b
+		if out != nil {
+			fw.dst = out
+		}
+		_ = fw.Begin(collectionHeader{NumberMatched: len(incidents), NumberReturned: len(incidents), DatasetVersion: "v.1"})
+		for i := range incidents {
+			_ = fw.WriteIncident(&incidents[i])
+		}
+		if err := fw.Close(); err != nil && out == nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	want := doc(&featureWriter{}, nil)
+	for round := range 3 {
+		fw := newFeatureWriter(nil)
+		if round == 1 {
+			doc(fw, errWriter{errors.New("connection reset")})
+			fw.release()
+			fw = newFeatureWriter(nil)
+		}
+		if got := doc(fw, nil); !bytes.Equal(got, want) {
+			t.Fatalf("round %d: a reused writer wrote\n%.300s\nwant\n%.300s", round, got, want)
+		}
+		fw.release()
+	}
 }

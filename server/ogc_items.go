@@ -148,6 +148,7 @@ func streamItems(w http.ResponseWriter, res itemsPage, h collectionHeader) error
 	w.Header().Set("Content-Type", contentTypeGeoJSON)
 	rc := http.NewResponseController(w)
 	fw := newFeatureWriter(w)
+	defer fw.release()
 	if err := fw.Begin(h); err != nil {
 		return err
 	}

@@ -129,6 +129,7 @@ func (s *Server) zoneSummaries(zones []*geo.Zone) []zoneSummary {
 func (s *Server) writeIncidents(w http.ResponseWriter, snap *geo.Snapshot, matched int, incs []*geo.Incident) error {
 	w.Header().Set("Content-Type", contentTypeGeoJSON)
 	fw := newFeatureWriter(w)
+	defer fw.release()
 	if err := fw.Begin(collectionHeader{NumberMatched: matched, NumberReturned: len(incs), DatasetVersion: s.datasetVersion(snap)}); err != nil {
 		return err
 	}
@@ -223,6 +224,7 @@ func (s *Server) statsAnswer(snap *geo.Snapshot, group statsGroup, matched int, 
 func (s *Server) writeGrid(w http.ResponseWriter, snap *geo.Snapshot, groups []geo.Group) error {
 	w.Header().Set("Content-Type", contentTypeGeoJSON)
 	fw := newFeatureWriter(w)
+	defer fw.release()
 	if err := fw.Begin(collectionHeader{NumberMatched: len(groups), NumberReturned: len(groups), DatasetVersion: s.datasetVersion(snap)}); err != nil {
 		return err
 	}
