@@ -114,6 +114,9 @@ type featureWriter struct {
 	// day and dayText are the last day appendDate wrote and its JSON.
 	day     geo.Day
 	dayText []byte
+	// lead is the members the next feature starts with, before "type"
+	// (see lead); nil for none.
+	lead []byte
 }
 
 // featureWriters keeps released featureWriters, their buffers and caches,
@@ -140,7 +143,7 @@ func (fw *featureWriter) release() {
 	if cap(buf) > fullBufferSize {
 		buf = make([]byte, 0, initialBufferSize)
 	}
-	*fw = featureWriter{buf: buf, safe: fw.safe, day: fw.day, dayText: fw.dayText}
+	*fw = featureWriter{buf: buf, safe: fw.safe, day: fw.day, dayText: fw.dayText, lead: fw.lead[:0]}
 	featureWriters.Put(fw)
 }
 
@@ -239,11 +242,22 @@ func (fw *featureWriter) begin(id string) (b []byte, ok bool) {
 	if fw.written > 0 {
 		b = append(b, ',')
 	}
-	b = append(b, `{"type":"Feature","id":`...)
+	b = append(b, '{')
+	b = append(b, fw.lead...)
+	fw.lead = fw.lead[:0]
+	b = append(b, `"type":"Feature","id":`...)
 	b = appendString(b, id)
 	b = append(b, `,"geometry":`...)
 	fw.bad = ""
 	return b, true
+}
+
+// leadDistance makes the next feature start with the foreign member
+// "distance_m": meters, to the centimetre, as GET /api/nearest writes it.
+func (fw *featureWriter) leadDistance(meters float64) {
+	b := append(fw.lead[:0], `"distance_m":`...)
+	b = strconv.AppendFloat(b, float64(int64(meters*100+0.5))/100, 'f', -1, 64)
+	fw.lead = append(b, ',')
 }
 
 // end closes the feature in b, the buffer begin returned with the feature

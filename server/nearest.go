@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -23,72 +20,43 @@ var opNearest = operation{ID: "getNearest", Summary: "The k incidents or sites n
 	}, qParamsAttributes...)}
 
 // handleNearest answers GET /api/nearest?point=lon,lat&k=K: the k incidents
-// (or sites) nearest to the point.
+// (or sites) nearest to the point, streamed as the items of their
+// collection are, each with its distance.
 func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) error {
 	nq, err := parseNearest(r.URL.Query(), s.actorIDs())
 	if err != nil {
 		return err
 	}
 	snap := s.snapshot(r)
-	features, err := nearest(snap, nq)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", contentTypeGeoJSON)
-	_, err = w.Write(appendNearest(nil, s.datasetVersion(snap), features))
-	return err
-}
-
-// nearest runs the query of nq and encodes its answer.
-func nearest(snap *geo.Snapshot, nq nearestQuery) ([][]byte, error) {
 	if nq.collection == collectionSites {
 		ns, err := snap.NearestSites(nq.point, nq.sites)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return withDistances(ns)
+		return writeNearest(w, s.datasetVersion(snap), ns, (*featureWriter).WriteSite)
 	}
 	ns, err := snap.NearestIncidents(nq.point, nq.incidents)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return withDistances(ns)
+	return writeNearest(w, s.datasetVersion(snap), ns, (*featureWriter).WriteIncident)
 }
 
-// appendNearest appends the FeatureCollection of GET /api/nearest to b.
-// The features are geo's own encoding, so they are joined as they are
-// rather than parsed again by json.Marshal.
-func appendNearest(b []byte, datasetVersion string, features [][]byte) []byte {
-	b = append(b, `{"type":"FeatureCollection","numberReturned":`...)
-	b = strconv.AppendInt(b, int64(len(features)), 10)
-	b = append(b, `,"datasetVersion":`...)
-	b = strconv.AppendQuote(b, datasetVersion)
-	b = append(b, `,"features":[`...)
-	for i, f := range features {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, f...)
+// writeNearest writes the neighbours ns as a FeatureCollection of the
+// dataset version, each feature written by write and starting with the
+// foreign member "distance_m" (metres, to the centimetre).
+func writeNearest[T any](w http.ResponseWriter, version string, ns []geo.Neighbor[T], write func(*featureWriter, *T) error) error {
+	w.Header().Set("Content-Type", contentTypeGeoJSON)
+	fw := newFeatureWriter(w)
+	defer fw.release()
+	if err := fw.Begin(collectionHeader{NumberMatched: -1, NumberReturned: len(ns), DatasetVersion: version}); err != nil {
+		return err
 	}
-	return append(b, "]}\n"...)
-}
-
-// withDistances encodes each neighbour as its record's GeoJSON Feature (an
-// object, as geo's MarshalJSON writes it) with the foreign member
-// "distance_m" (metres, to the centimetre) first.
-func withDistances[T json.Marshaler](ns []geo.Neighbor[T]) ([][]byte, error) {
-	out := make([][]byte, len(ns))
-	for i, n := range ns {
-		b, err := (*n.Record).MarshalJSON()
-		if err != nil {
-			return nil, err
+	for _, n := range ns {
+		fw.leadDistance(n.DistanceMeters)
+		if err := write(fw, n.Record); err != nil {
+			return err
 		}
-		f := make([]byte, 0, len(b)+32)
-		f = append(f, `{"distance_m":`...)
-		f = strconv.AppendFloat(f, float64(int64(n.DistanceMeters*100+0.5))/100, 'f', -1, 64)
-		f = append(f, ',')
-		f = append(f, bytes.TrimPrefix(b, []byte("{"))...)
-		out[i] = f
 	}
-	return out, nil
+	return fw.Close()
 }

@@ -3,8 +3,10 @@ package server
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -81,6 +83,27 @@ func TestNearestIsBruteForce(t *testing.T) {
 					t.Errorf("feature %d = %s at %.2f m, want %s at %.2f m", i, f.ID, f.DistanceM, want[i].id, want[i].dist)
 				}
 			}
+			// Each feature is its record's MarshalJSON with distance_m first.
+			var raw struct{ Features []json.RawMessage }
+			if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil {
+				t.Fatal(err)
+			}
+			for i, f := range raw.Features {
+				var r json.Marshaler
+				if tt.name == "sites, fewer than k" {
+					r = siteByID(ds, want[i].id)
+				} else {
+					r = incidentByID(ds, want[i].id)
+				}
+				b, err := r.MarshalJSON()
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantF := fmt.Sprintf(`{"distance_m":%s,%s`, strconv.FormatFloat(doc.Features[i].DistanceM, 'f', -1, 64), b[1:])
+				if string(f) != wantF {
+					t.Errorf("feature %d:\n got  %s\n want %s", i, f, wantF)
+				}
+			}
 		})
 	}
 }
@@ -119,4 +142,23 @@ func TestNearestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// incidentByID and siteByID find a record of ds by ID, or fail with nil.
+func incidentByID(ds *geo.Dataset, id string) *geo.Incident {
+	for i := range ds.Incidents {
+		if string(ds.Incidents[i].ID) == id {
+			return &ds.Incidents[i]
+		}
+	}
+	return nil
+}
+
+func siteByID(ds *geo.Dataset, id string) *geo.Site {
+	for i := range ds.Sites {
+		if string(ds.Sites[i].ID) == id {
+			return &ds.Sites[i]
+		}
+	}
+	return nil
 }
