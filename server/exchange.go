@@ -158,14 +158,16 @@ func (s *Server) serveRecovering(next http.Handler, x *exchange, r *http.Request
 // WriteHeader records the status and writes the header. On a 200 it first
 // sets the ETag conditional chose, unless the handler set its own (a
 // feature's version), and Cache-Control: no-cache, so clients revalidate
-// with If-None-Match. Informational (1xx) headers pass through unrecorded.
+// with If-None-Match. Informational (1xx) headers, and a second call,
+// pass through unrecorded.
 func (x *exchange) WriteHeader(code int) {
 	if code >= 100 && code < 200 {
 		x.ResponseWriter.WriteHeader(code)
 		return
 	}
 	if x.status != 0 {
-		return // a second call is a handler's mistake; net/http would log it
+		x.ResponseWriter.WriteHeader(code) // a handler's mistake, which net/http logs
+		return
 	}
 	x.status = code
 	if code == http.StatusOK && x.etag != "" {
