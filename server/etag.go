@@ -74,13 +74,12 @@ func (s *Server) conditional(next http.Handler) http.Handler {
 			return
 		}
 		etag := s.etag(r, snap)
+		if x := exchangeOf(r); x != nil {
+			x.etag = etag // written by exchange.WriteHeader on a 200 or 304
+		}
 		if etagMatches(r.Header.Get("If-None-Match"), etag) {
-			w.Header().Set("ETag", etag)
 			w.WriteHeader(http.StatusNotModified)
 			return
-		}
-		if x := exchangeOf(r); x != nil {
-			x.etag = etag // written by exchange.WriteHeader on a 200
 		}
 		next.ServeHTTP(w, r)
 	})

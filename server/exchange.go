@@ -155,10 +155,11 @@ func (s *Server) serveRecovering(next http.Handler, x *exchange, r *http.Request
 	next.ServeHTTP(x, r)
 }
 
-// WriteHeader records the status and writes the header. On a 200 it first
-// sets the ETag conditional chose, unless the handler set its own (a
-// feature's version), and Cache-Control: no-cache, so clients revalidate
-// with If-None-Match. Informational (1xx) headers, and a second call,
+// WriteHeader records the status and writes the header. On a 200 or a 304
+// it first sets the ETag conditional chose, unless the handler set its own
+// (a feature's version), and Cache-Control: no-cache, so clients revalidate
+// with If-None-Match (RFC 9110 §15.4.5: a 304 carries the ETag and
+// Cache-Control a 200 would). Informational (1xx) headers, and a second call,
 // pass through unrecorded.
 func (x *exchange) WriteHeader(code int) {
 	if code >= 100 && code < 200 {
@@ -170,7 +171,7 @@ func (x *exchange) WriteHeader(code int) {
 		return
 	}
 	x.status = code
-	if code == http.StatusOK && x.etag != "" {
+	if (code == http.StatusOK || code == http.StatusNotModified) && x.etag != "" {
 		h := x.Header()
 		if _, ok := h["Etag"]; !ok {
 			x.values[2] = x.etag

@@ -58,16 +58,17 @@ func TestSameURLSameBytes(t *testing.T) {
 }
 
 // TestConditionalGet checks If-None-Match: the current ETag (also weak or
-// in a list) gives 304 with no body, another gives 200, and errors carry
-// no ETag.
+// in a list) gives 304 with no body and the ETag and Cache-Control of the
+// 200, another gives 200, and errors carry no ETag.
 func TestConditionalGet(t *testing.T) {
 	h, _ := newOGCServer(t, Config{})
 	const target = "/api/collections/incidents/items?limit=2"
 	etag := ogcGet(h, target).Header().Get("ETag")
 	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
 		rec := ogcGet(h, target, "If-None-Match", inm)
-		if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("ETag") != etag {
-			t.Errorf("If-None-Match %s: status %d, %d bytes, ETag %q; want 304, empty, %s", inm, rec.Code, rec.Body.Len(), rec.Header().Get("ETag"), etag)
+		if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("ETag") != etag || rec.Header().Get("Cache-Control") != "no-cache" {
+			t.Errorf("If-None-Match %s: status %d, %d bytes, ETag %q, Cache-Control %q; want 304, empty, %s, no-cache",
+				inm, rec.Code, rec.Body.Len(), rec.Header().Get("ETag"), rec.Header().Get("Cache-Control"), etag)
 		}
 	}
 	if rec := ogcGet(h, target, "If-None-Match", `"stale"`); rec.Code != http.StatusOK {
