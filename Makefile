@@ -2,6 +2,8 @@
 GO       ?= go
 FUZZTIME ?= 5s
 BENCHTIME ?= 1s
+# BENCHCOUNT runs of each benchmark; docs/benchmarks.md gets their medians.
+BENCHCOUNT ?= 3
 
 .PHONY: run test deps vet unit fuzz build bench bench-http
 
@@ -33,12 +35,12 @@ fuzz:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline
 
-## bench: run the geo benchmarks (BENCHTIME each) and write the figures, the
-## command and the targets met into docs/benchmarks.md
+## bench: run the geo benchmarks (BENCHCOUNT times, BENCHTIME each) and write
+## the figures (medians), the command and the targets met into docs/benchmarks.md
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/ | \
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./geo/ | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section geo \
-		-cmd "go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./geo/" \
+		-cmd "go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./geo/" \
 		-targets 'Q1Count/n=1000000<=6ms,Q2Count/n=1000000<=300us,Q2IDs/n=1000000<=300us,Q3Count/n=1000000<=500us,Q3IDs/n=1000000<=500us,Q4Nearest10/n=1000000<=10us,Q5Count/n=1000000<=7ms,Build/n=1000000<=1.5s,Build/n=1000000:heap-B/incident<=300'
 
 .PHONY: e2e screenshots vendor basemap
@@ -79,9 +81,9 @@ HTTP_BENCH_N ?= 1000000
 HTTP_BENCH_D ?= 5s
 HTTP_BENCH_C ?= 2
 bench-http:
-	$(GO) test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) ./server/ | \
+	$(GO) test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./server/ | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section http \
-		-cmd "go test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) ./server/" \
+		-cmd "go test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./server/" \
 		-targets 'HTTPCount/Q1/n=1000000:x-in-process<=2,HTTPCount/Q2/n=1000000:x-in-process<=2,HTTPCount/Q3/n=1000000:x-in-process<=2,HTTPCount/Q5/n=1000000:x-in-process<=2,HTTPGeoJSON/Q1/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q2/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q5/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:ns/feature<=500,HTTPStream100k:ns/feature<=500'
 	@set -e; tmp=$$(mktemp -d); pid=; \
 	trap 'test -n "$$pid" && kill $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \

@@ -12,6 +12,10 @@
 // Targets are given as a comma-separated list of NAME[:METRIC]<=LIMIT, for
 // example "Q1Count/n=1000000<=6ms,Build/n=1000000:heap-B/incident<=300".
 // Without METRIC the limit is a duration compared with ns/op.
+//
+// A benchmark run several times (go test -count N) is one row: the median
+// of its runs, metric by metric, so that one run slowed by a neighbour on
+// a shared machine does not decide a target.
 package main
 
 import (
@@ -24,6 +28,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +58,7 @@ func run(args []string, in io.Reader, out io.Writer, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	res.lines = medians(res.lines)
 	old, err := os.ReadFile(*doc)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -62,12 +68,55 @@ func run(args []string, in io.Reader, out io.Writer, now time.Time) error {
 }
 
 // result is one benchmark line: its name without the GOMAXPROCS suffix and
-// its metrics by unit ("ns/op", "B/op", "allocs/op", custom ones).
+// its metrics by unit ("ns/op", "B/op", "allocs/op", custom ones); or,
+// after medians, the median of runs such lines.
 type result struct {
 	name    string
 	iters   int
 	metrics map[string]float64
 	units   []string // in the order printed
+	runs    int
+}
+
+// medians merges the lines of each benchmark, in the order first seen,
+// into one whose iterations and metrics are the medians of its lines' (the
+// mean of the middle two for an even number).
+func medians(lines []result) []result {
+	var out []result
+	byName := map[string][]result{}
+	for _, l := range lines {
+		if _, ok := byName[l.name]; !ok {
+			out = append(out, result{name: l.name, units: l.units})
+		}
+		byName[l.name] = append(byName[l.name], l)
+	}
+	for i := range out {
+		runs := byName[out[i].name]
+		out[i].runs = len(runs)
+		out[i].iters = int(median(runs, func(r result) (float64, bool) { return float64(r.iters), true }))
+		out[i].metrics = map[string]float64{}
+		for _, u := range out[i].units {
+			out[i].metrics[u] = median(runs, func(r result) (float64, bool) { v, ok := r.metrics[u]; return v, ok })
+		}
+	}
+	return out
+}
+
+// median returns the median of the values get reports for runs, skipping
+// runs without one.
+func median(runs []result, get func(result) (float64, bool)) float64 {
+	var vs []float64
+	for _, r := range runs {
+		if v, ok := get(r); ok {
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	n := len(vs)
+	if n%2 == 1 {
+		return vs[n/2]
+	}
+	return (vs[n/2-1] + vs[n/2]) / 2
 }
 
 type results struct {
@@ -196,6 +245,9 @@ func render(res *results, targets []target, command string, now time.Time, mach 
 	fmt.Fprintf(&b, "Command: `%s`\n\n", command)
 	fmt.Fprintf(&b, "Date: %s\n\n", now.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "Machine: %s\n\n", mach)
+	if runs := res.lines[0].runs; runs > 1 {
+		fmt.Fprintf(&b, "Each row is the median of %d runs (go test -count %d), metric by metric.\n\n", runs, runs)
+	}
 
 	var extra []string // custom metrics, in first-seen order
 	for _, r := range res.lines {

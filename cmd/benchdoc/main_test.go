@@ -58,3 +58,36 @@ func TestRunRefusesFailures(t *testing.T) {
 		t.Errorf("document written after a failure: %v", err)
 	}
 }
+
+// TestRunMedians checks that a benchmark run several times is one row of
+// medians, and that its targets are judged on them.
+func TestRunMedians(t *testing.T) {
+	const runs = `BenchmarkQ3Count/n=1000000-2   	  100	   9000 ns/op	  2.5 x-in-process
+BenchmarkQ3Count/n=1000000-2   	  300	   7000 ns/op	  1.9 x-in-process
+BenchmarkQ3Count/n=1000000-2   	  200	  30000 ns/op	  1.8 x-in-process
+BenchmarkQ2Count/n=1000000-2   	   10	   1000 ns/op
+BenchmarkQ2Count/n=1000000-2   	   30	   3000 ns/op
+PASS
+`
+	doc := filepath.Join(t.TempDir(), "benchmarks.md")
+	args := []string{"-doc", doc, "-section", "http", "-targets", "Q3Count/n=1000000:x-in-process<=2,Q3Count/n=1000000<=8us"}
+	if err := run(args, strings.NewReader(runs), io.Discard, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(doc)
+	got := string(b)
+	for _, want := range []string{
+		"Each row is the median of 3 runs",
+		"| Q3Count/n=1000000 | 200 | 9µs |  |  | 1.9 |",
+		"| Q2Count/n=1000000 | 20 | 2µs |  |  |  |",
+		"| Q3Count/n=1000000 x-in-process | 2 | 1.9 | yes |",
+		"| Q3Count/n=1000000 | 8us | 9µs | no |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("document lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "| Q3Count/n=1000000 |") != 2 {
+		t.Errorf("Q3Count is not one row and one target:\n%s", got)
+	}
+}
