@@ -527,11 +527,15 @@ func (r *Region) build() {
 			edgeStart[int(s.j)*r.nx+int(i)+1]++
 		}
 	}
+	withEdges := 0 // cells that edges touch: each is at least one part
 	for c := range nc {
+		if edgeStart[c+1] > 0 {
+			withEdges++
+		}
 		edgeStart[c+1] += edgeStart[c]
 	}
-	cellEdges := sc.cellEdges.zeroed(int(edgeStart[nc]))
-	fill := sc.fill.zeroed(nc)
+	cellEdges := sc.cellEdges.sized(int(edgeStart[nc]))
+	fill := sc.fill.sized(nc)
 	copy(fill, edgeStart[:nc])
 	for _, s := range spans {
 		for i := s.i0; i <= s.i1; i++ {
@@ -547,7 +551,7 @@ func (r *Region) build() {
 	for c := range nc {
 		regStart[c+1] += regStart[c]
 	}
-	regByCell := sc.regByCell.zeroed(len(regs))
+	regByCell := sc.regByCell.sized(len(regs))
 	copy(fill, regStart[:nc])
 	for _, g := range regs {
 		regByCell[fill[g.cell]] = g.f
@@ -559,6 +563,8 @@ func (r *Region) build() {
 	// and emit each cell.
 	r.cells = make([]gridCell, nc)
 	r.cellEdges = make([]int32, 0, len(cellEdges))
+	r.parts = make([]cellPart, 0, withEdges+withEdges/4)
+	r.steps = make([]float64, 0, len(regs))
 	active := sc.active[:0]
 	defer func() { sc.active = active[:0] }()
 	for j := range r.ny {
@@ -603,12 +609,17 @@ type buffer[T any] struct{ s []T }
 // zeroed returns b's slice resized to n elements, all zero, reallocating
 // only when it is too small.
 func (b *buffer[T]) zeroed(n int) []T {
+	clear(b.sized(n))
+	return b.s
+}
+
+// sized returns b's slice resized to n elements, for a caller that writes
+// every one: they hold what the last build left.
+func (b *buffer[T]) sized(n int) []T {
 	if cap(b.s) < n {
 		b.s = make([]T, n)
-		return b.s
 	}
 	b.s = b.s[:n]
-	clear(b.s)
 	return b.s
 }
 
