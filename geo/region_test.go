@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -253,6 +254,35 @@ func TestRegionMatchesOracle(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRegionConcurrentBuilds prepares random regions on several goroutines
+// at once, as concurrent searches do, and checks each against brute force:
+// the builds share pooled buffers, one after another, and none may see
+// another's data (run it under -race).
+func TestRegionConcurrentBuilds(t *testing.T) {
+	seed := testSeed(t)
+	var wg sync.WaitGroup
+	for w := range uint64(4) {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(seed, 10+w))
+			for c := range 25 {
+				g := randomArea(rng)
+				r, err := geo.PrepareRegion(g)
+				if err != nil {
+					continue
+				}
+				polys := polygonsOf(r.Geometry())
+				for _, p := range randomProbes(rng, polys, 100) {
+					if got, want := r.Contains(p), bruteContains(polys, p); got != want {
+						t.Errorf("worker %d case %d: Contains(%v) = %v, oracle %v", w, c, p, got, want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestRegionRelateMatchesOracle checks Relate against sampled points: a
