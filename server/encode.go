@@ -115,7 +115,7 @@ type featureWriter struct {
 	day     geo.Day
 	dayText []byte
 	// lead is the members the next feature starts with, before "type"
-	// (see lead); nil for none.
+	// (see leadDistance); empty for none.
 	lead []byte
 }
 
