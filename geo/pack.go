@@ -36,14 +36,15 @@ func packIncidents(incs []Incident) {
 	workers := min(runtime.GOMAXPROCS(0), blocks)
 	shared := &sharedValues{
 		strs:    map[string]string{},
-		actors:  map[string][]IncidentActor{},
-		sources: map[string][]Source{},
+		actors:  sharedLists[IncidentActor]{byKey: map[string][]IncidentActor{}},
+		sources: sharedLists[Source]{byKey: map[string][]Source{}},
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			p := packer{shared: shared, strs: map[string]int32{}, actors: map[string]int32{}, sources: map[string]int32{}}
+			p := packer{shared: shared, strs: map[string]int32{},
+				actors: blockLists[IncidentActor]{index: map[string]int32{}}, sources: blockLists[Source]{index: map[string]int32{}}}
 			for {
 				b := int(next.Add(1)) - 1
 				if b >= blocks {
@@ -57,18 +58,15 @@ func packIncidents(incs []Incident) {
 }
 
 // sharedValues holds the values that repeat, one copy each for a whole
-// packIncidents, keyed by value (lists by listKey). Packers take mu to
-// read or add to it, once per block.
+// packIncidents, keyed by value (lists by their listKind's key). Packers
+// take mu to read or add to it, once per block.
 type sharedValues struct {
 	mu      sync.Mutex
 	strs    map[string]string
-	actors  map[string][]IncidentActor
-	sources map[string][]Source
-	// text is the block strings are copied into, actorArena and
-	// sourceArena the arrays lists are; each is replaced when full.
-	text        strings.Builder
-	actorArena  []IncidentActor
-	sourceArena []Source
+	actors  sharedLists[IncidentActor]
+	sources sharedLists[Source]
+	// text is the block strings are copied into; it is replaced when full.
+	text strings.Builder
 }
 
 // sharedArenaSize is the size of a sharedValues block: bytes of text, or
@@ -91,55 +89,115 @@ func (sv *sharedValues) str(s string) string {
 	return c
 }
 
-// actorList returns the shared copy of list, whose key is key, making it
-// with shared strings; mu is held.
-func (sv *sharedValues) actorList(key string, list []IncidentActor) []IncidentActor {
-	if c, ok := sv.actors[key]; ok {
+// listKind is what packing needs of one kind of list field of Incident
+// (Actors, Sources): a key that two lists share exactly when they are
+// equal, its strings, and how many elements a shared array holds.
+type listKind[T any] struct {
+	key        func(b []byte, list []T) []byte
+	eachString func(list []T, fn func(*string))
+	arenaLen   int
+}
+
+var (
+	actorLists  = listKind[IncidentActor]{key: actorsKey, eachString: eachActorString, arenaLen: sharedArenaSize / 64}
+	sourceLists = listKind[Source]{key: sourcesKey, eachString: eachSourceString, arenaLen: sharedArenaSize / 128}
+)
+
+// sharedLists holds the shared copies of one kind of list, keyed by key,
+// in arrays of which arena is the last.
+type sharedLists[T any] struct {
+	byKey map[string][]T
+	arena []T
+}
+
+// get returns the shared copy of list, whose key is key, making it with
+// shared strings; sv.mu is held.
+func (sl *sharedLists[T]) get(sv *sharedValues, k listKind[T], key string, list []T) []T {
+	if c, ok := sl.byKey[key]; ok {
 		return c
 	}
-	if cap(sv.actorArena)-len(sv.actorArena) < len(list) {
-		sv.actorArena = make([]IncidentActor, 0, max(sharedArenaSize/64, len(list)))
+	if cap(sl.arena)-len(sl.arena) < len(list) {
+		sl.arena = make([]T, 0, max(k.arenaLen, len(list)))
 	}
-	start := len(sv.actorArena)
-	for _, a := range list {
-		sv.actorArena = append(sv.actorArena, IncidentActor{Actor: ActorID(sv.str(string(a.Actor))), Name: sv.str(a.Name), Role: ActorRole(sv.str(string(a.Role)))})
-	}
-	c := sv.actorArena[start:len(sv.actorArena):len(sv.actorArena)]
-	sv.actors[key] = c
+	start := len(sl.arena)
+	sl.arena = append(sl.arena, list...)
+	c := sl.arena[start:len(sl.arena):len(sl.arena)]
+	k.eachString(c, func(s *string) { *s = sv.str(*s) })
+	sl.byKey[key] = c
 	return c
 }
 
-// sourceList is actorList for sources.
-func (sv *sharedValues) sourceList(key string, list []Source) []Source {
-	if c, ok := sv.sources[key]; ok {
-		return c
+// blockLists counts the distinct lists of one kind in a block: index maps
+// each list's key to its place in vals.
+type blockLists[T any] struct {
+	index map[string]int32
+	vals  []packedList[T]
+}
+
+// reset empties bl for the next block.
+func (bl *blockLists[T]) reset() {
+	clear(bl.index)
+	bl.vals = bl.vals[:0]
+}
+
+// count records one occurrence of list, which is not empty, and returns
+// its index in vals; key is scratch for its key.
+func (bl *blockLists[T]) count(k listKind[T], key *[]byte, list []T) int32 {
+	*key = k.key((*key)[:0], list)
+	i, ok := bl.index[string(*key)]
+	if !ok {
+		s := string(*key)
+		i = int32(len(bl.vals))
+		bl.index[s] = i
+		bl.vals = append(bl.vals, packedList[T]{key: s, list: list})
 	}
-	if cap(sv.sourceArena)-len(sv.sourceArena) < len(list) {
-		sv.sourceArena = make([]Source, 0, max(sharedArenaSize/128, len(list)))
+	bl.vals[i].count++
+	return i
+}
+
+// share gives each list that repeats in the block its shared copy from sl,
+// and returns how many elements the others hold; sv.mu is held.
+func (bl *blockLists[T]) share(sv *sharedValues, sl *sharedLists[T], k listKind[T]) int {
+	n := 0
+	for i := range bl.vals {
+		if v := &bl.vals[i]; v.count > 1 {
+			v.out = sl.get(sv, k, v.key, v.list)
+		} else {
+			n += len(v.list)
+		}
 	}
-	start := len(sv.sourceArena)
-	for _, s := range list {
-		sv.sourceArena = append(sv.sourceArena, Source{
-			Publisher: sv.str(s.Publisher), Title: sv.str(s.Title), URL: sv.str(s.URL), Published: s.Published, Note: sv.str(s.Note),
-		})
+	return n
+}
+
+// place replaces *field, which is list i of the block (none when i < 0),
+// with its shared copy, whose strings are skipped, or with a copy appended
+// to arena, whose strings are replaced.
+func (bl *blockLists[T]) place(k listKind[T], field *[]T, i int32, arena *[]T, replace, skip func(*string)) {
+	switch {
+	case i < 0:
+		return
+	case bl.vals[i].out != nil:
+		*field = bl.vals[i].out
+		k.eachString(*field, skip)
+		return
 	}
-	c := sv.sourceArena[start:len(sv.sourceArena):len(sv.sourceArena)]
-	sv.sources[key] = c
-	return c
+	*arena = append(*arena, *field...)
+	*field = (*arena)[len(*arena)-len(*field) : len(*arena) : len(*arena)]
+	k.eachString(*field, replace)
 }
 
 // packer is the state of packIncidents on one goroutine, reused from block
 // to block.
 type packer struct {
 	shared *sharedValues
-	// strs, actors and sources map each distinct value of the block (lists
-	// by listKey) to its index in the slices below; visits is the index of
-	// each string visited, in order, for the second pass to replay.
-	strs, actors, sources map[string]int32
-	strVals               []packedString
-	actorVals             []packedList[IncidentActor]
-	sourceVals            []packedList[Source]
-	visits                []int32
+	// strs maps each distinct string of the block to its index in strVals;
+	// visits is the index of each string visited, in order, for the second
+	// pass to replay. actors and sources count the block's lists.
+	strs    map[string]int32
+	strVals []packedString
+	visits  []int32
+	actors  blockLists[IncidentActor]
+	sources blockLists[Source]
 	// lists is the index of each record's actor and source list, -1 for
 	// none; key is the key of the list being counted.
 	lists [][2]int32
@@ -167,9 +225,9 @@ type packedList[T any] struct {
 // pack packs one block of records, as packIncidents describes.
 func (p *packer) pack(block []Incident) {
 	clear(p.strs)
-	clear(p.actors)
-	clear(p.sources)
-	p.strVals, p.actorVals, p.sourceVals, p.visits = p.strVals[:0], p.actorVals[:0], p.sourceVals[:0], p.visits[:0]
+	p.strVals, p.visits = p.strVals[:0], p.visits[:0]
+	p.actors.reset()
+	p.sources.reset()
 
 	// Count every value and list; remember each record's lists.
 	count := func(s *string) {
@@ -189,57 +247,28 @@ func (p *packer) pack(block []Incident) {
 		in.eachString(count)
 		listIdx[r] = [2]int32{-1, -1}
 		if len(in.Actors) > 0 {
-			p.key = actorsKey(p.key[:0], in.Actors)
-			i, ok := p.actors[string(p.key)]
-			if !ok {
-				key := string(p.key)
-				i = int32(len(p.actorVals))
-				p.actors[key] = i
-				p.actorVals = append(p.actorVals, packedList[IncidentActor]{key: key, list: in.Actors})
-			}
-			p.actorVals[i].count++
-			listIdx[r][0] = i
+			listIdx[r][0] = p.actors.count(actorLists, &p.key, in.Actors)
 		}
 		if len(in.Sources) > 0 {
-			p.key = sourcesKey(p.key[:0], in.Sources)
-			i, ok := p.sources[string(p.key)]
-			if !ok {
-				key := string(p.key)
-				i = int32(len(p.sourceVals))
-				p.sources[key] = i
-				p.sourceVals = append(p.sourceVals, packedList[Source]{key: key, list: in.Sources})
-			}
-			p.sourceVals[i].count++
-			listIdx[r][1] = i
+			listIdx[r][1] = p.sources.count(sourceLists, &p.key, in.Sources)
 		}
 	}
 
 	// Repeated values and lists take their shared copies; the rest are
 	// copied into the block's string and arrays.
-	size, nActors, nSources := 0, 0, 0
-	p.shared.mu.Lock()
+	size := 0
+	sv := p.shared
+	sv.mu.Lock()
 	for i := range p.strVals {
 		if v := &p.strVals[i]; v.count > 1 {
-			v.out = p.shared.str(v.s)
+			v.out = sv.str(v.s)
 		} else {
 			size += len(v.s)
 		}
 	}
-	for i := range p.actorVals {
-		if v := &p.actorVals[i]; v.count > 1 {
-			v.out = p.shared.actorList(v.key, v.list)
-		} else {
-			nActors += len(v.list)
-		}
-	}
-	for i := range p.sourceVals {
-		if v := &p.sourceVals[i]; v.count > 1 {
-			v.out = p.shared.sourceList(v.key, v.list)
-		} else {
-			nSources += len(v.list)
-		}
-	}
-	p.shared.mu.Unlock()
+	nActors := p.actors.share(sv, &sv.actors, actorLists)
+	nSources := p.sources.share(sv, &sv.sources, sourceLists)
+	sv.mu.Unlock()
 	var sb strings.Builder
 	sb.Grow(size)
 	for i := range p.strVals {
@@ -268,26 +297,8 @@ func (p *packer) pack(block []Incident) {
 	for r := range block {
 		in := &block[r]
 		in.eachOwnString(replace)
-		if i := listIdx[r][0]; i >= 0 {
-			if v := &p.actorVals[i]; v.out != nil {
-				in.Actors = v.out
-				eachActorString(in.Actors, skip)
-			} else {
-				actors = append(actors, in.Actors...)
-				in.Actors = actors[len(actors)-len(in.Actors) : len(actors) : len(actors)]
-				eachActorString(in.Actors, replace)
-			}
-		}
-		if i := listIdx[r][1]; i >= 0 {
-			if v := &p.sourceVals[i]; v.out != nil {
-				in.Sources = v.out
-				eachSourceString(in.Sources, skip)
-			} else {
-				sources = append(sources, in.Sources...)
-				in.Sources = sources[len(sources)-len(in.Sources) : len(sources) : len(sources)]
-				eachSourceString(in.Sources, replace)
-			}
-		}
+		p.actors.place(actorLists, &in.Actors, listIdx[r][0], &actors, replace, skip)
+		p.sources.place(sourceLists, &in.Sources, listIdx[r][1], &sources, replace, skip)
 	}
 }
 
