@@ -455,14 +455,18 @@ func TestSecurityHeaders(t *testing.T) {
 	h, _ := newEditServer(t, Config{})
 	for target, csp := range map[string]string{"/": cspPage, "/api/collections": cspAPI, "/nothing": cspPage, "/api/nothing": cspAPI} {
 		rec := ogcGet(h, target)
-		for name, want := range map[string]string{
-			"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
-			"Referrer-Policy": "strict-origin-when-cross-origin", "X-Frame-Options": "DENY",
-		} {
-			if got := rec.Header().Get(name); got != want {
-				t.Errorf("%s: %s %q, want %q", target, name, got, want)
+		want := map[string]string{"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"}
+		if csp == cspPage { // headers that act on HTML
+			want["Referrer-Policy"], want["X-Frame-Options"] = "strict-origin-when-cross-origin", "DENY"
+		}
+		for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"} {
+			if got := rec.Header().Get(name); got != want[name] {
+				t.Errorf("%s: %s %q, want %q", target, name, got, want[name])
 			}
 		}
+	}
+	if !strings.Contains(cspAPI, "frame-ancestors 'none'") {
+		t.Errorf("API CSP %q lacks frame-ancestors", cspAPI)
 	}
 	if !strings.Contains(cspPage, "frame-ancestors 'none'") || !strings.Contains(cspPage, "https://tile.openstreetmap.org") {
 		t.Errorf("page CSP %q lacks frame-ancestors or the tile host", cspPage)
