@@ -157,3 +157,44 @@ func TestNotReady(t *testing.T) {
 		t.Errorf("/metrics %d, want 200", rec.Code)
 	}
 }
+
+// TestNotRouted checks the answers to requests no route takes: 405 with
+// the methods the path has as Allow (HEAD with GET), or 404 without Allow,
+// under /api and for the web map alike.
+func TestNotRouted(t *testing.T) {
+	h, _ := newOGCServer(t, Config{})
+	items := "/api/collections/incidents/items"
+	tests := []struct {
+		method, target string
+		status         int
+		allow          string
+	}{
+		{"GET", "/api/search", 405, "POST"},
+		{"HEAD", "/api/search", 405, "POST"},
+		{"POST", "/api/collections", 405, "GET, HEAD"},
+		{"PUT", items, 405, "GET, HEAD, POST"},
+		{"GET", items + "/x/versions/3/restore", 405, "POST"},
+		{"POST", "/healthz", 405, "GET, HEAD"},
+		{"POST", "/index.html", 405, "GET, HEAD"},
+		{"GET", "/api/tanks", 404, ""},
+		{"GET", "/api/collections/", 404, ""},
+		{"POST", "/api/tanks", 404, ""},
+		{"GET", "/api", 200, ""},
+		{"GET", "/api/", 200, ""},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, tt.target, nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tt.status || rec.Header().Get("Allow") != tt.allow {
+			t.Errorf("%s %s: %d, Allow %q; want %d, Allow %q", tt.method, tt.target, rec.Code, rec.Header().Get("Allow"), tt.status, tt.allow)
+		}
+		if tt.status != 200 && tt.method != "HEAD" {
+			typ := problemNotFound
+			if tt.status == 405 {
+				typ = problemMethod
+			}
+			checkProblem(t, rec, tt.status, typ, "")
+		}
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -57,27 +58,59 @@ func (s *Server) apiRoutes() []route {
 // routes builds the router: every route and the middleware in the order it
 // runs. Operational routes (/healthz, /readyz, /metrics) stay out of /api
 // and out of the OpenAPI document.
-func (s *Server) routes() http.Handler {
+//
+// The API's routes sit on the root router, not on a router mounted at
+// /api: one tree walk per request instead of two. GET /api/* takes the
+// GETs under /api that no API route does, which the web map's GET /*
+// would otherwise answer, and gives them to notRouted, as chi gives it
+// every request it cannot route.
+func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
 	r.Use(s.serveExchange)
 	r.Use(s.cors())
 	r.Use(negotiateEncoding)
 	r.Use(s.limitBody)
 	r.Use(middleware.GetHead)
-	r.NotFound(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return errNotFoundRoute }))
-	r.MethodNotAllowed(s.wrap(func(w http.ResponseWriter, r *http.Request) error { return errMethodNotAllowed }))
+	notRouted := s.wrap(func(w http.ResponseWriter, req *http.Request) error { return s.notRouted(r, w, req) })
+	r.NotFound(notRouted)
+	r.MethodNotAllowed(notRouted)
 
 	r.With(routeNamed("/healthz")).Get("/healthz", s.wrap(s.handleHealth))
 	r.With(routeNamed("/readyz")).Get("/readyz", s.wrap(s.handleReady))
 	r.With(routeNamed("/metrics")).Method(http.MethodGet, "/metrics", s.metrics.handler())
-	r.Route("/api", func(r chi.Router) {
+	for _, rt := range s.apiRoutes() {
 		// Inline middleware runs after routing, so a 304 or 503 is logged
 		// and counted under its route's pattern. Access is checked before
 		// a 304 can answer.
-		for _, rt := range s.apiRoutes() {
-			r.With(routeNamed("/api"+rt.pattern), s.requireReady, s.guard(rt.op.Auth), s.conditional).Method(rt.method, rt.pattern, s.wrap(rt.handle))
+		h := r.With(routeNamed("/api"+rt.pattern), s.requireReady, s.guard(rt.op.Auth), s.conditional)
+		h.Method(rt.method, "/api"+rt.pattern, s.wrap(rt.handle))
+		if rt.pattern == "/" {
+			h.Method(rt.method, "/api", s.wrap(rt.handle)) // the landing page, with or without its slash
 		}
-	})
+	}
+	// A GET under /api that no API route takes, and not the web map's.
+	r.Get("/api/*", notRouted)
 	r.With(routeNamed("/*"), s.conditional).Get("/*", s.wrap(s.handleStatic))
 	return r
+}
+
+// notRouted is the error for a request no route of mux takes: 405 with
+// the Allow header (RFC 9110 §15.5.6) when routes exist for its path with
+// other methods, HEAD included with GET; 404 otherwise.
+func (s *Server) notRouted(mux *chi.Mux, w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		find := m
+		if m == http.MethodHead {
+			find = http.MethodGet // middleware.GetHead answers HEAD with the GET route
+		}
+		if p := mux.Find(chi.NewRouteContext(), find, r.URL.Path); p != "" && p != "/api/*" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return errNotFoundRoute
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return errMethodNotAllowed
 }
