@@ -119,14 +119,27 @@ func (s *Server) serveExchange(next http.Handler) http.Handler {
 			status = http.StatusOK // net/http's answer to a handler that wrote nothing
 		}
 		s.metrics.observe(route, r.Method, status, elapsed)
-		// LogAttrs with typed attributes: Info's key-value pairs would be
-		// converted one by one at every request.
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
-			slog.String("query", r.URL.RawQuery), slog.Int("status", status), slog.Int64("bytes", x.bytes),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("request_id", x.id))
+		s.logRequest(r, x, route, status, elapsed)
 	})
+}
+
+// logRequest writes the request's log line at Info: method, route
+// pattern, path, query, status, body bytes, duration in milliseconds and
+// request id. The record goes to the logger's handler directly, with
+// typed attributes and no source position: Logger.LogAttrs would also
+// walk the stack for the caller's program counter, which an access log
+// line has no use for.
+func (s *Server) logRequest(r *http.Request, x *exchange, route string, status int, elapsed time.Duration) {
+	h := s.log.Handler()
+	if !h.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+		slog.String("query", r.URL.RawQuery), slog.Int("status", status), slog.Int64("bytes", x.bytes),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		slog.String("request_id", x.id))
+	_ = h.Handle(r.Context(), rec) // a log that cannot be written cannot report it either
 }
 
 // routeNamed is the first inline middleware of a route: it gives the
