@@ -95,13 +95,9 @@ func (s *Server) etag(r *http.Request, snap *geo.Snapshot) string {
 	b := make([]byte, 0, 512)
 	b = append(append(b, s.catalog.DatasetID()...), '.')
 	b = append(strconv.AppendUint(b, snap.Version(), 10), 0)
-	// The request-target as the client sent it, which net/http keeps: the
-	// same target gives the same bytes.
-	target := r.RequestURI
-	if target == "" {
-		target = r.URL.RequestURI()
-	}
-	for _, part := range [...]string{s.baseURL(r), target, r.Header.Get("Accept-Encoding")} {
+	// The request-target as the client sent it: the same target gives the
+	// same bytes.
+	for _, part := range [...]string{s.baseURL(r), requestTarget(r), r.Header.Get("Accept-Encoding")} {
 		b = append(append(b, part...), 0)
 	}
 	sum := sha256.Sum256(b)

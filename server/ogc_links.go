@@ -49,7 +49,18 @@ func (s *Server) apiURL(r *http.Request, path string) string {
 
 // selfURL is the absolute URL of r itself, its query as the client sent it.
 func (s *Server) selfURL(r *http.Request) string {
-	return s.baseURL(r) + r.URL.RequestURI()
+	return s.baseURL(r) + requestTarget(r)
+}
+
+// requestTarget is r's path and query as the client sent them: the
+// request line's target, which net/http keeps, when it has that
+// (origin) form, else rebuilt from r.URL (a request made in-process, or
+// the absolute form a proxy sends).
+func requestTarget(r *http.Request) string {
+	if strings.HasPrefix(r.RequestURI, "/") {
+		return r.RequestURI
+	}
+	return r.URL.RequestURI()
 }
 
 // pageLinks are the links of one page of items: self, the collection, and
