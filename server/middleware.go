@@ -37,6 +37,10 @@ func (s *Server) cors() func(http.Handler) http.Handler {
 	})
 }
 
+// valueGzip is the Accept-Encoding negotiateEncoding hands on, shared and
+// never modified.
+var valueGzip = []string{"gzip"}[:1:1]
+
 // negotiateEncoding decides once whether the response is gzipped and hands
 // the decision on as the request's Accept-Encoding: "gzip" or absent. The
 // compressor then sees a plain answer, and the ETag (a hash that includes
@@ -47,14 +51,17 @@ func (s *Server) cors() func(http.Handler) http.Handler {
 func negotiateEncoding(next http.Handler) http.Handler {
 	compress := middleware.NewCompressor(gzipLevel, compressibleTypes...)
 	compressed := compress.Handler(next)
+	// The header names are canonical, so the maps are used directly:
+	// Header's methods would canonicalize them at every request.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
-			r.Header.Set("Accept-Encoding", "gzip")
+		if acceptsGzip(r.Header["Accept-Encoding"]) {
+			r.Header["Accept-Encoding"] = valueGzip
 			compressed.ServeHTTP(w, r)
 			return
 		}
-		r.Header.Del("Accept-Encoding")
-		w.Header().Add("Vary", "Accept-Encoding")
+		delete(r.Header, "Accept-Encoding")
+		h := w.Header()
+		h["Vary"] = append(h["Vary"], "Accept-Encoding")
 		next.ServeHTTP(w, r)
 	})
 }
