@@ -33,9 +33,9 @@ type exchange struct {
 	// snap is the catalog's snapshot when the request arrived, nil while
 	// the catalog loads.
 	snap *geo.Snapshot
-	// route is the pattern of the route that matched, as routeNamed set
-	// it; "" when none did.
-	route string
+	// route is the route that matched, as routeNamed set it; nil when
+	// none did.
+	route *routeSeries
 	// base is baseURL's answer, once asked for.
 	base string
 	// etag is the strong ETag conditional computed, written on a 200 that
@@ -113,13 +113,12 @@ func (s *Server) serveExchange(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 		s.serveRecovering(next, x, r)
 		elapsed := time.Since(x.start)
-		route := x.route
 		status := x.status
 		if status == 0 {
 			status = http.StatusOK // net/http's answer to a handler that wrote nothing
 		}
-		s.metrics.observe(route, r.Method, status, elapsed)
-		s.logRequest(r, x, route, status, elapsed)
+		s.metrics.observe(x.route, r.Method, status, elapsed)
+		s.logRequest(r, x, status, elapsed)
 	})
 }
 
@@ -129,7 +128,11 @@ func (s *Server) serveExchange(next http.Handler) http.Handler {
 // typed attributes and no source position: Logger.LogAttrs would also
 // walk the stack for the caller's program counter, which an access log
 // line has no use for.
-func (s *Server) logRequest(r *http.Request, x *exchange, route string, status int, elapsed time.Duration) {
+func (s *Server) logRequest(r *http.Request, x *exchange, status int, elapsed time.Duration) {
+	route := ""
+	if x.route != nil {
+		route = x.route.pattern
+	}
 	h := s.log.Handler()
 	if !h.Enabled(r.Context(), slog.LevelInfo) {
 		return
@@ -142,15 +145,16 @@ func (s *Server) logRequest(r *http.Request, x *exchange, route string, status i
 	_ = h.Handle(r.Context(), rec) // a log that cannot be written cannot report it either
 }
 
-// routeNamed is the first inline middleware of a route: it gives the
-// request's exchange the route's pattern, the "route" of its log line and
-// metrics. (chi's RouteContext.RoutePattern would join the pattern anew at
-// every request.)
-func routeNamed(pattern string) func(http.Handler) http.Handler {
+// routeNamed is the first inline middleware of the route pattern for
+// method: it gives the request's exchange the route, the "route" of its
+// log line and metrics. (chi's RouteContext.RoutePattern would join the
+// pattern anew at every request.)
+func (s *Server) routeNamed(method, pattern string) func(http.Handler) http.Handler {
+	rt := s.metrics.route(method, pattern)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if x := exchangeOf(r); x != nil {
-				x.route = pattern
+				x.route = rt
 			}
 			next.ServeHTTP(w, r)
 		})

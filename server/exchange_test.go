@@ -22,7 +22,7 @@ func newExchangeServer(t *testing.T, logs *bytes.Buffer, h http.HandlerFunc) htt
 	}
 	cat := &queryCatalog{ix: ix}
 	s := &Server{catalog: cat, log: slog.New(slog.NewJSONHandler(logs, nil)), metrics: newMetrics(cat), ids: newRequestIDs()}
-	return s.serveExchange(routeNamed("/boom")(h))
+	return s.serveExchange(s.routeNamed(http.MethodGet, "/boom")(h))
 }
 
 // TestExchangePanic checks that a panicking handler answers a 500 problem

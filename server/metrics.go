@@ -18,6 +18,8 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// unmatched is the series of requests no route took.
+	unmatched *routeSeries
 }
 
 // newMetrics registers the metrics; the index-size gauges read catalog's
@@ -35,6 +37,7 @@ func newMetrics(catalog Catalog) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9), // 0.5 ms to 33 s
 		}, []string{"route"}),
 	}
+	m.unmatched = m.route("", "unmatched")
 	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for i, name := range []string{collectionZones, collectionIncidents, collectionSites} {
@@ -54,20 +57,45 @@ func newMetrics(catalog Catalog) *metrics {
 	return m
 }
 
-// observe records one answered request. route is chi's route pattern, ""
-// when no route matched; unusual methods are counted as OTHER, so a client
-// cannot grow the label sets without bound.
-func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	if route == "" {
-		route = "unmatched"
+// routeSeries is one route's pattern with its series resolved when the
+// route is registered, so a request costs no label lookup: its latency
+// histogram, and its request counter for the route's own method answered
+// 200, the usual case. Registering them also lists every route in
+// /metrics from the start, at zero. A nil *routeSeries is no route.
+type routeSeries struct {
+	pattern  string
+	method   string
+	duration prometheus.Observer
+	ok       prometheus.Counter
+}
+
+// route returns the series of the route pattern for method; a method of
+// "" resolves no counter.
+func (m *metrics) route(method, pattern string) *routeSeries {
+	rt := &routeSeries{pattern: pattern, method: method, duration: m.duration.WithLabelValues(pattern)}
+	if method != "" {
+		rt.ok = m.requests.WithLabelValues(pattern, method, statusLabel(http.StatusOK))
 	}
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	return rt
+}
+
+// observe records one answered request of route rt (nil when no route
+// matched, counted as "unmatched"). Unusual methods are counted as OTHER,
+// so a client cannot grow the label sets without bound.
+func (m *metrics) observe(rt *routeSeries, method string, status int, d time.Duration) {
+	if rt == nil {
+		rt = m.unmatched
+	}
+	switch {
+	case rt.ok != nil && status == http.StatusOK && method == rt.method:
+		rt.ok.Inc()
+	case method == http.MethodGet, method == http.MethodHead, method == http.MethodPost, method == http.MethodPut,
+		method == http.MethodPatch, method == http.MethodDelete, method == http.MethodOptions:
+		m.requests.WithLabelValues(rt.pattern, method, statusLabel(status)).Inc()
 	default:
-		method = "OTHER"
+		m.requests.WithLabelValues(rt.pattern, "OTHER", statusLabel(status)).Inc()
 	}
-	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+	rt.duration.Observe(d.Seconds())
 }
 
 // handler serves the metrics in Prometheus's text format.

@@ -168,12 +168,20 @@ func TestReadyAndMetrics(t *testing.T) {
 	ogcGet(h, "/no/such/file")
 	etag := ogcGet(h, "/api/collections").Header().Get("ETag")
 	ogcGet(h, "/api/collections", "If-None-Match", etag)
+	ogcGet(h, "/api/tanks")
+	for _, method := range []string{http.MethodHead, "BREW"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "/api/conformance", nil))
+	}
 	rec := ogcGet(h, "/metrics")
 	for _, want := range []string{
 		`frontline_http_requests_total{method="GET",route="/api/collections/{collectionId}/items",status="200"} 1`,
 		`frontline_http_requests_total{method="GET",route="/api/collections/{collectionId}/items",status="400"} 1`,
 		`frontline_http_request_duration_seconds_bucket{route="/api/collections/{collectionId}/items",le="+Inf"} 2`,
 		`frontline_http_requests_total{method="GET",route="/api/collections",status="304"} 1`,
+		`frontline_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`frontline_http_requests_total{method="HEAD",route="/api/conformance",status="200"} 1`,
+		`frontline_http_requests_total{method="OTHER",route="unmatched",status="405"} 1`,
+		`frontline_http_requests_total{method="POST",route="/api/search",status="200"} 0`, // every route, from the start
 		`frontline_index_records{collection="incidents"} 7`,
 		`frontline_index_records{collection="zones"} 4`,
 		`frontline_index_records{collection="sites"} 2`,

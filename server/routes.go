@@ -75,14 +75,14 @@ func (s *Server) routes() *chi.Mux {
 	r.NotFound(notRouted)
 	r.MethodNotAllowed(notRouted)
 
-	r.With(routeNamed("/healthz")).Get("/healthz", s.wrap(s.handleHealth))
-	r.With(routeNamed("/readyz")).Get("/readyz", s.wrap(s.handleReady))
-	r.With(routeNamed("/metrics")).Method(http.MethodGet, "/metrics", s.metrics.handler())
+	r.With(s.routeNamed(http.MethodGet, "/healthz")).Get("/healthz", s.wrap(s.handleHealth))
+	r.With(s.routeNamed(http.MethodGet, "/readyz")).Get("/readyz", s.wrap(s.handleReady))
+	r.With(s.routeNamed(http.MethodGet, "/metrics")).Method(http.MethodGet, "/metrics", s.metrics.handler())
 	for _, rt := range s.apiRoutes() {
 		// Inline middleware runs after routing, so a 304 or 503 is logged
 		// and counted under its route's pattern. Access is checked before
 		// a 304 can answer.
-		h := r.With(routeNamed("/api"+rt.pattern), s.requireReady, s.guard(rt.op.Auth), s.conditional)
+		h := r.With(s.routeNamed(rt.method, "/api"+rt.pattern), s.requireReady, s.guard(rt.op.Auth), s.conditional)
 		h.Method(rt.method, "/api"+rt.pattern, s.wrap(rt.handle))
 		if rt.pattern == "/" {
 			h.Method(rt.method, "/api", s.wrap(rt.handle)) // the landing page, with or without its slash
@@ -90,7 +90,7 @@ func (s *Server) routes() *chi.Mux {
 	}
 	// A GET under /api that no API route takes, and not the web map's.
 	r.Get("/api/*", notRouted)
-	r.With(routeNamed("/*"), s.conditional).Get("/*", s.wrap(s.handleStatic))
+	r.With(s.routeNamed(http.MethodGet, "/*"), s.conditional).Get("/*", s.wrap(s.handleStatic))
 	return r
 }
 
