@@ -35,7 +35,7 @@ type exchange struct {
 	snap *geo.Snapshot
 	// route is the route that matched, as routeNamed set it; nil when
 	// none did.
-	route *routeSeries
+	route *matchedRoute
 	// base is baseURL's answer, once asked for.
 	base string
 	// etag is the strong ETag conditional computed, written on a 200 that
@@ -117,32 +117,46 @@ func (s *Server) serveExchange(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK // net/http's answer to a handler that wrote nothing
 		}
-		s.metrics.observe(x.route, r.Method, status, elapsed)
+		var series *routeSeries
+		if x.route != nil {
+			series = x.route.series
+		}
+		s.metrics.observe(series, r.Method, status, elapsed)
 		s.logRequest(r, x, status, elapsed)
 	})
 }
 
-// logRequest writes the request's log line at Info: method, route
-// pattern, path, query, status, body bytes, duration in milliseconds and
-// request id. The record goes to the logger's handler directly, with
-// typed attributes and no source position: Logger.LogAttrs would also
-// walk the stack for the caller's program counter, which an access log
-// line has no use for.
+// logRequest writes the request's log line at Info: route pattern
+// ("" when none matched), method, path, query, status, body bytes,
+// duration in milliseconds and request id. The record goes to the
+// handler directly, with typed attributes and no source position:
+// Logger.LogAttrs would also walk the stack for the caller's program
+// counter, which an access log line has no use for.
 func (s *Server) logRequest(r *http.Request, x *exchange, status int, elapsed time.Duration) {
-	route := ""
-	if x.route != nil {
-		route = x.route.pattern
-	}
 	h := s.log.Handler()
+	if x.route != nil {
+		h = x.route.log
+	}
 	if !h.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
 	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-	rec.AddAttrs(slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+	if x.route == nil {
+		rec.AddAttrs(slog.String("route", ""))
+	}
+	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("query", r.URL.RawQuery), slog.Int("status", status), slog.Int64("bytes", x.bytes),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("request_id", x.id))
 	_ = h.Handle(r.Context(), rec) // a log that cannot be written cannot report it either
+}
+
+// matchedRoute is a route as the exchange records its requests, resolved
+// when the route is registered: its metric series, and the server's log
+// handler with the route attribute already formatted, as a line's first.
+type matchedRoute struct {
+	series *routeSeries
+	log    slog.Handler
 }
 
 // routeNamed is the first inline middleware of the route pattern for
@@ -150,7 +164,10 @@ func (s *Server) logRequest(r *http.Request, x *exchange, status int, elapsed ti
 // log line and metrics. (chi's RouteContext.RoutePattern would join the
 // pattern anew at every request.)
 func (s *Server) routeNamed(method, pattern string) func(http.Handler) http.Handler {
-	rt := s.metrics.route(method, pattern)
+	rt := &matchedRoute{
+		series: s.metrics.route(method, pattern),
+		log:    s.log.Handler().WithAttrs([]slog.Attr{slog.String("route", pattern)}),
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if x := exchangeOf(r); x != nil {
