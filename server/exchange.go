@@ -85,13 +85,12 @@ var (
 // a Content-Security-Policy, the API's allowing nothing to load and no
 // framing. The web map's pages also get no referrer to other origins and
 // X-Frame-Options: DENY. API documents load nothing and cannot be framed,
-// so those two, which act on HTML (OWASP's REST Security Cheat Sheet), would
-// only lengthen every response; keeping an API response to eight headers
-// also keeps its header map to one group, which a ninth would grow. It turns a panic
-// in a handler into a logged 500 problem, so one bad request never takes the
-// server down. After the response it records the request in the metrics
-// and writes one structured log line: method, route pattern, path, query,
-// status, bytes, duration and request id.
+// so those two, which act on HTML (OWASP's REST Security Cheat Sheet),
+// would only lengthen every response; eight headers also keep an API
+// response's header map to one group, which a ninth would grow. It turns
+// a panic in a handler into a logged 500 problem, so one bad request never
+// takes the server down. After the response it records the request in the
+// metrics and writes one structured log line (logRequest).
 func (s *Server) serveExchange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := &exchange{ResponseWriter: w, start: time.Now(), id: s.ids.of(r), snap: s.catalog.Snapshot()}

@@ -71,7 +71,7 @@ func (s *Server) routes() *chi.Mux {
 	r.Use(negotiateEncoding)
 	r.Use(s.limitBody)
 	r.Use(middleware.GetHead)
-	notRouted := s.wrap(func(w http.ResponseWriter, req *http.Request) error { return s.notRouted(r, w, req) })
+	notRouted := s.wrap(func(w http.ResponseWriter, req *http.Request) error { return notRouted(r, w, req) })
 	r.NotFound(notRouted)
 	r.MethodNotAllowed(notRouted)
 
@@ -97,7 +97,7 @@ func (s *Server) routes() *chi.Mux {
 // notRouted is the error for a request no route of mux takes: 405 with
 // the Allow header (RFC 9110 §15.5.6) when routes exist for its path with
 // other methods, HEAD included with GET; 404 otherwise.
-func (s *Server) notRouted(mux *chi.Mux, w http.ResponseWriter, r *http.Request) error {
+func notRouted(mux *chi.Mux, w http.ResponseWriter, r *http.Request) error {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		find := m
