@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,11 +30,12 @@ import (
 //
 // Each count benchmark also times the request and the same query
 // in-process on the same snapshot in alternating blocks (paired) and
-// reports the ratio as "x-in-process"; each GeoJSON benchmark reports
-// "features/s" and "ns/feature" (2 million features/s is 500 ns/feature),
-// query included, from the benchmark loop, and "serve-ns/feature", the
-// paired request time less the same page computed in-process: what HTTP
-// and the streaming encoder add per feature. TestHTTPBenchQueries checks the same requests against the
+// reports the median of the rounds' ratios as "x-in-process"; each GeoJSON
+// benchmark reports "features/s" and "ns/feature" (2 million features/s is
+// 500 ns/feature), query included, from the benchmark loop, and
+// "serve-ns/feature", the median over rounds of the request time less the
+// same page computed in-process: what HTTP and the streaming encoder add
+// per feature. TestHTTPBenchQueries checks the same requests against the
 // index at 10k incidents.
 
 // httpBenchSeed is the seed of geo's benchmarks, so the figures compare.
@@ -219,8 +221,8 @@ func BenchmarkHTTPCount(b *testing.B) {
 		}
 		b.StopTimer()
 		query := q.inProcess(w)
-		httpNs, inNs := paired(b, func() { serveOK(b, w.h, req) }, func() error { _, err := w.snap.CountIncidents(query); return err })
-		b.ReportMetric(httpNs/inNs, "x-in-process")
+		rounds := paired(b, func() { serveOK(b, w.h, req) }, func() error { _, err := w.snap.CountIncidents(query); return err })
+		b.ReportMetric(medianRound(rounds, pairRound.ratio), "x-in-process")
 	})
 }
 
@@ -244,11 +246,11 @@ func BenchmarkHTTPNearest10(b *testing.B) {
 				serveOK(b, w.h, req)
 			}
 			b.StopTimer()
-			httpNs, inNs := paired(b, func() { serveOK(b, w.h, req) }, func() error {
+			rounds := paired(b, func() { serveOK(b, w.h, req) }, func() error {
 				_, err := w.snap.NearestIncidents(httpQ4Point, geo.IncidentQuery{Limit: 10})
 				return err
 			})
-			b.ReportMetric(httpNs/inNs, "x-in-process")
+			b.ReportMetric(medianRound(rounds, pairRound.ratio), "x-in-process")
 		})
 	}
 }
@@ -281,8 +283,8 @@ func BenchmarkHTTPGeoJSON(b *testing.B) {
 		// page computed in-process, per feature.
 		page := q.inProcess(w)
 		page.Limit = maxLimit
-		httpNs, inNs := paired(b, func() { serveOK(b, w.h, req) }, func() error { _, err := w.snap.Incidents(page); return err })
-		b.ReportMetric((httpNs-inNs)/float64(features), "serve-ns/feature")
+		rounds := paired(b, func() { serveOK(b, w.h, req) }, func() error { _, err := w.snap.Incidents(page); return err })
+		b.ReportMetric(medianRound(rounds, func(r pairRound) float64 { return (r.serveNs - r.inProcessNs) / float64(features) }), "serve-ns/feature")
 	})
 }
 
@@ -349,37 +351,57 @@ func serveOK(b *testing.B, h http.Handler, req benchRequest) {
 // Paired timing: pairRounds rounds, each a block of at least pairBlock of
 // the HTTP request then one of the in-process query.
 const (
-	pairRounds = 10
-	pairBlock  = 50 * time.Millisecond
+	pairRounds = 31
+	pairBlock  = 15 * time.Millisecond
 )
 
-// paired returns the mean time in nanoseconds of a call of serve and of
-// inProcess, timed in alternating blocks so that both meet the same
-// machine: on a shared VM its speed drifts from one second to the next by
-// more than the differences measured, and one figure taken after the other
-// made the same code pass and fail a 2x target in successive runs. Each
-// in-process block is a hot loop, as geo's benchmarks time a query.
-func paired(b *testing.B, serve func(), inProcess func() error) (serveNs, inProcessNs float64) {
-	var serveT, inT time.Duration
-	var serveN, inN int
-	for range pairRounds {
+// pairRound is one round of paired: the mean time in nanoseconds of a call
+// of serve and of inProcess.
+type pairRound struct{ serveNs, inProcessNs float64 }
+
+// paired times serve and inProcess in alternating blocks, so that both
+// meet the same machine, and returns each round's means. On a shared VM
+// the speed drifts from one second to the next by more than the
+// differences measured: one figure taken after the other made the same
+// code pass and fail a 2x target in successive runs, and a mean over all
+// rounds still moved with a slow second. A figure is therefore the median
+// over rounds (medianRound) of what each round's pair, 30 ms apart, says.
+// Each in-process block is a hot loop, as geo's benchmarks time a query.
+func paired(b *testing.B, serve func(), inProcess func() error) []pairRound {
+	rounds := make([]pairRound, pairRounds)
+	for i := range rounds {
 		start := time.Now()
-		for n := 0; n < 5 || time.Since(start) < pairBlock; n++ {
+		n := 0
+		for ; n < 5 || time.Since(start) < pairBlock; n++ {
 			serve()
-			serveN++
 		}
-		serveT += time.Since(start)
+		rounds[i].serveNs = float64(time.Since(start)) / float64(n)
 		start = time.Now()
-		for n := 0; n < 5 || time.Since(start) < pairBlock; n++ {
+		for n = 0; n < 5 || time.Since(start) < pairBlock; n++ {
 			if err := inProcess(); err != nil {
 				b.Fatal(err)
 			}
-			inN++
 		}
-		inT += time.Since(start)
+		rounds[i].inProcessNs = float64(time.Since(start)) / float64(n)
 	}
-	return float64(serveT) / float64(serveN), float64(inT) / float64(inN)
+	return rounds
 }
+
+// medianRound is the median over rounds of f of a round.
+func medianRound(rounds []pairRound, f func(pairRound) float64) float64 {
+	v := make([]float64, len(rounds))
+	for i, r := range rounds {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// ratio is a round's request time over its in-process time.
+func (r pairRound) ratio() float64 { return r.serveNs / r.inProcessNs }
 
 // TestHTTPBenchQueries is the correctness test of the HTTP benchmarks, on
 // the same workload at 10k incidents: each count request answers the
