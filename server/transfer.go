@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
@@ -214,22 +215,22 @@ func csvRow(feature []byte, cols []string) ([]string, error) {
 	}
 	row := make([]string, 0, len(cols)+2)
 	id, _ := f.ID.(string)
-	row = append(row, id)
+	row = append(row, neutralizeFormula(id))
 	for _, c := range cols {
 		row = append(row, csvValue(f.Properties[c]))
 	}
 	return append(row, wkt.MarshalString(f.Geometry)), nil
 }
 
-// csvValue formats one property for CSV: strings as they are, numbers
-// without exponent where possible, null as empty, anything else as compact
-// JSON.
+// csvValue formats one property for CSV: strings as they are (but for
+// neutralizeFormula), numbers without exponent where possible, null as
+// empty, anything else as compact JSON (which starts with [ or {).
 func csvValue(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return v
+		return neutralizeFormula(v)
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case bool:
@@ -237,4 +238,16 @@ func csvValue(v any) string {
 	}
 	b, _ := json.Marshal(v) // a decoded JSON value always marshals
 	return string(b)
+}
+
+// neutralizeFormula prefixes with an apostrophe a text cell that a
+// spreadsheet would run as a formula: one that starts with =, +, -, @, a
+// tab or a carriage return (OWASP, "CSV Injection"). The page's own CSV
+// export (web/static/js/export.js) does the same. Numbers are not text
+// cells and keep their sign.
+func neutralizeFormula(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
