@@ -19,15 +19,13 @@ import (
 // offset and line, after which the stream cannot be resynchronised), a "type"
 // other than "FeatureCollection", or no "features" array.
 func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) error) error {
-	cr := &lineCounter{r: r}
-	dec := json.NewDecoder(cr)
-	// line returns the line on which the value of n bytes that the decoder
-	// has just consumed starts: lines read so far, less those still buffered
-	// and those inside the value.
-	line := func(value []byte) int {
-		var buffered lineCounter
-		io.Copy(&buffered, dec.Buffered()) // counts in place: Buffered is a bytes.Reader, a WriterTo
-		return 1 + cr.lines - buffered.lines - bytes.Count(value, nl)
+	lc := &lineCounter{r: r}
+	dec := json.NewDecoder(lc)
+	// line returns the line on which the value the decoder has just
+	// consumed starts: raw is its exact bytes, so it starts len(raw)
+	// bytes before the decoder's offset.
+	line := func(raw []byte) int {
+		return lc.lineAt(dec.InputOffset() - int64(len(raw)))
 	}
 	syntax := func(field string, err error) error {
 		var se *json.SyntaxError
@@ -99,22 +97,44 @@ func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) err
 	return nil
 }
 
-var nl = []byte{'\n'}
-
-// lineCounter counts the newlines read through it, or written to it, so
-// ReadFeatures can give line numbers without keeping the input.
+// lineCounter notes the offsets of the newlines read through it, so
+// ReadFeatures can give line numbers without keeping the input. It keeps
+// only the newlines past the last offset asked for (those of the decoder's
+// read-ahead and of the value being read), so each byte is looked at once
+// on the way in and each newline once on the way out: the work is linear
+// in the input, whatever the sizes of its features.
 type lineCounter struct {
-	r     io.Reader
-	lines int
+	r io.Reader
+	// read is how many bytes were read through; pending the offsets of
+	// the newlines among them not yet passed by lineAt, ascending; passed
+	// how many newlines lineAt has passed.
+	read    int64
+	pending []int64
+	passed  int
 }
 
 func (c *lineCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.lines += bytes.Count(p[:n], nl)
+	for i, b := 0, p[:n]; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			break
+		}
+		c.pending = append(c.pending, c.read+int64(i+j))
+		i += j + 1
+	}
+	c.read += int64(n)
 	return n, err
 }
 
-func (c *lineCounter) Write(p []byte) (int, error) {
-	c.lines += bytes.Count(p, nl)
-	return len(p), nil
+// lineAt returns the 1-based line of byte offset off of the input. The
+// offsets asked for must not decrease from call to call.
+func (c *lineCounter) lineAt(off int64) int {
+	i := 0
+	for i < len(c.pending) && c.pending[i] < off {
+		i++
+	}
+	c.passed += i
+	c.pending = c.pending[i:]
+	return 1 + c.passed
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -106,9 +107,9 @@ const ACLEDAttribution = "Armed Conflict Location & Event Data Project (ACLED); 
 //
 // It returns a *HeaderError when a required column is missing, and an error
 // when r fails or emit does; otherwise the Report lists every rejected row.
-func ReadACLED(r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
+func ReadACLED(ctx context.Context, r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
 	m := acledMapper{actors: newActorIndex(opts.Actors)}
-	return readCSV(r, ACLEDRequired, opts, m.incident, acledColumn, emit)
+	return readCSV(ctx, r, ACLEDRequired, opts, m.incident, acledColumn, emit)
 }
 
 // acledColumn names the ACLED column a geo validation field comes from.

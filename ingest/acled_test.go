@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"reflect"
@@ -18,7 +19,7 @@ import (
 const acledFixture = "testdata/acled-synthetic.csv"
 
 func readACLED(r *bytes.Reader, o Options, emit func(Record) error) (*Report, error) {
-	return ReadACLED(r, o, emit)
+	return ReadACLED(context.Background(), r, o, emit)
 }
 
 func TestACLEDSyntheticFixture(t *testing.T) {
@@ -110,7 +111,7 @@ func TestACLEDSyntheticFixture(t *testing.T) {
 }
 
 func TestACLEDMissingColumn(t *testing.T) {
-	_, err := ReadACLED(strings.NewReader("event_id_cnty,event_date,event_type,latitude\nX1,2025-01-01,Battles,35\n"), Options{}, func(Record) error { return nil })
+	_, err := ReadACLED(context.Background(), strings.NewReader("event_id_cnty,event_date,event_type,latitude\nX1,2025-01-01,Battles,35\n"), Options{}, func(Record) error { return nil })
 	var he *HeaderError
 	if !errors.As(err, &he) || he.Column != "longitude" {
 		t.Fatalf("error %v, want a HeaderError naming longitude", err)
@@ -133,7 +134,7 @@ func FuzzACLEDRow(f *testing.F) {
 	f.Add(`S2,2025-12-31,2025,3,x,riots,armed clash,,,,,,,,,,,,,,,,0,0,,,,,99999999999,,99999999999999`)
 	f.Add(`S3,9999-12-31,9999,2,x,Protests,Peaceful protest,,,,,,,,,,,,,,,,NaN,1e400,,,,,,,`)
 	f.Fuzz(func(t *testing.T, row string) {
-		_, err := ReadACLED(strings.NewReader(header+row), Options{Actors: testActors}, func(r Record) error {
+		_, err := ReadACLED(context.Background(), strings.NewReader(header+row), Options{Actors: testActors}, func(r Record) error {
 			if err := r.Incident.Validate(); err != nil {
 				t.Fatalf("accepted an invalid incident: %v", err)
 			}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,11 +21,14 @@ import (
 // the line it starts on and the property path (such as "properties.date").
 // Malformed JSON ends the stream, since it cannot be resynchronised: the
 // features before it are reported as usual and the error is returned.
-func ReadGeoJSON(r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
+func ReadGeoJSON(ctx context.Context, r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
 	rep := &Report{Rows: []Rejection{}}
 	var emitErr error
 	n := 0
 	err := geo.ReadFeatures(r, func(_, line int, raw json.RawMessage) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		n++
 		if n%ProgressEvery == 0 && opts.Progress != nil {
 			opts.Progress(Progress{Rows: n, Rejected: rep.Rejected})

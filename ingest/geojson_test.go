@@ -2,10 +2,13 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -27,7 +30,7 @@ const mixedCollection = `{"type": "FeatureCollection", "features": [
 
 func TestReadGeoJSON(t *testing.T) {
 	var got []Record
-	rep, err := ReadGeoJSON(strings.NewReader(mixedCollection), Options{}, func(r Record) error {
+	rep, err := ReadGeoJSON(context.Background(), strings.NewReader(mixedCollection), Options{}, func(r Record) error {
 		got = append(got, r)
 		return nil
 	})
@@ -61,14 +64,14 @@ func TestReadGeoJSON(t *testing.T) {
 func TestReadGeoJSONMalformed(t *testing.T) {
 	in := mixedCollection[:strings.Index(mixedCollection, `{"type": "Feature", "id": "al-tanf-base"`)+30]
 	var n int
-	rep, err := ReadGeoJSON(strings.NewReader(in), Options{}, func(Record) error { n++; return nil })
+	rep, err := ReadGeoJSON(context.Background(), strings.NewReader(in), Options{}, func(Record) error { n++; return nil })
 	if err == nil {
 		t.Fatal("no error for truncated JSON")
 	}
 	if n != 3 || rep.Accepted != 3 {
 		t.Errorf("emitted %d before the error, want 3", n)
 	}
-	if _, err := ReadGeoJSON(strings.NewReader(`{"type": "Feature"}`), Options{}, func(Record) error { return nil }); err == nil {
+	if _, err := ReadGeoJSON(context.Background(), strings.NewReader(`{"type": "Feature"}`), Options{}, func(Record) error { return nil }); err == nil {
 		t.Error("a lone Feature was accepted as a collection")
 	}
 }
@@ -76,7 +79,7 @@ func TestReadGeoJSONMalformed(t *testing.T) {
 // TestReadGeoJSONRoundTrip reads what the geo codec writes.
 func TestReadGeoJSONRoundTrip(t *testing.T) {
 	var recs []Record
-	if _, err := ReadGeoJSON(strings.NewReader(mixedCollection), Options{}, func(r Record) error { recs = append(recs, r); return nil }); err != nil {
+	if _, err := ReadGeoJSON(context.Background(), strings.NewReader(mixedCollection), Options{}, func(r Record) error { recs = append(recs, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -98,7 +101,7 @@ func TestReadGeoJSONRoundTrip(t *testing.T) {
 	}
 	buf.WriteString("]}")
 	var again []Record
-	rep, err := ReadGeoJSON(&buf, Options{}, func(r Record) error { r.Line = 0; again = append(again, r); return nil })
+	rep, err := ReadGeoJSON(context.Background(), &buf, Options{}, func(r Record) error { r.Line = 0; again = append(again, r); return nil })
 	if err != nil || rep.Rejected != 0 {
 		t.Fatalf("re-reading: %v %v", err, rep.Rows)
 	}
@@ -120,7 +123,7 @@ func FuzzGeoJSONReader(f *testing.F) {
 	f.Add(`{"type": "FeatureCollection", "features": [null, 1, "x", {"properties": null}]}`)
 	f.Add(`[`)
 	f.Fuzz(func(t *testing.T, s string) {
-		ReadGeoJSON(strings.NewReader(s), Options{}, func(r Record) error {
+		ReadGeoJSON(context.Background(), strings.NewReader(s), Options{}, func(r Record) error {
 			var err error
 			switch {
 			case r.Zone != nil:
@@ -167,5 +170,56 @@ func TestMergeIncidentsReimport(t *testing.T) {
 	sites, sst := MergeSites(nil, []geo.Site{{ID: "a"}, {ID: "a"}})
 	if len(sites) != 1 || sst != (MergeStats{Added: 1, Updated: 1}) {
 		t.Errorf("MergeSites: %+v %+v", sites, sst)
+	}
+}
+
+// TestReportIsBounded: however many rows are rejected, the report lists
+// the first MaxListed and counts the rest by column.
+func TestReportIsBounded(t *testing.T) {
+	n := MaxListed*4 + 7
+	in := `{"type": "FeatureCollection", "features": [` + strings.Repeat(`{},`, n-1) + `{}]}`
+	rep, err := ReadGeoJSON(context.Background(), strings.NewReader(in), Options{}, func(Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rejected != n || len(rep.Rows) != MaxListed {
+		t.Fatalf("rejected %d, listed %d; want %d, %d", rep.Rejected, len(rep.Rows), n, MaxListed)
+	}
+	unlisted := 0
+	for _, c := range rep.Unlisted {
+		unlisted += c
+	}
+	if unlisted != n-MaxListed {
+		t.Errorf("unlisted counts %v sum to %d, want %d", rep.Unlisted, unlisted, n-MaxListed)
+	}
+
+	// A reason quoting a huge CSV field is cut, on a character boundary.
+	long := ucdpHeader + "1,2020,1,IS,SDF,1,,36.5,40.7,1," + strings.Repeat("é", 100_000) + ",2020-01-02,0,3,2,4\n"
+	rep, err = ReadUCDP(context.Background(), strings.NewReader(long), Options{}, func(Record) error { return nil })
+	if err != nil || len(rep.Rows) != 1 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if r := rep.Rows[0].Reason; len(r) > maxReasonBytes+len("…") || !utf8.ValidString(r) {
+		t.Errorf("a reason of %d bytes (valid UTF-8: %v)", len(r), utf8.ValidString(r))
+	}
+}
+
+// TestReadStopsWhenCancelled: a cancelled context stops a reader at the
+// next row or feature, rejected ones included, with the context's error.
+func TestReadStopsWhenCancelled(t *testing.T) {
+	good := strings.Split(mixedCollection, "\n")[3] // the incident "shaddadi"
+	inputs := map[Format]string{
+		GeoJSON: `{"type": "FeatureCollection", "features": [` + strings.TrimSuffix(good, ",") + strings.Repeat(`, {}`, 10_000) + `]}`,
+		UCDP:    ucdpHeader + "1,2020,1,IS,SDF,1,,36.5,40.7,1,2020-01-02,2020-01-02,0,3,2,4\n" + strings.Repeat("x\n", 10_000),
+	}
+	for f, in := range inputs {
+		ctx, cancel := context.WithCancel(context.Background())
+		rep, err := Read(ctx, f, strings.NewReader(in), Options{}, func(Record) error { cancel(); return nil })
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: error %v, want context.Canceled", f, err)
+		}
+		if rep == nil || rep.Accepted != 1 || rep.Rejected != 0 {
+			t.Errorf("%s: report %+v, want the one accepted record and nothing after it", f, rep)
+		}
 	}
 }

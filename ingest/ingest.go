@@ -10,7 +10,10 @@
 // *HeaderError naming it. A row that cannot be mapped or fails geo
 // validation is rejected, with its physical line number (quoted newlines
 // counted), the column and the reason, in the Report; the rest of the file
-// still imports.
+// still imports. A Report's size is bounded (MaxListed rejections in full,
+// the rest counted by column), and every reader checks its context before
+// each row or feature, returning the context's error with the report so far
+// once it is done, so a client that hangs up stops the work.
 //
 // Readers never write anywhere. Merge folds their output into a dataset by
 // origin ID, so importing the same file twice updates records rather than
@@ -18,6 +21,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -67,12 +71,28 @@ type Progress struct {
 	Rejected int
 }
 
-// Report is the outcome of reading one file.
+// Report is the outcome of reading one file. Its size is bounded whatever
+// the file: the first MaxListed rejections are listed in full, and the
+// rest only counted by column.
 type Report struct {
-	Accepted int         `json:"accepted"`
-	Rejected int         `json:"rejected"`
-	Rows     []Rejection `json:"rows"` // one per rejected row, in file order
+	Accepted int `json:"accepted"`
+	Rejected int `json:"rejected"`
+	// Rows are the first MaxListed rejected rows, in file order.
+	Rows []Rejection `json:"rows"`
+	// Unlisted counts the rejections past Rows by their Column ("" for a
+	// row wrong as a whole); at most MaxUnlistedColumns columns are
+	// named, the rest counted under "(other)". Nil when Rows lists every
+	// rejection.
+	Unlisted map[string]int `json:"unlisted,omitempty"`
 }
+
+// Bounds of a Report: rejections listed in full, columns named in its
+// Unlisted counts, and bytes of one rejection's reason.
+const (
+	MaxListed          = 1000
+	MaxUnlistedColumns = 50
+	maxReasonBytes     = 500
+)
 
 // Rejection says why one row or feature was not imported.
 type Rejection struct {
@@ -107,14 +127,14 @@ type Record struct {
 }
 
 // Read reads r in format f; see ReadUCDP, ReadACLED and ReadGeoJSON.
-func Read(f Format, r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
+func Read(ctx context.Context, f Format, r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
 	switch f {
 	case UCDP:
-		return ReadUCDP(r, opts, emit)
+		return ReadUCDP(ctx, r, opts, emit)
 	case ACLED:
-		return ReadACLED(r, opts, emit)
+		return ReadACLED(ctx, r, opts, emit)
 	case GeoJSON:
-		return ReadGeoJSON(r, opts, emit)
+		return ReadGeoJSON(ctx, r, opts, emit)
 	}
 	return nil, fmt.Errorf("unknown format %q (want one of %v)", f, Formats)
 }
@@ -217,7 +237,7 @@ type csvMapper func(r row) (geo.Incident, error)
 // per-row mapping and validation, rejections with physical line numbers,
 // progress. fieldColumn maps a geo validation field to the column it came
 // from.
-func readCSV(r io.Reader, required []string, opts Options, mapRow csvMapper, fieldColumn func(string) string, emit func(Record) error) (*Report, error) {
+func readCSV(ctx context.Context, r io.Reader, required []string, opts Options, mapRow csvMapper, fieldColumn func(string) string, emit func(Record) error) (*Report, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -252,6 +272,9 @@ func readCSV(r io.Reader, required []string, opts Options, mapRow csvMapper, fie
 		}
 	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
 		fields, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -286,9 +309,24 @@ func readCSV(r io.Reader, required []string, opts Options, mapRow csvMapper, fie
 	return rep, nil
 }
 
+// reject counts r, and lists it while fewer than MaxListed are listed.
 func (rep *Report) reject(r Rejection) {
 	rep.Rejected++
-	rep.Rows = append(rep.Rows, r)
+	if len(rep.Rows) < MaxListed {
+		if len(r.Reason) > maxReasonBytes {
+			r.Reason = strings.ToValidUTF8(r.Reason[:maxReasonBytes], "") + "…"
+		}
+		rep.Rows = append(rep.Rows, r)
+		return
+	}
+	if rep.Unlisted == nil {
+		rep.Unlisted = map[string]int{}
+	}
+	col := r.Column
+	if _, named := rep.Unlisted[col]; !named && len(rep.Unlisted) >= MaxUnlistedColumns {
+		col = "(other)"
+	}
+	rep.Unlisted[col]++
 }
 
 func csvReason(pe *csv.ParseError, got, want int) string {

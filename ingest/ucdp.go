@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"io"
@@ -80,9 +81,9 @@ const UCDPAttribution = "UCDP data, CC BY 4.0. Cite: Sundberg, Ralph and Erik Me
 //
 // It returns a *HeaderError when a required column is missing, and an error
 // when r fails or emit does; otherwise the Report lists every rejected row.
-func ReadUCDP(r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
+func ReadUCDP(ctx context.Context, r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
 	m := ucdpMapper{actors: newActorIndex(opts.Actors), release: opts.Release}
-	return readCSV(r, UCDPRequired, opts, m.incident, ucdpColumn, emit)
+	return readCSV(ctx, r, UCDPRequired, opts, m.incident, ucdpColumn, emit)
 }
 
 // ucdpColumn names the UCDP column a geo validation field comes from.

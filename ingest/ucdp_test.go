@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -49,7 +50,7 @@ func readAll(t *testing.T, read func(*bytes.Reader, Options, func(Record) error)
 }
 
 func readUCDP(r *bytes.Reader, o Options, emit func(Record) error) (*Report, error) {
-	return ReadUCDP(r, o, emit)
+	return ReadUCDP(context.Background(), r, o, emit)
 }
 
 func TestUCDPSample(t *testing.T) {
@@ -299,13 +300,13 @@ func TestUCDPMissingColumn(t *testing.T) {
 	for _, col := range UCDPRequired {
 		cols := strings.Split(strings.TrimSpace(ucdpHeader), ",")
 		cols = slices.DeleteFunc(cols, func(c string) bool { return c == col })
-		_, err := ReadUCDP(strings.NewReader(strings.Join(cols, ",")+"\n"), Options{}, func(Record) error { return nil })
+		_, err := ReadUCDP(context.Background(), strings.NewReader(strings.Join(cols, ",")+"\n"), Options{}, func(Record) error { return nil })
 		var he *HeaderError
 		if !errors.As(err, &he) || he.Column != col {
 			t.Errorf("without %s: error %v, want a HeaderError naming it", col, err)
 		}
 	}
-	_, err := ReadUCDP(strings.NewReader(""), Options{}, func(Record) error { return nil })
+	_, err := ReadUCDP(context.Background(), strings.NewReader(""), Options{}, func(Record) error { return nil })
 	if err == nil {
 		t.Error("empty file: no error")
 	}
@@ -339,7 +340,7 @@ func FuzzUCDPRow(f *testing.F) {
 	f.Add(`x,,,,,9,,,,,,,,,,,,,,,,,,,,0,,,,,NaN,Inf,,,,,,,,0001-01-01,9999-99-99,,,,,-1,1e9,2,,`)
 	f.Add("\"unterminated,")
 	f.Fuzz(func(t *testing.T, row string) {
-		_, err := ReadUCDP(strings.NewReader(header+row), Options{Actors: testActors}, func(r Record) error {
+		_, err := ReadUCDP(context.Background(), strings.NewReader(header+row), Options{Actors: testActors}, func(r Record) error {
 			if err := r.Incident.Validate(); err != nil {
 				t.Fatalf("accepted an invalid incident: %v", err)
 			}
@@ -390,7 +391,7 @@ func BenchmarkReadUCDP(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
-		rep, err := ReadUCDP(&repeatReader{head: head, body: body, left: 1}, Options{Actors: testActors}, func(Record) error { return nil })
+		rep, err := ReadUCDP(context.Background(), &repeatReader{head: head, body: body, left: 1}, Options{Actors: testActors}, func(Record) error { return nil })
 		if err != nil || rep.Accepted != 265 {
 			b.Fatal(err, rep.Accepted)
 		}

@@ -91,8 +91,12 @@ type ImportReport struct {
 	Format   string `json:"format"`
 	Accepted int    `json:"accepted"`
 	Rejected int    `json:"rejected"`
-	// Rows has one entry per rejected row, in file order.
+	// Rows has one entry per rejected row, in file order, for the first
+	// 1,000 of them (ingest.MaxListed).
 	Rows []ImportRejection `json:"rows"`
+	// Unlisted counts the rejected rows past Rows by column ("" for a row
+	// wrong as a whole; at most 50 columns, the rest under "(other)").
+	Unlisted map[string]int `json:"unlisted,omitempty"`
 	// Error says why the whole file was refused, such as a missing column.
 	Error string `json:"error,omitempty"`
 	// Stored is true when the records were committed.

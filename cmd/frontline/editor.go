@@ -273,12 +273,12 @@ func (e *storeEditor) Import(ctx context.Context, req server.ImportRequest, body
 	out := server.ImportReport{Format: req.Format, Rows: []server.ImportRejection{}}
 	var recs []gpkg.Record
 	opts := ingest.Options{Actors: e.Actors(), Release: req.Release}
-	rep, err := ingest.Read(ingest.Format(req.Format), body, opts, func(r ingest.Record) error {
+	rep, err := ingest.Read(ctx, ingest.Format(req.Format), body, opts, func(r ingest.Record) error {
 		recs = append(recs, e.recordOf(r))
-		return ctx.Err()
+		return nil
 	})
 	if rep != nil {
-		out.Accepted, out.Rejected = rep.Accepted, rep.Rejected
+		out.Accepted, out.Rejected, out.Unlisted = rep.Accepted, rep.Rejected, rep.Unlisted
 		for _, rj := range rep.Rows {
 			out.Rows = append(out.Rows, server.ImportRejection(rj))
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -280,9 +282,9 @@ func importFile(ctx context.Context, cfg importConfig, name string, actors []geo
 		}
 		defer fmt.Fprintln(stderr)
 	}
-	rep, err := ingest.Read(cfg.Format, f, opts, func(r ingest.Record) error {
+	rep, err := ingest.Read(ctx, cfg.Format, f, opts, func(r ingest.Record) error {
 		got.add(r)
-		return ctx.Err()
+		return nil
 	})
 	if rep != nil {
 		fr.Report = rep
@@ -385,6 +387,9 @@ func printImportReport(w io.Writer, rep importReport, asJSON bool) error {
 				col = "row"
 			}
 			fmt.Fprintf(w, "%s:%d: %s: %s\n", f.File, r.Line, col, r.Reason)
+		}
+		for _, col := range slices.Sorted(maps.Keys(f.Unlisted)) {
+			fmt.Fprintf(w, "%s: %d more rejected in column %s\n", f.File, f.Unlisted[col], cmp.Or(col, "row"))
 		}
 	}
 	if rep.DB != "" {
