@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
 // FuzzNormalizeArea feeds GeoJSON geometries to NormalizeArea and
@@ -35,6 +36,7 @@ func FuzzNormalizeArea(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		defer fuzzguard.Start(t)()
 		g, err := geojson.UnmarshalGeometry(b)
 		if err != nil {
 			return
@@ -108,6 +110,7 @@ func FuzzDecodeFeature(f *testing.F) {
 	f.Add([]byte(`{"type":"Feature","id":"x","geometry":null,"properties":null}`))
 	f.Add([]byte(`{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[1e400,0]},"properties":{}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		defer fuzzguard.Start(t)()
 		var z geo.Zone
 		if z.UnmarshalJSON(b) == nil && z.Validate() == nil {
 			reencode(t, z, new(geo.Zone))

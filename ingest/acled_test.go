@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
 // acledFixture is SYNTHETIC: invented rows in ACLED's 31-column layout (see
@@ -134,6 +135,7 @@ func FuzzACLEDRow(f *testing.F) {
 	f.Add(`S2,2025-12-31,2025,3,x,riots,armed clash,,,,,,,,,,,,,,,,0,0,,,,,99999999999,,99999999999999`)
 	f.Add(`S3,9999-12-31,9999,2,x,Protests,Peaceful protest,,,,,,,,,,,,,,,,NaN,1e400,,,,,,,`)
 	f.Fuzz(func(t *testing.T, row string) {
+		defer fuzzguard.Start(t)()
 		_, err := ReadACLED(context.Background(), strings.NewReader(header+row), Options{Actors: testActors}, func(r Record) error {
 			if err := r.Incident.Validate(); err != nil {
 				t.Fatalf("accepted an invalid incident: %v", err)

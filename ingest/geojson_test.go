@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
 // mixedCollection holds one of each kind and four bad features, one per line
@@ -123,6 +124,7 @@ func FuzzGeoJSONReader(f *testing.F) {
 	f.Add(`{"type": "FeatureCollection", "features": [null, 1, "x", {"properties": null}]}`)
 	f.Add(`[`)
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzguard.Start(t)()
 		ReadGeoJSON(context.Background(), strings.NewReader(s), Options{}, func(r Record) error {
 			var err error
 			switch {

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
 const ucdpSample = "testdata/ucdp-ged-23.1-syria-sample.csv"
@@ -340,6 +341,7 @@ func FuzzUCDPRow(f *testing.F) {
 	f.Add(`x,,,,,9,,,,,,,,,,,,,,,,,,,,0,,,,,NaN,Inf,,,,,,,,0001-01-01,9999-99-99,,,,,-1,1e9,2,,`)
 	f.Add("\"unterminated,")
 	f.Fuzz(func(t *testing.T, row string) {
+		defer fuzzguard.Start(t)()
 		_, err := ReadUCDP(context.Background(), strings.NewReader(header+row), Options{Actors: testActors}, func(r Record) error {
 			if err := r.Incident.Validate(); err != nil {
 				t.Fatalf("accepted an invalid incident: %v", err)

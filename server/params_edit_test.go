@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
 // FuzzReadFeature feeds arbitrary bodies to the write routes' body
@@ -22,6 +23,7 @@ func FuzzReadFeature(f *testing.F) {
 	f.Add(`[]`, "sites", "")
 	f.Add(`{"id":"a","id":"b"}`, "sites", "a")
 	f.Fuzz(func(t *testing.T, body, collection, id string) {
+		defer fuzzguard.Start(t)()
 		if collection != collectionZones && collection != collectionIncidents {
 			collection = collectionSites
 		}

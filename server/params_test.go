@@ -15,6 +15,7 @@ import (
 
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/geo/synth"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
 // query parses a raw query string, failing the test on malformed input.
@@ -530,6 +531,7 @@ func FuzzParseBBox(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzguard.Start(t)()
 		b, ok, err := parseBBox(url.Values{"bbox": {s}})
 		if err != nil {
 			var ve *geo.ValidationError
@@ -559,6 +561,7 @@ func FuzzParsePoint(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzguard.Start(t)()
 		p, ok, err := parsePoint(url.Values{"point": {s}}, "point")
 		if err != nil {
 			var ve *geo.ValidationError
@@ -584,6 +587,7 @@ func FuzzParseDatetime(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzguard.Start(t)()
 		iv, err := parseDatetime(url.Values{"datetime": {s}})
 		if err != nil {
 			var ve *geo.ValidationError
@@ -763,6 +767,7 @@ func FuzzScanSearchBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		defer fuzzguard.Start(t)()
 		members, g, ok := scanSearchBody(body)
 		if !ok {
 			return

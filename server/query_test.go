@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
 // queryCatalog is a Catalog over a small hand-made dataset (queryDataset),
@@ -501,6 +502,7 @@ func FuzzSearchBody(f *testing.F) {
 	}
 	h, _ := newQueryServer(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
+		defer fuzzguard.Start(t)()
 		req := httptest.NewRequest("POST", "/api/search", bytes.NewReader(body))
 		req.Header.Set("Content-Type", contentTypeJSON)
 		rec := httptest.NewRecorder()
