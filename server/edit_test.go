@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -423,7 +424,8 @@ func TestAuthorization(t *testing.T) {
 }
 
 // TestRateLimits checks the per-client limits: writes beyond the limit,
-// and any token after too many failed ones, get 429 with Retry-After.
+// and bad tokens after too many of them, get 429 with Retry-After; a valid
+// token is never refused for failures, its own client's or another's.
 func TestRateLimits(t *testing.T) {
 	h, _ := newEditServer(t, Config{WritesPerMinute: 2, AuthFailuresPerMinute: 2})
 	var codes []int
@@ -433,20 +435,55 @@ func TestRateLimits(t *testing.T) {
 	if codes[0] != 404 || codes[1] != 404 || codes[2] != 429 {
 		t.Errorf("three writes: %v, want 404 404 429", codes)
 	}
-	for range 2 {
-		do(h, "GET", "/api/collections", "", "Authorization", "Bearer guess")
+	codes = codes[:0]
+	for range 3 {
+		codes = append(codes, do(h, "GET", "/api/collections", "", "Authorization", "Bearer guess").Code)
 	}
-	rec := do(h, "GET", "/api/collections", "", "Authorization", "Bearer viewer-secret")
+	if codes[0] != 401 || codes[1] != 401 || codes[2] != 429 {
+		t.Errorf("three bad tokens: %v, want 401 401 429", codes)
+	}
+	rec := do(h, "GET", "/api/collections", "", "Authorization", "Bearer guess")
 	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "/problems/too-many-requests") {
-		t.Errorf("a good token after two failures: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+		t.Errorf("a bad token over the limit: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 	}
-	other := httptest.NewRequest("GET", "/api/collections", nil)
-	other.RemoteAddr = "192.0.2.9:1234"
-	other.Header.Set("Authorization", "Bearer viewer-secret")
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, other)
-	if rec.Code != 200 {
-		t.Errorf("another client: %d, want 200", rec.Code)
+	if rec := do(h, "GET", "/api/collections", "", "Authorization", "Bearer viewer-secret"); rec.Code != 200 {
+		t.Errorf("a good token from the same address after the failures: %d, want 200", rec.Code)
+	}
+}
+
+// TestTrustedProxies: behind a trusted proxy the limits key on the client
+// that X-Forwarded-For names, so one client's failures do not count
+// against another; an untrusted peer's X-Forwarded-For is ignored.
+func TestTrustedProxies(t *testing.T) {
+	proxy := netip.MustParsePrefix("10.0.0.0/8")
+	h, _ := newEditServer(t, Config{AuthFailuresPerMinute: 1, TrustedProxies: []netip.Prefix{proxy}})
+	send := func(peer, forwarded, token string) int {
+		req := httptest.NewRequest("GET", "/api/collections", nil)
+		req.RemoteAddr = peer + ":4000"
+		req.Header.Set("Authorization", "Bearer "+token)
+		if forwarded != "" {
+			req.Header.Set("X-Forwarded-For", forwarded)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// 198.51.100.1 guesses through the proxy, with a forged left-most entry.
+	send("10.0.0.2", "203.0.113.5, 198.51.100.1", "guess")
+	if c := send("10.0.0.2", "203.0.113.5, 198.51.100.1", "guess"); c != 429 {
+		t.Errorf("the guessing client's second bad token: %d, want 429", c)
+	}
+	if c := send("10.0.0.2", "198.51.100.2", "guess"); c != 401 {
+		t.Errorf("another client behind the same proxy: %d, want 401 (its own first failure)", c)
+	}
+	// Two proxies in a row: the right-most untrusted entry is the client.
+	if c := send("10.0.0.3", "198.51.100.1, 10.0.0.9", "guess"); c != 429 {
+		t.Errorf("the guessing client through two proxies: %d, want 429", c)
+	}
+	// An untrusted peer cannot choose its key with the header.
+	send("192.0.2.7", "198.51.100.50", "guess")
+	if c := send("192.0.2.7", "198.51.100.51", "guess"); c != 429 {
+		t.Errorf("an untrusted peer naming a new client: %d, want 429", c)
 	}
 }
 

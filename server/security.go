@@ -3,8 +3,8 @@ package server
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -113,8 +113,6 @@ func author(r *http.Request) string {
 // limiters are the per-client rate limits of the server.
 type limiters struct {
 	writes, failures *httprate.RateLimiter
-	// failuresLimit is the failures' limit per minute; 0 is none.
-	failuresLimit int
 }
 
 // newLimiters returns the rate limits of cfg: a negative limit is none, zero
@@ -126,7 +124,7 @@ func newLimiters(cfg Config) limiters {
 		l.writes = httprate.NewRateLimiter(n, time.Minute, opts...)
 	}
 	if n := cmpDefault(cfg.AuthFailuresPerMinute, defaultAuthFailuresPerMinute); n > 0 {
-		l.failures, l.failuresLimit = httprate.NewRateLimiter(n, time.Minute, opts...), n
+		l.failures = httprate.NewRateLimiter(n, time.Minute, opts...)
 	}
 	return l
 }
@@ -139,14 +137,52 @@ func cmpDefault(v, def int) int {
 	return v
 }
 
-// clientIP is the rate limits' key: the IP address of r's peer, not a
-// header a client could forge.
-func clientIP(r *http.Request) string {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
+// clientIP is the key of r's client in the rate limits: the IP address
+// of r's peer, or, when the peer is one of Config.TrustedProxies, the
+// address that proxy says it forwarded for: the right-most address of
+// X-Forwarded-For that is not itself a trusted proxy (each proxy appends
+// its peer, so the entries to its left are the client's to forge). With no
+// trusted proxies the header is ignored, so no client can pick its key.
+func (s *Server) clientIP(r *http.Request) string {
+	peer := peerAddr(r.RemoteAddr)
+	if !s.trusted(peer) {
+		return httprate.CanonicalizeIP(peer.String())
 	}
-	return httprate.CanonicalizeIP(ip)
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		list := strings.Split(hops[i], ",")
+		for j := len(list) - 1; j >= 0; j-- {
+			addr, err := netip.ParseAddr(strings.TrimSpace(list[j]))
+			if err != nil {
+				return httprate.CanonicalizeIP(peer.String()) // a malformed chain: key by the proxy
+			}
+			if addr = addr.Unmap(); !s.trusted(addr) {
+				return httprate.CanonicalizeIP(addr.String())
+			}
+		}
+	}
+	return httprate.CanonicalizeIP(peer.String())
+}
+
+// peerAddr parses a net/http RemoteAddr, "ip:port"; the zero Addr when it
+// is not one.
+func peerAddr(remote string) netip.Addr {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		a, _ := netip.ParseAddr(remote)
+		return a.Unmap()
+	}
+	return ap.Addr().Unmap()
+}
+
+// trusted reports whether addr is one of Config.TrustedProxies.
+func (s *Server) trusted(addr netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // guard enforces an operation's access rule before its handler runs. need
@@ -191,7 +227,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, need Role) error 
 	case s.cfg.Editor == nil:
 		w.Header().Set("Allow", "GET, HEAD")
 		return errReadOnly
-	case s.limits.writes != nil && s.limits.writes.OnLimit(w, r, clientIP(r)):
+	case s.limits.writes != nil && s.limits.writes.OnLimit(w, r, s.clientIP(r)):
 		return errTooMany
 	}
 	return nil
@@ -199,17 +235,15 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, need Role) error 
 
 // authenticate returns the principal of r's bearer token, nil when r has
 // none, ErrUnauthorized for a malformed, unknown or revoked token, and
-// errTooMany while the client is over its limit of failed attempts.
+// errTooMany for one while its client is over its limit of failed
+// attempts. A valid token is always accepted: failures count against a
+// client, and behind a proxy many users may share one address, so one of
+// them guessing must not lock the others out. (Tokens are 256-bit random
+// secrets; the limit is there to make guessing cost, not to hide a hit.)
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principal, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return nil, nil
-	}
-	ip := clientIP(r)
-	if s.limits.failures != nil {
-		if _, rate, _ := s.limits.failures.Status(ip); rate >= float64(s.limits.failuresLimit) {
-			return nil, errTooMany
-		}
 	}
 	scheme, secret, _ := strings.Cut(header, " ")
 	var err error = ErrUnauthorized
@@ -217,8 +251,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principa
 	if strings.EqualFold(scheme, "Bearer") && secret != "" && s.cfg.Tokens != nil {
 		p.name, p.role, err = s.cfg.Tokens.Authenticate(r.Context(), strings.TrimSpace(secret))
 	}
-	if errors.Is(err, ErrUnauthorized) && s.limits.failures != nil {
-		s.limits.failures.OnLimit(w, r, ip)
+	if errors.Is(err, ErrUnauthorized) && s.limits.failures != nil && s.limits.failures.OnLimit(w, r, s.clientIP(r)) {
+		return nil, errTooMany
 	}
 	if err != nil {
 		return nil, err

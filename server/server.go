@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -67,9 +68,14 @@ type Config struct {
 	// minute (429 beyond); zero is 300, negative is no limit.
 	WritesPerMinute int
 	// AuthFailuresPerMinute bounds the failed token checks of one client
-	// IP address per minute, after which its tokens are refused with 429
-	// until the rate drops; zero is 10, negative is no limit.
+	// IP address per minute, after which its bad tokens are answered 429
+	// until the rate drops (a valid token is always accepted); zero is 10,
+	// negative is no limit.
 	AuthFailuresPerMinute int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client of a request they forward, for the per-client limits;
+	// empty trusts none, so the limits key on the peer's address.
+	TrustedProxies []netip.Prefix
 }
 
 // Default bounds on request bodies: 4 MiB, and 256 MiB for an import.

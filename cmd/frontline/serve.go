@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -58,6 +59,9 @@ type serveConfig struct {
 	// CORSOrigins are the origins browsers may read the API from; empty is
 	// every origin.
 	CORSOrigins []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for the per-client limits; empty trusts none.
+	TrustedProxies []netip.Prefix
 }
 
 // parseServeConfig builds the serve configuration from args, then
@@ -73,11 +77,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "serve this dataset `directory` in memory, read-only, instead of a store (env FRONTLINE_DATA)")
 	fs.BoolVar(&cfg.PublicRead, "public-read", getenv("FRONTLINE_PUBLIC_READ") != "false", "serve API reads without a token; false needs a viewer token (env FRONTLINE_PUBLIC_READ)")
 	fs.IntVar(&cfg.WriteLimit, "write-limit", 300, "writes one client IP address may make per minute; 0 is no limit")
-	fs.IntVar(&cfg.AuthFailureLimit, "auth-failure-limit", 10, "failed token checks one client IP address may make per minute before its tokens are refused for a while; 0 is no limit")
+	fs.IntVar(&cfg.AuthFailureLimit, "auth-failure-limit", 10, "failed token checks one client IP address may make per minute before its further bad tokens get 429 for a while (a valid token is always accepted); 0 is no limit")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "FRONTLINE_LOG_FORMAT", "text"), "log format: text or json (env FRONTLINE_LOG_FORMAT)")
 	fs.BoolVar(&cfg.Dev, "dev", false, "serve the web map from web/static on disk (run from the repository root) instead of the embedded copy")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after a stop signal")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("FRONTLINE_BASE_URL"), "public `URL` of the server's root for links in API documents, such as https://maps.example.org/frontline; empty uses each request's Host (env FRONTLINE_BASE_URL)")
+	proxies := fs.String("trusted-proxies", getenv("FRONTLINE_TRUSTED_PROXIES"), "comma-separated `addresses` or CIDR ranges of reverse proxies whose X-Forwarded-For names the client for the per-client limits, such as 127.0.0.1,10.0.0.0/8; empty trusts no header (env FRONTLINE_TRUSTED_PROXIES)")
 	origins := fs.String("cors-origins", getenv("FRONTLINE_CORS_ORIGINS"), "comma-separated `origins` browsers may read the API from, such as https://a.example,https://b.example; empty allows every origin (env FRONTLINE_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,6 +113,19 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return cfg, usageError{fmt.Sprintf("--base-url %q is not an absolute http or https URL without query", cfg.BaseURL)}
 		}
+	}
+	for p := range strings.SplitSeq(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if addr, aerr := netip.ParseAddr(p); aerr == nil {
+			prefix, err = addr.Unmap().Prefix(addr.Unmap().BitLen())
+		}
+		if err != nil {
+			return cfg, usageError{fmt.Sprintf("--trusted-proxies: %q is not an IP address or CIDR range", p)}
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix.Masked())
 	}
 	for o := range strings.SplitSeq(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -161,7 +179,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 
 	scfg := server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins, PrivateRead: !cfg.PublicRead,
-		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit)}
+		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit), TrustedProxies: cfg.TrustedProxies}
 	cat := &loadingCatalog{}
 	load := func() (*catalog, error) { return loadCatalog(cfg.DataDir) }
 	if cfg.DataDir == "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -257,6 +258,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		{"address without port", "FRONTLINE_ADDR", "no-port"},
 		{"relative base URL", "FRONTLINE_BASE_URL", "/frontline"},
 		{"base URL with a query", "FRONTLINE_BASE_URL", "https://maps.example.org/?a=b"},
+		{"trusted proxy not an address", "FRONTLINE_TRUSTED_PROXIES", "10.0.0.0/8, proxy.example"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			getenv := func(k string) string {
@@ -270,6 +272,18 @@ func TestServeRejectsBadConfig(t *testing.T) {
 				t.Fatalf("serve with %s=%s: err %v (exit %d), want a usage error", tt.key, tt.value, err, exitCode(err))
 			}
 		})
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	cfg, err := parseServeConfig([]string{"--trusted-proxies", "127.0.0.1, 10.1.2.3/8,::1, ::ffff:192.0.2.1"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("192.0.2.1/32")}
+	if !slices.Equal(cfg.TrustedProxies, want) {
+		t.Errorf("trusted proxies %v, want %v", cfg.TrustedProxies, want)
 	}
 }
 
