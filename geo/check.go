@@ -50,6 +50,7 @@ func Check(ds *Dataset, fileOf func(record any) string) []Problem {
 	for _, a := range ds.Actors {
 		actors[a.ID] = true
 	}
+	known := func(id ActorID) bool { return actors[id] }
 
 	seen := map[string]any{}
 	for _, a := range ds.Actors {
@@ -64,9 +65,7 @@ func Check(ds *Dataset, fileOf func(record any) string) []Problem {
 	for _, z := range ds.Zones {
 		c.validate(z, string(z.ID), z.Validate())
 		c.unique(seen, "zone", z, string(z.ID))
-		if z.Actor != "" && !actors[z.Actor] {
-			c.add(z, string(z.ID), "properties.actor", fmt.Sprintf("actor %q does not exist", z.Actor))
-		}
+		c.validate(z, string(z.ID), z.CheckActors(known))
 	}
 
 	govs, err := NewGovernorates(ds.Boundaries)
@@ -81,9 +80,9 @@ func Check(ds *Dataset, fileOf func(record any) string) []Problem {
 	for _, in := range ds.Incidents {
 		c.validate(in, string(in.ID), in.Validate())
 		c.unique(seen, "incident", in, string(in.ID))
-		for i, a := range in.Actors {
-			if a.Actor != "" && !actors[a.Actor] {
-				c.add(in, string(in.ID), fmt.Sprintf("properties.actors[%d].actor", i), fmt.Sprintf("actor %q does not exist", a.Actor))
+		for i, a := range in.Actors { // every unknown actor, not only the first CheckActors names
+			if a.Actor != "" && !known(a.Actor) {
+				c.add(in, string(in.ID), fmt.Sprintf("properties.actors[%d].actor", i), unknownActor(a.Actor))
 			}
 		}
 		c.governorate(govs, in, string(in.ID), in.Location, in.Governorate)
@@ -123,9 +122,7 @@ func (c *checker) validate(rec any, id string, err error) {
 		c.add(rec, id, "", err.Error())
 		return
 	}
-	// Zone.Validate names the interval's bounds as in Go; the schema has
-	// valid_from and valid_to.
-	field := strings.NewReplacer("valid.from", "valid_from", "valid.to", "valid_to").Replace(ve.Field)
+	field := ve.Field
 	switch rec.(type) {
 	case Zone, Incident, Site, Boundary:
 		if field != "id" && !strings.HasPrefix(field, "geometry") {

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -141,6 +142,16 @@ func (z Zone) Validate() error {
 	return err
 }
 
+// CheckActors returns a *ValidationError naming the field "actor" when the
+// zone's actor is set and known (the actor table's lookup) does not know
+// it; nil otherwise. Validate cannot check this, as it sees one record.
+func (z Zone) CheckActors(known func(ActorID) bool) error {
+	if z.Actor != "" && !known(z.Actor) {
+		return invalid("actor", "%s", unknownActor(z.Actor))
+	}
+	return nil
+}
+
 // Normalize validates z and rewrites its rings to RFC 7946 orientation.
 func (z *Zone) Normalize() error {
 	n, err := z.normalized()
@@ -162,7 +173,12 @@ func (z Zone) normalized() (Zone, error) {
 		return z, invalid("status", "%q is not one of %v", z.Status, ZoneStatuses)
 	}
 	if err := z.Valid.Validate(); err != nil {
-		return z, prefixField("valid", err)
+		// The schema names the interval's bounds valid_from and valid_to.
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return z, invalid("valid_"+ve.Field, "%s", ve.Reason)
+		}
+		return z, err
 	}
 	if err := checkMeters("uncertainty_m", z.UncertaintyMeters); err != nil {
 		return z, err
@@ -325,6 +341,22 @@ func (in Incident) Validate() error {
 	}
 	return validateSources(in.Sources, in.Origin.Dataset != OriginSynthetic)
 }
+
+// CheckActors returns a *ValidationError naming the field
+// "actors[i].actor" of the first of the incident's actors whose ID is set
+// and unknown to known (the actor table's lookup); nil when there is none.
+// Actors given by name only (an import's unmatched names) pass.
+func (in Incident) CheckActors(known func(ActorID) bool) error {
+	for i, a := range in.Actors {
+		if a.Actor != "" && !known(a.Actor) {
+			return invalid(fmt.Sprintf("actors[%d].actor", i), "%s", unknownActor(a.Actor))
+		}
+	}
+	return nil
+}
+
+// unknownActor is the reason a reference to actor id is refused.
+func unknownActor(id ActorID) string { return fmt.Sprintf("actor %q does not exist", id) }
 
 // Site is a named place: a prison, camp, base, oil field, crossing or town.
 type Site struct {

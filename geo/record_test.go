@@ -60,7 +60,7 @@ func TestZoneValidate(t *testing.T) {
 		{"circle instead of area", func(z *geo.Zone) {
 			z.Area, z.Circle = nil, &geo.Circle{Center: alTanf, RadiusMeters: 55_000}
 		}, ""},
-		{"valid_to before valid_from", func(z *geo.Zone) { z.Valid.To = z.Valid.From - 1 }, "valid.to"},
+		{"valid_to before valid_from", func(z *geo.Zone) { z.Valid.To = z.Valid.From - 1 }, "valid_to"},
 		{"unknown status", func(z *geo.Zone) { z.Status = "occupied" }, "status"},
 		{"bad ID", func(z *geo.Zone) { z.ID = "sdf 2026" }, "id"},
 		{"bad actor", func(z *geo.Zone) { z.Actor = "" }, "actor"},

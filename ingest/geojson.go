@@ -17,14 +17,21 @@ import (
 // incident, "valid_from", "valid_to" or "circle" a zone, "kind" a site.
 // Zones are normalised (RFC 7946 ring orientation) before they are emitted.
 //
-// A feature that cannot be decoded or fails validation is rejected, with
-// the line it starts on and the property path (such as "properties.date").
-// Malformed JSON ends the stream, since it cannot be resynchronised: the
-// features before it are reported as usual and the error is returned.
+// A feature that cannot be decoded or fails validation (or, with
+// Options.KnownActors, names an actor ID not among Options.Actors) is
+// rejected, with the line it starts on and the property path (such as
+// "properties.date"). Malformed JSON ends the stream, since it cannot be
+// resynchronised: the features before it are reported as usual and the
+// error is returned.
 func ReadGeoJSON(ctx context.Context, r io.Reader, opts Options, emit func(Record) error) (*Report, error) {
 	rep := &Report{Rows: []Rejection{}}
 	var emitErr error
 	n := 0
+	ids := make(map[geo.ActorID]bool, len(opts.Actors))
+	for _, a := range opts.Actors {
+		ids[a.ID] = true
+	}
+	known := func(id geo.ActorID) bool { return ids[id] }
 	err := geo.ReadFeatures(r, func(_, line int, raw json.RawMessage) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -34,6 +41,9 @@ func ReadGeoJSON(ctx context.Context, r io.Reader, opts Options, emit func(Recor
 			opts.Progress(Progress{Rows: n, Rejected: rep.Rejected})
 		}
 		rec, err := decodeFeature(raw)
+		if err == nil && opts.KnownActors {
+			err = rec.checkActors(known)
+		}
 		if err != nil {
 			rep.reject(featureRejection(line, err))
 			return nil
@@ -55,6 +65,17 @@ func ReadGeoJSON(ctx context.Context, r io.Reader, opts Options, emit func(Recor
 		return rep, err
 	}
 	return rep, nil
+}
+
+// checkActors checks the actor IDs of a zone or an incident with known.
+func (r Record) checkActors(known func(geo.ActorID) bool) error {
+	switch {
+	case r.Zone != nil:
+		return r.Zone.CheckActors(known)
+	case r.Incident != nil:
+		return r.Incident.CheckActors(known)
+	}
+	return nil
 }
 
 // decodeFeature decodes and validates one feature of any kind.

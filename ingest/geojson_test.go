@@ -225,3 +225,17 @@ func TestReadStopsWhenCancelled(t *testing.T) {
 		}
 	}
 }
+
+// TestReadGeoJSONKnownActors: with KnownActors, a zone or incident naming
+// an actor ID not among Actors is rejected with its line and field.
+func TestReadGeoJSONKnownActors(t *testing.T) {
+	opts := Options{Actors: []geo.Actor{{ID: "sdf"}}, KnownActors: true}
+	rep, err := ReadGeoJSON(context.Background(), strings.NewReader(mixedCollection), opts, func(Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Rejection{Line: 3, Column: "properties.actor", Reason: `actor "us-coalition" does not exist`}
+	if rep.Accepted != 3 || rep.Rows[0] != want {
+		t.Errorf("accepted %d, first rejection %+v; want 3, %+v", rep.Accepted, rep.Rows[0], want)
+	}
+}

@@ -54,6 +54,10 @@ type Options struct {
 	// short name, Arabic name and aliases, ignoring case and spacing. A name
 	// that matches no actor, or more than one, is kept as a name only.
 	Actors []geo.Actor
+	// KnownActors, when set, makes ReadGeoJSON reject a zone or incident
+	// that names an actor ID not among Actors, as frontline check and the
+	// store do (CSV readers only ever name actors they matched).
+	KnownActors bool
 	// Release is the UCDP GED release the file comes from, such as "23.1";
 	// it goes into the attribution source of each UCDP incident.
 	Release string

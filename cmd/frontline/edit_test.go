@@ -281,6 +281,7 @@ func TestEditWrites(t *testing.T) {
 		{"not an object", `[1]`, geojson, 400, "body"},
 		{"latitude out of range", strings.Replace(testIncident("", "x"), "35.0", "95.0", 1), geojson, 400, "geometry"},
 		{"no sources", strings.Replace(testIncident("", "x"), `[{"publisher":"Test"}]`, "[]", 1), geojson, 400, "sources"},
+		{"unknown actor", strings.Replace(testIncident("", "x"), `"actors":[]`, `"actors":[{"actor":"no-such-group","role":"perpetrator"}]`, 1), geojson, 400, "actors[0].actor"},
 		{"wrong content type", testIncident("", "x"), []string{"Content-Type", "text/plain"}, 415, ""},
 		{"too large", `{"pad":"` + strings.Repeat("x", 5<<20) + `"}`, geojson, 413, ""},
 	} {
@@ -349,6 +350,16 @@ func TestEditWrites(t *testing.T) {
 	rejected := send(t, "POST", base+"/api/import?format=ucdp", ed, ucdpWithBadDate(t), "Content-Type", "text/csv")
 	if rejected.StatusCode != 422 || !strings.Contains(string(rejected.body), `"rejected":1`) || !strings.Contains(string(rejected.body), `"stored":false`) {
 		t.Errorf("import with a bad row: %d %.600s", rejected.StatusCode, rejected.body)
+	}
+	if n := count(); n != before {
+		t.Errorf("a rejected import changed the count from %d to %d", before, n)
+	}
+	// So does one that names an actor the store lacks, with its line and field.
+	unknown := `{"type":"FeatureCollection","features":[` + testIncident("import-a", "a") + ",\n" +
+		strings.Replace(testIncident("import-b", "b"), `"actors":[]`, `"actors":[{"actor":"no-such-group","role":"target"}]`, 1) + "]}"
+	rejected = send(t, "POST", base+"/api/import?format=geojson", ed, unknown, geojson...)
+	if rejected.StatusCode != 422 || !strings.Contains(string(rejected.body), `{"line":2,"column":"properties.actors[0].actor","reason":"actor \"no-such-group\" does not exist"}`) {
+		t.Errorf("import naming an unknown actor: %d %.600s", rejected.StatusCode, rejected.body)
 	}
 	if n := count(); n != before {
 		t.Errorf("a rejected import changed the count from %d to %d", before, n)

@@ -272,7 +272,7 @@ func (e *storeEditor) Versions(ctx context.Context, collection, id string) ([]se
 func (e *storeEditor) Import(ctx context.Context, req server.ImportRequest, body io.Reader, author string) (server.ImportReport, error) {
 	out := server.ImportReport{Format: req.Format, Rows: []server.ImportRejection{}}
 	var recs []gpkg.Record
-	opts := ingest.Options{Actors: e.Actors(), Release: req.Release}
+	opts := ingest.Options{Actors: e.Actors(), KnownActors: true, Release: req.Release}
 	rep, err := ingest.Read(ctx, ingest.Format(req.Format), body, opts, func(r ingest.Record) error {
 		recs = append(recs, e.recordOf(r))
 		return nil

@@ -268,7 +268,7 @@ func importFile(ctx context.Context, cfg importConfig, name string, actors []geo
 		return fr
 	}
 	defer f.Close()
-	opts := ingest.Options{Actors: actors, Release: cfg.Release}
+	opts := ingest.Options{Actors: actors, KnownActors: true, Release: cfg.Release}
 	if opts.Release == "" {
 		if m := releaseRE.FindStringSubmatch(filepath.Base(name)); m != nil {
 			opts.Release = m[1] + "." + m[2]

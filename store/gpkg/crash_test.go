@@ -36,7 +36,8 @@ func TestCrashHelper(t *testing.T) {
 		t.Skip("the writer process of TestCrash")
 	}
 	run := os.Getenv(crashRunEnv)
-	s, err := Open(t.Context(), path, Options{})
+	// The first run creates the file, with the actors its incidents name.
+	s, err := Open(t.Context(), path, Options{Seed: &geo.Dataset{Actors: fixtureActors}})
 	if err != nil {
 		t.Fatal(err)
 	}

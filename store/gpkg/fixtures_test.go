@@ -74,7 +74,9 @@ func testDataset() *geo.Dataset {
 }
 
 // openTest opens a new store in a temporary directory, closed at the end of
-// the test.
+// the test. A store opened without a seed still has the fixtures' actors,
+// so that its records may refer to them, as current rows without versions,
+// so that it has no history: its first write is dataset version 1.
 func openTest(t *testing.T, opts Options) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "frontline.gpkg")
@@ -83,8 +85,28 @@ func openTest(t *testing.T, opts Options) (*Store, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	if opts.Seed == nil {
+		err := s.write(t.Context(), "fixture", func(w *writeTx) error {
+			for _, a := range fixtureActors {
+				rw, err := prepare(a)
+				if err == nil {
+					err = w.setCurrent(rw, 1)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	return s, path
 }
+
+// fixtureActors are the actors the fixtures' records refer to.
+var fixtureActors = testDataset().Actors
 
 // mustJSON is the canonical JSON of a record, for comparisons.
 func mustJSON(t *testing.T, v any) string {

@@ -385,6 +385,9 @@ type writeTx struct {
 	dataset int64 // the dataset version this transaction commits
 	wrote   bool  // whether any version was written
 	touched map[Kind]bool
+	// actors are the IDs in the actors table, read at the first record
+	// that refers to one.
+	actors map[geo.ActorID]bool
 }
 
 // write runs fn in one immediate transaction on the writer connection and
@@ -499,6 +502,9 @@ func (w *writeTx) current(k Kind, id string) (state, error) {
 // put appends rw as the version after prev, makes it the current record and
 // writes the audit row.
 func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
+	if err := w.checkActors(rw.value); err != nil {
+		return Version{}, err
+	}
 	if rw.origin != "" {
 		var other string
 		in := rw.value.(geo.Incident)
@@ -519,6 +525,19 @@ func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("gpkg: writing %s %q: %w", k, rw.id, err)
 	}
+	if err := w.setCurrent(rw, n); err != nil {
+		return Version{}, err
+	}
+	if err := w.audit(action, k, rw.id, prev.version, n); err != nil {
+		return Version{}, err
+	}
+	return Version{Kind: k, ID: rw.id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
+		Author: w.author, Record: rw.value}, nil
+}
+
+// setCurrent writes rw as the current row of its kind's table, at version
+// n.
+func (w *writeTx) setCurrent(rw row, n int64) error {
 	args := make([]any, 0, len(rw.attrs)+5)
 	args = append(args, rw.id)
 	if rw.blob != nil {
@@ -526,14 +545,44 @@ func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
 	}
 	args = append(args, rw.attrs...)
 	args = append(args, n, w.at.Format(datetimeFormat), string(rw.record))
-	if err := w.exec(upserts[k], args...); err != nil {
-		return Version{}, fmt.Errorf("gpkg: writing %s %q: %w", k, rw.id, err)
+	if err := w.exec(upserts[rw.spec.kind], args...); err != nil {
+		return fmt.Errorf("gpkg: writing %s %q: %w", rw.spec.kind, rw.id, err)
 	}
-	if err := w.audit(action, k, rw.id, prev.version, n); err != nil {
-		return Version{}, err
+	return nil
+}
+
+// checkActors returns the *geo.ValidationError of a zone or incident that
+// refers to an actor the actors table lacks (the rule frontline check
+// applies), so no write or import stores a dangling reference.
+func (w *writeTx) checkActors(rec Record) error {
+	var check func(known func(geo.ActorID) bool) error
+	switch r := rec.(type) {
+	case geo.Zone:
+		check = r.CheckActors
+	case geo.Incident:
+		check = r.CheckActors
+	default:
+		return nil
 	}
-	return Version{Kind: k, ID: rw.id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
-		Author: w.author, Record: rw.value}, nil
+	if w.actors == nil {
+		rows, err := w.tx.QueryContext(w.ctx, "SELECT id FROM actors")
+		if err != nil {
+			return fmt.Errorf("gpkg: reading the actors: %w", err)
+		}
+		defer rows.Close()
+		w.actors = map[geo.ActorID]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return fmt.Errorf("gpkg: reading the actors: %w", err)
+			}
+			w.actors[geo.ActorID(id)] = true
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("gpkg: reading the actors: %w", err)
+		}
+	}
+	return check(func(id geo.ActorID) bool { return w.actors[id] })
 }
 
 // tombstone appends a deletion as the version after prev and removes the
