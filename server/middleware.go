@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/cors"
@@ -97,18 +98,26 @@ func acceptsGzip(values []string) bool {
 // limitBody answers 413 to a request whose declared Content-Length is over
 // Config.MaxBodyBytes (Config.MaxImportBytes for /api/import), and cuts
 // any other body at that size so a handler's read fails with
-// *http.MaxBytesError, which writeError also answers 413.
+// *http.MaxBytesError, which writeError also answers 413. It also gives
+// the body a deadline, Config.BodyTimeout (Config.ImportBodyTimeout for
+// /api/import): a read past it fails with os.ErrDeadlineExceeded, which
+// writeError answers 408, so a client that trickles its body holds a
+// connection for that long at most.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := s.cfg.MaxBodyBytes
+		limit, timeout := s.cfg.MaxBodyBytes, s.cfg.BodyTimeout
 		if r.URL.Path == "/api/import" {
-			limit = s.cfg.MaxImportBytes
+			limit, timeout = s.cfg.MaxImportBytes, s.cfg.ImportBodyTimeout
 		}
 		if r.ContentLength > limit {
 			s.writeError(w, r, &http.MaxBytesError{Limit: limit})
 			return
 		}
 		if r.Body != http.NoBody {
+			// Not every ResponseWriter has deadlines (httptest's recorder
+			// has not); the size limit holds either way. Once the body
+			// has arrived whole, net/http lifts the deadline itself.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -24,6 +25,10 @@ const (
 	problemInternal         = "/problems/internal-error"
 	problemTooLarge         = "/problems/body-too-large"
 	problemUnavailable      = "/problems/not-ready"
+	problemRequestTimeout   = "/problems/request-timeout"
+	// problemTooManyConnections is written by LimitConnsPerClient's
+	// listener, not by writeError: it answers before any request is read.
+	problemTooManyConnections = "/problems/too-many-connections"
 )
 
 // problem is an RFC 9457 problem details document.
@@ -111,7 +116,8 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 
 // writeError maps err to a problem document: paramErrors → 400 with one
 // errors[] entry per parameter, *geo.ValidationError → 400 with errors[],
-// geo.ErrNotFound → 404, *http.MaxBytesError → 413, geo.ErrConflict →
+// geo.ErrNotFound → 404, *http.MaxBytesError → 413, a body read past its
+// deadline (os.ErrDeadlineExceeded) → 408, geo.ErrConflict →
 // 409, *forbiddenError → 403, *importRejectedError → 422 with the report,
 // *statusError and *problemError → their status, anything else → 500 with
 // a generic detail, logged once with the request id. A 401 says
@@ -136,6 +142,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &me):
 		p.Type, p.Title, p.Status = problemTooLarge, "Request body too large", http.StatusRequestEntityTooLarge
 		p.Detail = fmt.Sprintf("the body is over the limit of %d bytes", me.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		p.Type, p.Title, p.Status = problemRequestTimeout, "Request timeout", http.StatusRequestTimeout
+		p.Detail = "the request body did not arrive in time; send it at once"
+		w.Header().Set("Connection", "close")
 	case errors.As(err, &ve):
 		p.Type, p.Title, p.Status = problemInvalidParameter, "Invalid parameter", http.StatusBadRequest
 		p.Detail = ve.Error()

@@ -145,7 +145,7 @@ func cmpDefault(v, def int) int {
 // trusted proxies the header is ignored, so no client can pick its key.
 func (s *Server) clientIP(r *http.Request) string {
 	peer := peerAddr(r.RemoteAddr)
-	if !s.trusted(peer) {
+	if !anyContains(s.cfg.TrustedProxies, peer) {
 		return httprate.CanonicalizeIP(peer.String())
 	}
 	hops := r.Header.Values("X-Forwarded-For")
@@ -156,7 +156,7 @@ func (s *Server) clientIP(r *http.Request) string {
 			if err != nil {
 				return httprate.CanonicalizeIP(peer.String()) // a malformed chain: key by the proxy
 			}
-			if addr = addr.Unmap(); !s.trusted(addr) {
+			if addr = addr.Unmap(); !anyContains(s.cfg.TrustedProxies, addr) {
 				return httprate.CanonicalizeIP(addr.String())
 			}
 		}
@@ -175,9 +175,9 @@ func peerAddr(remote string) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-// trusted reports whether addr is one of Config.TrustedProxies.
-func (s *Server) trusted(addr netip.Addr) bool {
-	for _, p := range s.cfg.TrustedProxies {
+// anyContains reports whether one of prefixes contains addr.
+func anyContains(prefixes []netip.Prefix, addr netip.Addr) bool {
+	for _, p := range prefixes {
 		if p.Contains(addr) {
 			return true
 		}

@@ -5,11 +5,13 @@
 package server
 
 import (
+	"cmp"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"sync/atomic"
+	"time"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -54,6 +56,12 @@ type Config struct {
 	// MaxImportBytes bounds the body of POST /api/import instead; zero is
 	// defaultMaxImportBytes.
 	MaxImportBytes int64
+	// BodyTimeout bounds how long a request body may take to arrive once
+	// its headers have (408 past it); zero is defaultBodyTimeout.
+	BodyTimeout time.Duration
+	// ImportBodyTimeout bounds the body of POST /api/import instead; zero
+	// is defaultImportBodyTimeout.
+	ImportBodyTimeout time.Duration
 	// Editor is the writable store behind the write, import, history,
 	// audit and GeoPackage export routes. Nil serves read-only: writes
 	// answer 405, as_of date-times and format=gpkg a 400.
@@ -78,10 +86,13 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 }
 
-// Default bounds on request bodies: 4 MiB, and 256 MiB for an import.
+// Default bounds on request bodies: 4 MiB within 30 s, and for an import
+// 256 MiB within 5 minutes (7 Mbit/s).
 const (
-	defaultMaxBodyBytes   = 4 << 20
-	defaultMaxImportBytes = 256 << 20
+	defaultMaxBodyBytes      = 4 << 20
+	defaultMaxImportBytes    = 256 << 20
+	defaultBodyTimeout       = 30 * time.Second
+	defaultImportBodyTimeout = 5 * time.Minute
 )
 
 // Server handles HTTP requests. Create it with New.
@@ -114,6 +125,8 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handl
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = defaultMaxImportBytes
 	}
+	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
+	cfg.ImportBodyTimeout = cmp.Or(cfg.ImportBodyTimeout, defaultImportBodyTimeout)
 	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg), ids: newRequestIDs()}
 	s.collections = s.newCollections()
 	s.mux = s.routes()

@@ -62,6 +62,9 @@ type serveConfig struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client, for the per-client limits; empty trusts none.
 	TrustedProxies []netip.Prefix
+	// MaxClientConns bounds the connections one client IP address may
+	// hold open at once (trusted proxies aside); 0 is no limit.
+	MaxClientConns int
 }
 
 // parseServeConfig builds the serve configuration from args, then
@@ -77,6 +80,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "serve this dataset `directory` in memory, read-only, instead of a store (env FRONTLINE_DATA)")
 	fs.BoolVar(&cfg.PublicRead, "public-read", getenv("FRONTLINE_PUBLIC_READ") != "false", "serve API reads without a token; false needs a viewer token (env FRONTLINE_PUBLIC_READ)")
 	fs.IntVar(&cfg.WriteLimit, "write-limit", 300, "writes one client IP address may make per minute; 0 is no limit")
+	fs.IntVar(&cfg.MaxClientConns, "max-client-conns", 64, "connections one client IP address may hold open at once (trusted proxies aside); over it a new one is answered 429 and closed; 0 is no limit")
 	fs.IntVar(&cfg.AuthFailureLimit, "auth-failure-limit", 10, "failed token checks one client IP address may make per minute before its further bad tokens get 429 for a while (a valid token is always accepted); 0 is no limit")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "FRONTLINE_LOG_FORMAT", "text"), "log format: text or json (env FRONTLINE_LOG_FORMAT)")
 	fs.BoolVar(&cfg.Dev, "dev", false, "serve the web map from web/static on disk (run from the repository root) instead of the embedded copy")
@@ -102,6 +106,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return cfg, usageError{"--public-read=false needs tokens, which only a store (--db) has"}
 	case cfg.WriteLimit < 0 || cfg.AuthFailureLimit < 0:
 		return cfg, usageError{"--write-limit and --auth-failure-limit are counts per minute, 0 or more"}
+	case cfg.MaxClientConns < 0:
+		return cfg, usageError{"--max-client-conns is a count of connections, 0 or more"}
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return cfg, usageError{fmt.Sprintf("--addr %q is not host:port", cfg.Addr)}
@@ -203,11 +209,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	ln = server.LimitConnsPerClient(ln, cfg.MaxClientConns, cfg.TrustedProxies)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
-		// An import body of up to 256 MiB must arrive within this.
-		ReadTimeout: 5 * time.Minute,
+		// No ReadTimeout: the server gives each route's body its own
+		// deadline (30 s; 5 min for an import), see server.Config.
 		// Streamed items extend their own write deadline at each flush
 		// (server.streamItems), so this bounds ordinary responses and the
 		// first part of a stream, not a whole 10,000-feature page.
