@@ -16,11 +16,16 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 
 // handleReady answers 200 once the catalog has loaded and 503 problem+json
 // before: a readiness probe, so a load balancer sends no traffic to an
-// instance that would answer every API request with 503.
+// instance that would answer every API request with 503. With
+// Config.PrivateRead it says only that, since the probe needs no token:
+// the dataset version and the record counts are data too.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	snap := s.snapshot(r)
 	if snap == nil {
 		return errNotReady
+	}
+	if s.cfg.PrivateRead {
+		return writeJSON(w, contentTypeJSON, map[string]any{"status": "ready"})
 	}
 	zones, incidents, sites := snap.Len()
 	return writeJSON(w, contentTypeJSON, map[string]any{

@@ -26,7 +26,7 @@ func openAPIDoc(t *testing.T, h http.Handler) map[string]any {
 func TestOpenAPIMatchesRouter(t *testing.T) {
 	h, _ := newOGCServer(t, Config{})
 	var routed []string
-	err := chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err := chi.Walk(h.(*Server).mux.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		switch path, ok := strings.CutPrefix(route, "/api"); {
 		case !ok || path == "/*": // not the API's, or notRouted's catch-all
 		case path == "": // the landing page without its slash

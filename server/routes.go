@@ -57,7 +57,8 @@ func (s *Server) apiRoutes() []route {
 
 // routes builds the router: every route and the middleware in the order it
 // runs. Operational routes (/healthz, /readyz, /metrics) stay out of /api
-// and out of the OpenAPI document.
+// and out of the OpenAPI document; /metrics is left out with
+// Config.SeparateMetrics, for Server.Metrics to serve elsewhere.
 //
 // The API's routes sit on the root router, not on a router mounted at
 // /api: one tree walk per request instead of two. GET /api/* takes the
@@ -77,7 +78,10 @@ func (s *Server) routes() *chi.Mux {
 
 	r.With(s.routeNamed(http.MethodGet, "/healthz")).Get("/healthz", s.wrap(s.handleHealth))
 	r.With(s.routeNamed(http.MethodGet, "/readyz")).Get("/readyz", s.wrap(s.handleReady))
-	r.With(s.routeNamed(http.MethodGet, "/metrics")).Method(http.MethodGet, "/metrics", s.metrics.handler())
+	if !s.cfg.SeparateMetrics {
+		// A read like any other: a viewer token with Config.PrivateRead.
+		r.With(s.routeNamed(http.MethodGet, "/metrics"), s.guard("")).Method(http.MethodGet, "/metrics", s.metrics.handler())
+	}
 	for _, rt := range s.apiRoutes() {
 		// Inline middleware runs after routing, so a 304 or 503 is logged
 		// and counted under its route's pattern. Access is checked before

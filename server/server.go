@@ -80,6 +80,10 @@ type Config struct {
 	// until the rate drops (a valid token is always accepted); zero is 10,
 	// negative is no limit.
 	AuthFailuresPerMinute int
+	// SeparateMetrics leaves /metrics out of the handler, for Server.Metrics
+	// to serve on a listener of its own (an operator's network); the zero
+	// value serves it at /metrics, to anyone unless PrivateRead.
+	SeparateMetrics bool
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client of a request they forward, for the per-client limits;
 	// empty trusts none, so the limits key on the peer's address.
@@ -116,9 +120,9 @@ type Server struct {
 	version atomic.Pointer[snapshotVersion]
 }
 
-// New returns the HTTP handler for the API under /api, /healthz, /readyz,
-// /metrics and the web map's static files from assets at /.
-func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handler {
+// New returns the server: an HTTP handler for the API under /api, /healthz,
+// /readyz, /metrics and the web map's static files from assets at /.
+func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = defaultMaxBodyBytes
 	}
@@ -130,5 +134,12 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) http.Handl
 	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg), ids: newRequestIDs()}
 	s.collections = s.newCollections()
 	s.mux = s.routes()
-	return s.mux
+	return s
 }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Metrics serves the server's metrics in Prometheus's text format, with
+// no access check: for a listener of its own (Config.SeparateMetrics).
+func (s *Server) Metrics() http.Handler { return s.metrics.handler() }

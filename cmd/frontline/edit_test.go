@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -199,6 +200,8 @@ func TestPrivateRead(t *testing.T) {
 		{"/api/stats?group=actor", "editor", 200},
 		{"/api/export?format=geojson", "", 401},
 		{"/readyz", "", 200},
+		{"/metrics", "", 401},
+		{"/metrics", "viewer", 200},
 		{"/", "", 200},
 	} {
 		secret := tokens[tt.token]
@@ -208,6 +211,29 @@ func TestPrivateRead(t *testing.T) {
 		if resp := send(t, "GET", base+tt.path, secret, ""); resp.StatusCode != tt.status {
 			t.Errorf("GET %s with token %q: %d, want %d", tt.path, tt.token, resp.StatusCode, tt.status)
 		}
+	}
+	// Readiness is public, and says no more than that.
+	if got := send(t, "GET", base+"/readyz", "", ""); strings.TrimSpace(string(got.body)) != `{"status":"ready"}` {
+		t.Errorf("private /readyz: %s", got.body)
+	}
+}
+
+// TestMetricsAddr: --metrics-addr serves /metrics on a listener of its
+// own, and the main one no longer does.
+func TestMetricsAddr(t *testing.T) {
+	base, logs := startServe(t, "--metrics-addr", "127.0.0.1:0")
+	if resp := send(t, "GET", base+"/metrics", "", ""); resp.StatusCode != 404 {
+		t.Errorf("/metrics on the main listener: %d, want 404", resp.StatusCode)
+	}
+	var metrics string
+	for deadline := time.Now().Add(10 * time.Second); metrics == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := regexp.MustCompile(`msg="serving metrics" addr=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {
+			metrics = m[1]
+		}
+	}
+	resp := send(t, "GET", metrics, "", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(resp.body), "frontline_index_records") {
+		t.Errorf("GET %s: %d %.200s", metrics, resp.StatusCode, resp.body)
 	}
 }
 

@@ -65,6 +65,9 @@ type serveConfig struct {
 	// MaxClientConns bounds the connections one client IP address may
 	// hold open at once (trusted proxies aside); 0 is no limit.
 	MaxClientConns int
+	// MetricsAddr, when set, serves /metrics on a listener of its own at
+	// this host:port, and not on Addr.
+	MetricsAddr string
 }
 
 // parseServeConfig builds the serve configuration from args, then
@@ -80,6 +83,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "serve this dataset `directory` in memory, read-only, instead of a store (env FRONTLINE_DATA)")
 	fs.BoolVar(&cfg.PublicRead, "public-read", getenv("FRONTLINE_PUBLIC_READ") != "false", "serve API reads without a token; false needs a viewer token (env FRONTLINE_PUBLIC_READ)")
 	fs.IntVar(&cfg.WriteLimit, "write-limit", 300, "writes one client IP address may make per minute; 0 is no limit")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("FRONTLINE_METRICS_ADDR"), "serve /metrics on this `host:port` of its own (such as 127.0.0.1:9090, for the operator's network) instead of on --addr, where it is public unless --public-read=false (env FRONTLINE_METRICS_ADDR)")
 	fs.IntVar(&cfg.MaxClientConns, "max-client-conns", 64, "connections one client IP address may hold open at once (trusted proxies aside); over it a new one is answered 429 and closed; 0 is no limit")
 	fs.IntVar(&cfg.AuthFailureLimit, "auth-failure-limit", 10, "failed token checks one client IP address may make per minute before its further bad tokens get 429 for a while (a valid token is always accepted); 0 is no limit")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(getenv, "FRONTLINE_LOG_FORMAT", "text"), "log format: text or json (env FRONTLINE_LOG_FORMAT)")
@@ -111,6 +115,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return cfg, usageError{fmt.Sprintf("--addr %q is not host:port", cfg.Addr)}
+	}
+	if _, _, err := net.SplitHostPort(cfg.MetricsAddr); cfg.MetricsAddr != "" && err != nil {
+		return cfg, usageError{fmt.Sprintf("--metrics-addr %q is not host:port", cfg.MetricsAddr)}
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, usageError{fmt.Sprintf("--log-format %q is not text or json", cfg.LogFormat)}
@@ -185,7 +192,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 
 	scfg := server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins, PrivateRead: !cfg.PublicRead,
-		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit), TrustedProxies: cfg.TrustedProxies}
+		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit), TrustedProxies: cfg.TrustedProxies,
+		SeparateMetrics: cfg.MetricsAddr != ""}
 	cat := &loadingCatalog{}
 	load := func() (*catalog, error) { return loadCatalog(cfg.DataDir) }
 	if cfg.DataDir == "" {
@@ -224,8 +232,20 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version)
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		msrv := &http.Server{Handler: handler.Metrics(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		defer msrv.Close()
+		go func() { errc <- msrv.Serve(mln) }()
+		log.Info("serving metrics", "addr", "http://"+mln.Addr().String()+"/metrics")
+	}
 	go func() {
 		c, err := load()
 		if err != nil {
