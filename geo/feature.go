@@ -106,9 +106,11 @@ type zoneProps struct {
 	Notes             string      `json:"notes,omitempty"`
 }
 
-// MarshalJSON encodes z as a GeoJSON Feature. A circle zone's geometry is its
-// drawn polygon (CirclePolygonVertices vertices) and its true shape is in the
-// "circle" property ({"center": [lon, lat], "radius_m": metres}), which
+// MarshalJSON encodes z as a GeoJSON Feature whose geometry is always a
+// MultiPolygon (Zone.Geometry), so a Polygon area decodes as a MultiPolygon
+// of one. A circle zone's geometry is its drawn polygon
+// (CirclePolygonVertices vertices) and its true shape is in the "circle"
+// property ({"center": [lon, lat], "radius_m": metres}), which
 // decoding treats as authoritative. Open interval ends are null.
 func (z Zone) MarshalJSON() ([]byte, error) {
 	p := zoneProps{
@@ -117,12 +119,10 @@ func (z Zone) MarshalJSON() ([]byte, error) {
 		Approximate: z.Approximate, UncertaintyMeters: z.UncertaintyMeters,
 		Sources: nonNil(z.Sources), Notes: z.Notes,
 	}
-	g := z.Area
 	if z.Circle != nil {
 		p.Circle = &jsonCircle{Center: z.Circle.Center, RadiusMeters: z.Circle.RadiusMeters}
-		g = z.Circle.Polygon(CirclePolygonVertices)
 	}
-	return marshalFeature(string(z.ID), g, p)
+	return marshalFeature(string(z.ID), z.Geometry(), p)
 }
 
 // UnmarshalJSON decodes a GeoJSON Feature written by MarshalJSON. A missing

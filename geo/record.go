@@ -103,7 +103,7 @@ func (a Actor) Validate() error {
 		return invalid("colour", "%q is not a #rrggbb colour", a.Colour)
 	}
 	if !a.Kind.Valid() {
-		return invalid("kind", "%q is not one of %v", a.Kind, ActorKinds)
+		return notOneOf("kind", a.Kind, ActorKinds)
 	}
 	if a.Affiliation != "" {
 		if err := checkID("affiliation", string(a.Affiliation)); err != nil {
@@ -122,7 +122,7 @@ type Zone struct {
 	Actor  ActorID
 	Status ZoneStatus
 	// Area is an orb.Polygon or orb.MultiPolygon in [lon, lat], or nil when
-	// Circle is set.
+	// Circle is set; Normalize makes it a MultiPolygon (see Geometry).
 	Area   orb.Geometry
 	Circle *Circle
 	Valid  Interval
@@ -170,7 +170,7 @@ func (z Zone) normalized() (Zone, error) {
 		return z, err
 	}
 	if !z.Status.Valid() {
-		return z, invalid("status", "%q is not one of %v", z.Status, ZoneStatuses)
+		return z, notOneOf("status", z.Status, ZoneStatuses)
 	}
 	if err := z.Valid.Validate(); err != nil {
 		// The schema names the interval's bounds valid_from and valid_to.
@@ -197,12 +197,31 @@ func (z Zone) normalized() (Zone, error) {
 		if err != nil {
 			return z, prefixField("geometry", err)
 		}
-		z.Area = a
+		z.Area = Zone{Area: a}.Geometry() // a MultiPolygon, as it is written
 	}
 	if err := validateSources(z.Sources, true); err != nil {
 		return z, err
 	}
 	return z, nil
+}
+
+// Geometry returns the zone's shape as every encoding writes it: a
+// MultiPolygon, its area's (a Polygon as a MultiPolygon of one) or a circle
+// zone's circle drawn with CirclePolygonVertices vertices; nil for a zone
+// with neither. One geometry type for every zone is what GIS clients need
+// of a layer: the GeoPackage's zones table declares MULTIPOLYGON, and GDAL
+// types an OGC API layer by the features it reads first.
+func (z Zone) Geometry() orb.Geometry {
+	if z.Circle != nil {
+		return orb.MultiPolygon{z.Circle.Polygon(CirclePolygonVertices)}
+	}
+	switch a := z.Area.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{a}
+	case orb.MultiPolygon:
+		return a
+	}
+	return nil
 }
 
 // Bound returns the [lon, lat] bounding box of the zone's shape.
@@ -294,10 +313,10 @@ func (in Incident) Validate() error {
 		return invalid("date_end", "%s is before date %s", in.DateEnd, in.Date)
 	}
 	if !in.DatePrecision.Valid() {
-		return invalid("date_precision", "%q is not one of %v", in.DatePrecision, DatePrecisions)
+		return notOneOf("date_precision", in.DatePrecision, DatePrecisions)
 	}
 	if !in.Type.Valid() {
-		return invalid("type", "%q is not one of %v", in.Type, EventTypes)
+		return notOneOf("type", in.Type, EventTypes)
 	}
 	if in.SubType != "" {
 		t, ok := in.SubType.Type()
@@ -318,7 +337,7 @@ func (in Incident) Validate() error {
 			return invalid(fmt.Sprintf("actors[%d]", i), "needs an actor id or a name")
 		}
 		if !a.Role.Valid() {
-			return invalid(fmt.Sprintf("actors[%d].role", i), "%q is not one of %v", a.Role, ActorRoles)
+			return notOneOf(fmt.Sprintf("actors[%d].role", i), a.Role, ActorRoles)
 		}
 	}
 	if err := ValidatePoint(in.Location); err != nil {
@@ -334,7 +353,7 @@ func (in Incident) Validate() error {
 		return err
 	}
 	if !in.Status.Valid() {
-		return invalid("status", "%q is not one of %v", in.Status, IncidentStatuses)
+		return notOneOf("status", in.Status, IncidentStatuses)
 	}
 	if in.Origin.Dataset != "" && !validID(in.Origin.Dataset) {
 		return invalid("origin", "%q is not an identifier", in.Origin.Dataset)
@@ -353,6 +372,15 @@ func (in Incident) CheckActors(known func(ActorID) bool) error {
 		}
 	}
 	return nil
+}
+
+// notOneOf is the error of an enumerated field whose value v is not one
+// of allowed: "is missing" when it is empty, as a field left out decodes.
+func notOneOf[T ~string](field string, v T, allowed []T) error {
+	if v == "" {
+		return invalid(field, "is missing; expected one of %v", allowed)
+	}
+	return invalid(field, "%q is not one of %v", v, allowed)
 }
 
 // unknownActor is the reason a reference to actor id is refused.
@@ -380,7 +408,7 @@ func (s Site) Validate() error {
 		return invalid("name", "is required")
 	}
 	if !s.Kind.Valid() {
-		return invalid("kind", "%q is not one of %v", s.Kind, SiteKinds)
+		return notOneOf("kind", s.Kind, SiteKinds)
 	}
 	if err := ValidatePoint(s.Location); err != nil {
 		return prefixField("geometry", err)

@@ -90,7 +90,12 @@ func TestZoneNormalize(t *testing.T) {
 	if err := z.Normalize(); err != nil {
 		t.Fatalf("Normalize: %v", err)
 	}
-	if got := z.Area.(orb.Polygon)[0].Orientation(); got != orb.CCW {
+	// A Polygon comes out a MultiPolygon of one, as every zone is written.
+	mp, ok := z.Area.(orb.MultiPolygon)
+	if !ok || len(mp) != 1 {
+		t.Fatalf("area %T after Normalize, want a MultiPolygon of one polygon", z.Area)
+	}
+	if got := mp[0][0].Orientation(); got != orb.CCW {
 		t.Errorf("exterior orientation %v after Normalize, want CCW", got)
 	}
 }
@@ -195,5 +200,20 @@ func TestActorValidate(t *testing.T) {
 			tt.mutate(&a)
 			wantValidationError(t, a.Validate(), tt.field)
 		})
+	}
+}
+
+// TestMissingEnumReadsAsMissing: an enumerated field left out (decoded as
+// "") is reported as missing, not as the value "".
+func TestMissingEnumReadsAsMissing(t *testing.T) {
+	in := validIncident()
+	in.DatePrecision = ""
+	err := in.Validate()
+	if err == nil || err.Error() != "invalid date_precision: is missing; expected one of [day week month year]" {
+		t.Errorf("got %v", err)
+	}
+	in.DatePrecision = "hour"
+	if err := in.Validate(); err == nil || err.Error() != `invalid date_precision: "hour" is not one of [day week month year]` {
+		t.Errorf("got %v", err)
 	}
 }

@@ -48,7 +48,7 @@ func TestReadGeoJSON(t *testing.T) {
 		t.Errorf("lines %d, %d; want 2, 5", got[0].Line, got[3].Line)
 	}
 	// The zone's clockwise exterior ring comes out counter-clockwise.
-	if p, ok := got[0].Zone.Area.(orb.Polygon); !ok || p[0].Orientation() != orb.CCW {
+	if p, ok := got[0].Zone.Area.(orb.MultiPolygon); !ok || p[0][0].Orientation() != orb.CCW {
 		t.Errorf("zone not normalised: %v", got[0].Zone.Area)
 	}
 	want := []Rejection{

@@ -404,11 +404,7 @@ func (fw *featureWriter) WriteZone(z *geo.Zone) error {
 	if !ok {
 		return fw.err
 	}
-	if z.Circle != nil {
-		b = fw.appendGeometry(b, z.Circle.Polygon(geo.CirclePolygonVertices))
-	} else {
-		b = fw.appendGeometry(b, z.Area)
-	}
+	b = fw.appendGeometry(b, z.Geometry())
 	b = append(b, `,"properties":{`...)
 	if z.Name != "" {
 		b = append(b, `"name":`...)

@@ -206,7 +206,8 @@ func parseFloats(s string, dst []float64) ([]float64, int, string) {
 
 // parseBBox parses "bbox" as minLon,minLat,maxLon,maxLat in WGS84 degrees,
 // or as the 3D form minLon,minLat,minHeight,maxLon,maxLat,maxHeight whose
-// heights are ignored, as OGC API – Features allows. It reports whether
+// heights are ignored (but must not be reversed), as OGC API – Features
+// allows. It reports whether
 // bbox was given; when it was not, the Bound is the whole world. Boxes
 // across the antimeridian (minLon > maxLon) are refused, not wrapped, and so
 // are a reversed latitude range and coordinates out of range. A box with
@@ -228,6 +229,9 @@ func parseBBox(q url.Values) (orb.Bound, bool, error) {
 	case 4:
 		b = orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}
 	case 6:
+		if v[2] > v[5] {
+			return world, false, invalidParam("bbox", "minHeight %g is greater than maxHeight %g; expected minLon,minLat,minHeight,maxLon,maxLat,maxHeight", v[2], v[5])
+		}
 		b = orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[3], v[4]}}
 	default:
 		return world, false, invalidParam("bbox", "has %d numbers; %s (or the 6-number form with heights)", len(v), want)
@@ -386,8 +390,9 @@ func requireDate(q url.Values, name string) (geo.Day, error) {
 // instant (a date YYYY-MM-DD, or an RFC 3339 date-time whose UTC day is
 // used), or an interval "start/end" whose ends are instants, ".." or empty
 // for an open end. The result is a closed interval of days; an instant is
-// the single day. Absent, or "../..", it is geo.Always. An end before the
-// start is an error.
+// the single day. Absent, it is geo.Always. An interval with both ends open
+// ("../..", "/") is an error, as in the standard's grammar, and so is an
+// end before the start.
 func parseDatetime(q url.Values) (geo.Interval, error) {
 	s, ok, err := single(q, "datetime")
 	if !ok {
@@ -401,15 +406,19 @@ func parseDatetime(q url.Values) (geo.Interval, error) {
 		}
 		return geo.Interval{From: d, To: d}, nil
 	}
+	open := func(bound string) bool { return bound == "" || bound == ".." }
+	if open(start) && open(end) {
+		return geo.Always, invalidParam("datetime", "%s has no date: an interval needs a start or an end (2025-01-01/.. or ../2025-12-31); leave datetime out for every date", quote(s))
+	}
 	iv := geo.Always
-	if start != "" && start != ".." {
+	if !open(start) {
 		d, reason := parseDay(start, true)
 		if reason != "" {
 			return geo.Always, invalidParam("datetime", "start: %s; open ends are \"..\"", reason)
 		}
 		iv.From = d
 	}
-	if end != "" && end != ".." {
+	if !open(end) {
 		d, reason := parseDay(end, true)
 		if reason != "" {
 			return geo.Always, invalidParam("datetime", "end: %s; open ends are \"..\"", reason)

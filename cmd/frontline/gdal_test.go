@@ -97,6 +97,10 @@ func TestGDALReadsTheAPI(t *testing.T) {
 			t.Errorf("ogrinfo does not list %s:\n%s", c, listing)
 		}
 	}
+	// One geometry type for the zones layer: MultiPolygon, as they are.
+	if !regexp.MustCompile(`(?m)^\d+: zones .*\(Multi Polygon\)$`).MatchString(listing) {
+		t.Errorf("ogrinfo does not type zones as Multi Polygon:\n%s", listing)
+	}
 
 	all := numberMatched(t, base+"/api/collections/incidents/items?resultType=hits")
 	summary := runGDAL(t, logs, ogrinfo, "-ro", "-so", src, "incidents")

@@ -153,21 +153,6 @@ func heldOn(s *geo.Snapshot, d geo.Day, clip *orb.Bound) (map[geo.ActorID]geom.G
 	return held, nil
 }
 
-// zoneArea returns a zone's shape as a multipolygon: its Polygon or
-// MultiPolygon, or a circle's drawn polygon.
-func zoneArea(z *geo.Zone) orb.MultiPolygon {
-	if z.Circle != nil {
-		return orb.MultiPolygon{z.Circle.Polygon(geo.CirclePolygonVertices)}
-	}
-	switch a := z.Area.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{a}
-	case orb.MultiPolygon:
-		return a
-	}
-	return nil
-}
-
 // orEmpty returns g, or an empty geometry for the zero Geometry of an
 // actor that held nothing on a date.
 func orEmpty(g geom.Geometry) geom.Geometry {
@@ -178,6 +163,13 @@ func orEmpty(g geom.Geometry) geom.Geometry {
 }
 
 // toGeom converts a [lon, lat] multipolygon to simplefeatures, X = lon.
+// zoneArea is a zone's shape, a MultiPolygon (zones with no shape are
+// not indexed).
+func zoneArea(z *geo.Zone) orb.MultiPolygon {
+	mp, _ := z.Geometry().(orb.MultiPolygon)
+	return mp
+}
+
 func toGeom(mp orb.MultiPolygon) geom.Geometry {
 	polys := make([]geom.Polygon, len(mp))
 	for i, p := range mp {

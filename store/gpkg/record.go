@@ -81,12 +81,12 @@ func prepare(rec Record) (row, error) {
 		if err := r.Normalize(); err != nil {
 			return row{}, err
 		}
-		rec, geom = r, r.Area // the normalised zone
+		// The geom column holds what GIS tools can draw (a circle as its
+		// drawn polygon); the true circle stays in the attributes and the
+		// record, the normalised zone.
+		rec, geom = r, r.Geometry()
 		var lon, lat, radius any
 		if r.Circle != nil {
-			// The geom column holds what GIS tools can draw; the true
-			// circle stays in the attributes and the record.
-			geom = r.Circle.Polygon(geo.CirclePolygonVertices)
 			lon, lat, radius = r.Circle.Center[0], r.Circle.Center[1], r.Circle.RadiusMeters
 		}
 		attrs = []any{r.Name, string(r.Actor), string(r.Status), day(r.Valid.From), day(r.Valid.To),

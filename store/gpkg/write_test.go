@@ -107,7 +107,7 @@ func TestCreateNormalizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring := v.Record.(geo.Zone).Area.(orb.Polygon)[0]
+	ring := v.Record.(geo.Zone).Area.(orb.MultiPolygon)[0][0]
 	if ring.Orientation() != orb.CCW {
 		t.Error("stored exterior ring is not counter-clockwise")
 	}
