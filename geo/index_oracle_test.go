@@ -935,9 +935,9 @@ func oracleSegmentsMeet(a, b, c, d orb.Point) bool {
 
 // mutate applies a random batch of inserts, replaces and deletes to ix and
 // to w alike.
-func mutate(t *testing.T, g *worldGen, ix *geo.Index, w *world, next *int) {
+func mutate(t *testing.T, g *worldGen, update func(func(*geo.Tx) error) error, w *world, next *int) {
 	t.Helper()
-	err := ix.Update(func(tx *geo.Tx) error {
+	err := update(func(tx *geo.Tx) error {
 		for range 40 {
 			switch g.r.IntN(9) {
 			case 0, 1:
@@ -1072,7 +1072,42 @@ func TestIndexOracle(t *testing.T) {
 			return
 		}
 		g.zones = w.zones
-		mutate(t, g, ix, w, &next)
+		mutate(t, g, ix.Update, w, &next)
+	}
+}
+
+// TestForkOracle changes a fork of an index as updates would, past the
+// point where an update would rebuild the quadtree, and then updates the
+// index itself: the fork answers every query as brute force does over its
+// changed records, and the index over its own, so neither sees the
+// other's changes.
+func TestForkOracle(t *testing.T) {
+	g := newGen(oracleSeed(t))
+	w := g.world(40, 1500, 150)
+	ix := buildIndex(t, w)
+	next := 0
+	mutate(t, g, ix.Update, w, &next) // the base has changes beside its quadtree
+	forked := &world{zones: slices.Clone(w.zones), incidents: slices.Clone(w.incidents), sites: slices.Clone(w.sites)}
+	tx := ix.Fork()
+	g.zones = forked.zones
+	for range 3 {
+		mutate(t, g, func(fn func(*geo.Tx) error) error { return fn(tx) }, forked, &next)
+	}
+	snap, bytes := tx.Result()
+	g.zones = w.zones
+	mutate(t, g, ix.Update, w, &next)
+	if bytes <= 0 {
+		t.Errorf("a fork with 120 changes estimates its own memory at %d bytes", bytes)
+	}
+	for name, c := range map[string]struct {
+		s *geo.Snapshot
+		w *world
+	}{"fork": {snap, forked}, "index": {ix.Snapshot(), w}} {
+		g.zones = c.w.zones
+		t.Run(name+"/incidents", func(t *testing.T) { checkIncidentQueries(t, g, c.s, c.w, 40) })
+		t.Run(name+"/control", func(t *testing.T) { checkControl(t, g, c.s, c.w, 25) })
+		t.Run(name+"/sites-zones", func(t *testing.T) { checkSitesZones(t, g, c.s, c.w, 20) })
+		t.Run(name+"/zone-listing", func(t *testing.T) { checkZoneListing(t, g, c.s, c.w) })
 	}
 }
 
@@ -1092,6 +1127,6 @@ func TestWholeLayerAcrossRebuilds(t *testing.T) {
 				t.Fatalf("after %d updates", step)
 			}
 		}
-		mutate(t, g, ix, w, &next)
+		mutate(t, g, ix.Update, w, &next)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"unsafe"
 
 	"github.com/tidwall/rtree"
 )
@@ -15,6 +16,11 @@ type Tx struct {
 	ix *Index
 	s  *Snapshot // the snapshot being built: a shallow copy of the current one
 	w  writerState
+
+	// fork marks a Tx from Fork, whose state is never published;
+	// baseChanges is the size of the delta trees it was forked with.
+	fork        bool
+	baseChanges int
 
 	zonesOwned, sitesOwned, idsOwned, dirOwned bool
 	shardOwned                                 [incidentIDShards]bool
@@ -31,8 +37,23 @@ type Tx struct {
 func (ix *Index) Update(fn func(tx *Tx) error) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	tx := ix.newTx()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if tx.w.incDelta.Len()+tx.w.incDead.Len() > maxIncidentChanges(tx.s.nInc) {
+		tx.rebuildQuad()
+	}
+	ix.w = tx.w
+	ix.publish(tx.s)
+	return nil
+}
+
+// newTx returns a Tx over a copy-on-write copy of the current state. The
+// caller holds mu.
+func (ix *Index) newTx() *Tx {
 	cur := *ix.cur.Load()
-	tx := &Tx{
+	return &Tx{
 		ix: ix,
 		s:  &cur,
 		w: writerState{
@@ -45,15 +66,72 @@ func (ix *Index) Update(fn func(tx *Tx) error) error {
 		},
 		chunkOwned: map[uint32]bool{},
 	}
-	if err := fn(tx); err != nil {
-		return err
+}
+
+// Fork returns a Tx over a copy of the index's current state that the
+// index never publishes: a state derived from the current one, such as a
+// past state (the current one with the changes since undone). Apply the
+// changes with the Tx's methods, then call Result. Forking costs next to
+// nothing, as the Tx copies only the parts it changes; it does not block
+// readers or Update, and later updates do not reach the fork. The Tx is for
+// one goroutine.
+func (ix *Index) Fork() *Tx {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	tx := ix.newTx()
+	tx.fork, tx.baseChanges = true, tx.w.incDelta.Len()+tx.w.incDead.Len()
+	// A Tx pops free handles and pushes others back in place, which is
+	// safe when its writer state replaces the index's, not beside it.
+	tx.w.freeHandles = slices.Clone(tx.w.freeHandles)
+	return tx
+}
+
+// Result returns the snapshot a Tx from Fork has made, with the current
+// snapshot's Version, and an estimate in bytes of the memory it holds
+// apart from the state it was forked from (the parts the Tx copied, and
+// the changes it keeps beside the quadtree), for a cache of derived states
+// to weigh. The quadtree is never rebuilt: the changes stay in the delta
+// trees, which queries read as well. Result panics for a Tx from Update,
+// and the Tx must not be used after it.
+func (tx *Tx) Result() (*Snapshot, int64) {
+	if !tx.fork {
+		panic("geo: Result of a Tx that Update publishes")
 	}
-	if tx.w.incDelta.Len()+tx.w.incDead.Len() > maxIncidentChanges(tx.s.nInc) {
-		tx.rebuildQuad()
+	s := tx.s
+	s.zoneTree, s.siteTree = tx.w.zoneTree, tx.w.siteTree
+	s.incDelta, s.incDead = tx.w.incDelta, tx.w.incDead
+	return s, tx.ownBytes()
+}
+
+// Approximate sizes, in bytes, of the parts a Tx copies, for ownBytes: a
+// map entry of an ID map and an item of an R-tree (with its share of the
+// tree's nodes).
+const (
+	mapEntryBytes = 48
+	treeItemBytes = 64
+)
+
+// ownBytes estimates the memory the Tx's state holds that its base does
+// not: the incident chunks, ID shards and maps it copied, and the items it
+// added to the delta trees. Strings, and the nodes of the small zone and
+// site trees, are not counted.
+func (tx *Tx) ownBytes() int64 {
+	n := int64(len(tx.chunkOwned)) * incidentChunkSize * int64(unsafe.Sizeof(Incident{}))
+	if tx.dirOwned {
+		n += int64(len(tx.s.incs.chunks)) * int64(unsafe.Sizeof([]Incident{}))
 	}
-	ix.w = tx.w
-	ix.publish(tx.s)
-	return nil
+	for _, owned := range tx.shardOwned {
+		if owned {
+			n += int64(tx.s.nInc/incidentIDShards+1) * mapEntryBytes
+		}
+	}
+	if tx.zonesOwned {
+		n += int64(len(tx.s.zones)) * mapEntryBytes
+	}
+	if tx.sitesOwned {
+		n += int64(len(tx.s.sites)) * mapEntryBytes
+	}
+	return n + int64(max(0, tx.w.incDelta.Len()+tx.w.incDead.Len()-tx.baseChanges))*treeItemBytes
 }
 
 // InsertZone validates and normalises z and adds it. It returns a
