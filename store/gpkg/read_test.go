@@ -2,6 +2,9 @@ package gpkg
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -251,5 +254,76 @@ func TestChangesGroupTransactions(t *testing.T) {
 	n := len(Records(testDataset()))
 	if len(all) != n+1 || all[n-1].DatasetVersion != 1 || all[n].DatasetVersion != 2 || all[n].ID != "late" {
 		t.Errorf("Changes(0): %d versions, want %d in two transactions", len(all), n+1)
+	}
+}
+
+// TestStateAtOracle makes random writes, then checks for every dataset
+// version v and several starting points since <= v that the current
+// records with StateAt(v, since) applied are what AsOf gives at v's time.
+func TestStateAtOracle(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	ctx := t.Context()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(7, seed))
+	type point struct {
+		version int64
+		at      time.Time
+	}
+	var points []point
+	for i := range 40 {
+		id := fmt.Sprintf("r%d", rng.IntN(8))
+		var v Version
+		var err error
+		switch cur, gerr := s.Get(ctx, KindIncident, id); {
+		case gerr != nil:
+			v, err = s.Create(ctx, testIncident(id, 40+float64(i)/100, 36), "alice")
+		case rng.IntN(3) == 0:
+			v, err = s.Delete(ctx, KindIncident, id, cur.Number, "bob")
+		default:
+			in := testIncident(id, 41, 36)
+			in.Description = fmt.Sprint("edit ", i)
+			v, err = s.Replace(ctx, in, cur.Number, "bob")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		points = append(points, point{v.DatasetVersion, v.ValidFrom})
+	}
+	cur, now, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range points {
+		want, _, err := s.AsOf(ctx, p.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, since := range []int64{p.version, max(0, p.version-5), 0} {
+			changes, err := s.StateAt(ctx, p.version, since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, in := range cur.Incidents {
+				got[string(in.ID)] = mustJSON(t, in)
+			}
+			for _, c := range changes {
+				if c.Kind != KindIncident {
+					continue
+				}
+				delete(got, c.ID)
+				if !c.Deleted {
+					got[c.ID] = mustJSON(t, c.Record)
+				}
+			}
+			wantMap := map[string]string{}
+			for _, in := range want.Incidents {
+				wantMap[string(in.ID)] = mustJSON(t, in)
+			}
+			if !maps.Equal(got, wantMap) {
+				t.Fatalf("state at %d from %d (now %d): %d records, AsOf has %d", p.version, since, now, len(got), len(wantMap))
+			}
+		}
 	}
 }
