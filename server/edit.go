@@ -68,7 +68,8 @@ type Editor interface {
 	// one transaction. When any row is rejected, or the file is refused as
 	// a whole, it stores nothing and returns the report with a nil error.
 	Import(ctx context.Context, req ImportRequest, body io.Reader, author string) (ImportReport, error)
-	// AsOf returns the zones, incidents and sites as they were at t.
+	// AsOf returns the zones, incidents and sites as they were at t, or
+	// ErrBusy when it is building as many past states as it may at once.
 	AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error)
 	// Audit returns the most recent entries of the audit log matching f,
 	// newest first.

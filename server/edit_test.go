@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -247,6 +248,7 @@ func TestEditRoutes(t *testing.T) {
 	const items = "/api/collections/incidents/items"
 	editor := []string{"Authorization", "Bearer editor-secret"}
 	admin := []string{"Authorization", "Bearer admin-secret"}
+	viewer := []string{"Authorization", "Bearer viewer-secret"}
 	geojson := []string{"Content-Type", "application/geo+json"}
 	merge := []string{"Content-Type", "application/merge-patch+json"}
 	with := func(hs ...[]string) []string {
@@ -288,8 +290,9 @@ func TestEditRoutes(t *testing.T) {
 		{"delete stale", "DELETE", items + "/tanf-drone", "", with(editor, ifMatch(`"2"`)), 412, "/problems/precondition-failed"},
 		{"delete", "DELETE", items + "/tanf-drone", "", with(editor, ifMatch(`"3"`)), 204, ""},
 		{"delete again", "DELETE", items + "/tanf-drone", "", with(editor, ifMatch(`"4"`)), 404, "/problems/not-found"},
-		{"versions", "GET", items + "/tanf-drone/versions", "", nil, 200, `"deleted":true`},
-		{"versions of nothing", "GET", items + "/nothing/versions", "", nil, 404, "/problems/not-found"},
+		{"versions", "GET", items + "/tanf-drone/versions", "", viewer, 200, `"deleted":true`},
+		{"versions without a token", "GET", items + "/tanf-drone/versions", "", nil, 401, "/problems/unauthorized"},
+		{"versions of nothing", "GET", items + "/nothing/versions", "", viewer, 404, "/problems/not-found"},
 		{"restore", "POST", items + "/tanf-drone/versions/1/restore", "", admin, 200, `"id":"tanf-drone"`},
 		{"restore version x", "POST", items + "/tanf-drone/versions/x/restore", "", admin, 400, `"field":"version"`},
 		{"import", "POST", "/api/import?format=ucdp&release=23.1", "id\n1\n", with(editor, []string{"Content-Type", "text/csv"}), 200, `"stored":true`},
@@ -354,7 +357,7 @@ func TestItemETagIsVersion(t *testing.T) {
 // TestAsOf checks the two forms of as_of: a date on zones items is the map
 // as of that day, a date-time anywhere is the edit history's state then.
 func TestAsOf(t *testing.T) {
-	h, _ := newEditServer(t, Config{})
+	h, _ := newEditServer(t, Config{PublicHistory: true})
 	for _, tt := range []struct {
 		target  string
 		status  int
@@ -382,6 +385,91 @@ func TestAsOf(t *testing.T) {
 	ro, _ := newOGCServer(t, Config{})
 	if rec := ogcGet(ro, "/api/collections/incidents/items?as_of=2026-01-20T00:00:00Z"); rec.Code != 400 || !strings.Contains(rec.Body.String(), "--db") {
 		t.Errorf("as_of date-time without a store: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestHistoryNeedsViewer: by default the edit history (as_of date-times,
+// versions) needs a viewer token though other reads are public; the map as
+// of a day does not; Config.PublicHistory opens it.
+func TestHistoryNeedsViewer(t *testing.T) {
+	h, _ := newEditServer(t, Config{})
+	open, _ := newEditServer(t, Config{PublicHistory: true})
+	pastItems := "/api/collections/incidents/items?as_of=2026-01-20T00:00:00Z"
+	versions := "/api/collections/incidents/items/tanf-drone/versions"
+	for _, tt := range []struct {
+		name          string
+		h             http.Handler
+		target, token string
+		status        int
+	}{
+		{"as_of date-time anonymously", h, pastItems, "", 401},
+		{"as_of date-time as a viewer", h, pastItems, "Bearer viewer-secret", 200},
+		{"a past feature anonymously", h, "/api/collections/incidents/items/tanf-drone?as_of=2026-01-20T00:00:00Z", "", 401},
+		{"versions anonymously", h, versions, "", 401},
+		{"versions as a viewer", h, versions, "Bearer viewer-secret", 200},
+		{"the map as of a day anonymously", h, "/api/collections/zones/items?as_of=2026-01-20", "", 200},
+		{"current items anonymously", h, "/api/collections/incidents/items", "", 200},
+		{"public history: as_of", open, pastItems, "", 200},
+		{"public history: versions", open, versions, "", 200},
+	} {
+		if rec := do(tt.h, "GET", tt.target, "", "Authorization", tt.token); rec.Code != tt.status {
+			t.Errorf("%s: %d, want %d\n%.300s", tt.name, rec.Code, tt.status, rec.Body)
+		}
+	}
+	doc := openAPIDoc(t, h)
+	op := doc["paths"].(map[string]any)["/collections/{collectionId}/items/{featureId}/versions"].(map[string]any)["get"].(map[string]any)
+	if op["x-role"] != "viewer" {
+		t.Errorf("the OpenAPI document gives versions the role %v, want viewer", op["x-role"])
+	}
+}
+
+// slowPast is an Editor whose past states take until release to build,
+// like a store's; it answers ErrBusy past two builds at once, and says on
+// started when one begins.
+type slowPast struct {
+	*fakeEditor
+	started, release chan struct{}
+	mu               sync.Mutex
+	building         int
+}
+
+// AsOf implements Editor.
+func (e *slowPast) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error) {
+	e.mu.Lock()
+	if e.building >= 2 {
+		e.mu.Unlock()
+		return nil, ErrBusy
+	}
+	e.building++
+	e.mu.Unlock()
+	e.started <- struct{}{}
+	<-e.release
+	return e.fakeEditor.AsOf(ctx, t)
+}
+
+// TestAsOfBusy: an Editor's ErrBusy is a 503 problem with Retry-After,
+// and the requests it was busy with are answered.
+func TestAsOfBusy(t *testing.T) {
+	ed := &slowPast{fakeEditor: &fakeEditor{versions: map[string][]Version{}}, started: make(chan struct{}), release: make(chan struct{})}
+	h, _ := newOGCServer(t, Config{Editor: ed, Tokens: ed, PublicHistory: true, AuthFailuresPerMinute: -1})
+	past := func(day int) *httptest.ResponseRecorder {
+		return ogcGet(h, fmt.Sprintf("/api/collections/incidents/items?as_of=2026-01-%02dT00:00:00Z", day))
+	}
+	codes := make(chan int, 2)
+	for day := range 2 {
+		go func() { codes <- past(day + 1).Code }()
+	}
+	<-ed.started
+	<-ed.started
+	rec := past(3)
+	if rec.Code != 503 || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "/problems/busy") {
+		t.Errorf("a third past state while two build: %d Retry-After %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	close(ed.release)
+	for range 2 {
+		if c := <-codes; c != 200 {
+			t.Errorf("a request the server was busy with: %d, want 200", c)
+		}
 	}
 }
 
@@ -558,8 +646,11 @@ func TestOpenAPISecuredParametersAreAccepted(t *testing.T) {
 			continue
 		}
 		checked++
-		target := "/api" + path
+		target := "/api" + strings.NewReplacer("{collectionId}", collectionIncidents, "{featureId}", "tanf-drone").Replace(path)
 		for _, p := range o["parameters"].([]any) {
+			if p.(map[string]any)["in"] != "query" {
+				continue
+			}
 			name := p.(map[string]any)["name"].(string)
 			if got := unknownParam(t, do(h, "GET", target+"?"+name+"=1", "", "Authorization", "Bearer admin-secret")); got == name {
 				t.Errorf("GET %s refuses documented parameter %s", path, name)

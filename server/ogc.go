@@ -29,7 +29,7 @@ var (
 		Schema: map[string]any{"type": "string"}}
 	// paramAsOf is "as_of" of items and single features.
 	paramAsOf = param{Name: "as_of", In: "query", Description: "Two meanings, told apart by form. A date YYYY-MM-DD (zones items only): the map as of that day, the zones valid on it; not with datetime. " +
-		"An RFC 3339 date-time such as 2026-01-20T09:00:00Z (zones, incidents, sites; needs a server with a store): the edit history's state at that instant, deletions undone and later edits not yet made; the other parameters then filter that state.",
+		"An RFC 3339 date-time such as 2026-01-20T09:00:00Z (zones, incidents, sites; needs a server with a store): the edit history's state at that instant, deletions undone and later edits not yet made; the other parameters then filter that state. A date-time reads the edit history, which needs a viewer token unless the server runs with --public-history; 503 with Retry-After while the server builds as many past states as it may at once.",
 		Schema: map[string]any{"type": "string"}}
 	// itemsParams is the union of every collection's items parameters;
 	// each names the collections that accept it, and the others answer 400.

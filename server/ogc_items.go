@@ -114,7 +114,8 @@ func (s *Server) itemJSON(w http.ResponseWriter, r *http.Request, c collection, 
 // readState returns the snapshot a read of collection answers from, and
 // the query left for the collection's parser: the request's snapshot, or
 // with as_of=DATE-TIME the edit history's state at that instant (the
-// Editor's AsOf), with as_of removed. allowDate leaves a plain date in
+// Editor's AsOf, for a viewer unless Config.PublicHistory), with as_of
+// removed. allowDate leaves a plain date in
 // the query for zones items, where as_of=DATE is the map as of that day.
 // Governorates have no history; their parser refuses as_of.
 func (s *Server) readState(r *http.Request, collection string, allowDate bool) (*geo.Snapshot, url.Values, error) {
@@ -128,6 +129,9 @@ func (s *Server) readState(r *http.Request, collection string, allowDate bool) (
 		return s.snapshot(r), q, err
 	case s.cfg.Editor == nil:
 		return nil, nil, errNoHistory
+	}
+	if err := s.authorizeHistory(r); err != nil {
+		return nil, nil, err
 	}
 	snap, err := s.cfg.Editor.AsOf(r.Context(), t)
 	return snap, rest, err

@@ -26,6 +26,7 @@ const (
 	problemTooLarge         = "/problems/body-too-large"
 	problemUnavailable      = "/problems/not-ready"
 	problemRequestTimeout   = "/problems/request-timeout"
+	problemBusy             = "/problems/busy"
 	// problemTooManyConnections is written by LimitConnsPerClient's
 	// listener, not by writeError: it answers before any request is read.
 	problemTooManyConnections = "/problems/too-many-connections"
@@ -121,7 +122,7 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 // 409, *forbiddenError → 403, *importRejectedError → 422 with the report,
 // *statusError and *problemError → their status, anything else → 500 with
 // a generic detail, logged once with the request id. A 401 says
-// WWW-Authenticate: Bearer, a 429 Retry-After.
+// WWW-Authenticate: Bearer, a 429 or 503 Retry-After.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem{Instance: r.URL.RequestURI(), RequestID: requestID(r)}
 	var pe paramErrors
@@ -179,6 +180,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="frontline"`)
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", retryAfter)
+	case http.StatusServiceUnavailable:
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", "5")
+		}
 	}
 	w.Header().Set("Content-Type", contentTypeProblem)
 	w.Header().Set("Cache-Control", "no-store")

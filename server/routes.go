@@ -46,7 +46,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodPut, "/collections/{collectionId}/items/{featureId}", s.handleReplace, opReplace},
 		{http.MethodPatch, "/collections/{collectionId}/items/{featureId}", s.handlePatch, opPatch},
 		{http.MethodDelete, "/collections/{collectionId}/items/{featureId}", s.handleDelete, opDelete},
-		{http.MethodGet, "/collections/{collectionId}/items/{featureId}/versions", s.handleVersions, opVersions},
+		{http.MethodGet, "/collections/{collectionId}/items/{featureId}/versions", s.handleVersions, s.history(opVersions)},
 		{http.MethodPost, "/collections/{collectionId}/items/{featureId}/versions/{version}/restore", s.handleRestore, opRestore},
 		// Import, export and the audit log (transfer.go).
 		{http.MethodPost, "/import", s.handleImport, opImport},

@@ -75,6 +75,11 @@ var (
 	// directory.
 	errReadOnly = &problemError{http.StatusMethodNotAllowed, "/problems/read-only", "Read-only server",
 		"this server is read-only: it serves a dataset directory; start it with --db to edit"}
+	// ErrBusy answers a read of a past state (as_of=DATE-TIME) while the
+	// Editor builds as many past states as it may at once (503, with
+	// Retry-After).
+	ErrBusy = &problemError{http.StatusServiceUnavailable, problemBusy, "Busy",
+		"the server is building as many past states as it may at once; retry after the Retry-After seconds"}
 	// errTooMany answers a client over a rate limit.
 	errTooMany = &problemError{http.StatusTooManyRequests, "/problems/too-many-requests", "Too many requests",
 		"too many writes or failed authentications from this address; retry after the Retry-After seconds"}
@@ -258,6 +263,25 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principa
 		return nil, err
 	}
 	return p, nil
+}
+
+// history is op, a read of the edit history, with the viewer role it
+// needs unless Config.PublicHistory.
+func (s *Server) history(op operation) operation {
+	if !s.cfg.PublicHistory && op.Auth == "" {
+		op.Auth = RoleViewer
+	}
+	return op
+}
+
+// authorizeHistory checks that r may read the edit history (as_of
+// date-times): with a viewer token, unless Config.PublicHistory.
+func (s *Server) authorizeHistory(r *http.Request) error {
+	if s.cfg.PublicHistory {
+		return nil
+	}
+	p, _ := r.Context().Value(principalKey{}).(*principal)
+	return authorize(p, RoleViewer, true)
 }
 
 // authorize checks that p may do what needs role need: a read needs

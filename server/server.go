@@ -72,6 +72,11 @@ type Config struct {
 	// PrivateRead requires a viewer token for every API read; the zero
 	// value serves reads to anyone. Writes always need an editor token.
 	PrivateRead bool
+	// PublicHistory serves the edit history (as_of date-times and
+	// /versions) to anyone who may read; the zero value needs a viewer
+	// token for it even when other reads are public, since a past state
+	// costs the server work to build and shows what editors withdrew.
+	PublicHistory bool
 	// WritesPerMinute bounds the writes of one client IP address per
 	// minute (429 beyond); zero is 300, negative is no limit.
 	WritesPerMinute int

@@ -19,13 +19,14 @@ type layerRule struct {
 }
 
 var layers = map[string]layerRule{
-	"geo":    {forbidden: []string{"net/http", "os", "log", "log/slog"}},
-	"geo/":   {project: []string{"geo"}, forbidden: []string{"net/http", "log", "log/slog"}},
-	"ingest": {project: []string{"geo"}, forbidden: []string{"net/http"}},
-	"store":  {project: []string{"geo"}, forbidden: []string{"net/http"}},
-	"server": {project: []string{"geo"}},
-	"web":    {onlyStd: []string{"embed", "io/fs"}},
-	"data":   {onlyStd: []string{"embed", "io/fs"}},
+	"geo":     {forbidden: []string{"net/http", "os", "log", "log/slog"}},
+	"geo/":    {project: []string{"geo"}, forbidden: []string{"net/http", "log", "log/slog"}},
+	"ingest":  {project: []string{"geo"}, forbidden: []string{"net/http"}},
+	"store":   {project: []string{"geo"}, forbidden: []string{"net/http"}},
+	"server":  {project: []string{"geo"}},
+	"catalog": {project: []string{"geo", "ingest"}, forbidden: []string{"net/http", "os"}},
+	"web":     {onlyStd: []string{"embed", "io/fs"}},
+	"data":    {onlyStd: []string{"embed", "io/fs"}},
 }
 
 // ruleFor finds the rule of a package path relative to the module: an exact

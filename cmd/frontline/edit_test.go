@@ -112,7 +112,7 @@ func editCalls() []editCall {
 		{"POST", "/api/collections/incidents/items", testIncident("t-edit", "created"), "application/geo+json", "", "editor", 201},
 		{"PUT", item, testIncident("", "replaced"), "application/geo+json", `"1"`, "editor", 200},
 		{"PATCH", item, `{"properties":{"status":"confirmed"}}`, "application/merge-patch+json", `"2"`, "editor", 200},
-		{"GET", item + "/versions", "", "", "", "", 200},
+		{"GET", item + "/versions", "", "", "", "viewer", 200},
 		{"POST", item + "/versions/1/restore", "", "", "", "admin", 200},
 		{"DELETE", item, "", "", `"4"`, "editor", 204},
 		{"POST", "/api/import?format=ucdp&release=23.1", string(csv), "text/csv", "", "editor", 200},
@@ -161,14 +161,18 @@ func TestEditAuthorization(t *testing.T) {
 		if c.role == "" {
 			continue
 		}
-		lower := "viewer"
-		if c.role == "admin" {
-			lower = "editor"
-		}
-		for _, tt := range []struct {
+		type authCase struct {
 			token  string
 			status int
-		}{{"", 401}, {"revoked", 401}, {"viewer", 403}, {lower, 403}, {c.role, c.status}} {
+		}
+		cases := []authCase{{"", 401}, {"revoked", 401}, {c.role, c.status}}
+		switch c.role { // the roles below the one needed
+		case "admin":
+			cases = append(cases, authCase{"editor", 403}, authCase{"viewer", 403})
+		case "editor":
+			cases = append(cases, authCase{"viewer", 403})
+		}
+		for _, tt := range cases {
 			resp := c.do(t, base, tokens, tt.token)
 			if resp.StatusCode != tt.status {
 				t.Errorf("%s %s with token %q: %d, want %d\n%.300s", c.method, c.path, tt.token, resp.StatusCode, tt.status, resp.body)
@@ -367,7 +371,7 @@ func TestEditWrites(t *testing.T) {
 	if resp := send(t, "GET", loc, "", ""); resp.StatusCode != 404 {
 		t.Errorf("GET a deleted incident: %d, want 404", resp.StatusCode)
 	}
-	versions := send(t, "GET", loc+"/versions", "", "")
+	versions := send(t, "GET", loc+"/versions", tokens["viewer"], "")
 	if versions.StatusCode != 200 || strings.Count(string(versions.body), `"version":`) != 3 || !strings.Contains(string(versions.body), `"deleted":true`) {
 		t.Errorf("versions after delete: %d %s", versions.StatusCode, versions.body)
 	}
@@ -413,17 +417,33 @@ func TestEditHistoryAsOf(t *testing.T) {
 		t.Fatalf("patch: %d %s", resp.StatusCode, resp.body)
 	}
 	at := url.QueryEscape(beforeEdit.Format(time.RFC3339Nano))
+	if anon := send(t, "GET", items+"/asof-test?as_of="+at, "", ""); anon.StatusCode != 401 {
+		t.Errorf("the edit history without a token: %d, want 401", anon.StatusCode)
+	}
 	for range 2 {
-		old := send(t, "GET", items+"/asof-test?as_of="+at, "", "")
+		old := send(t, "GET", items+"/asof-test?as_of="+at, tokens["viewer"], "")
 		if old.StatusCode != 200 || !strings.Contains(string(old.body), `"description":"first"`) {
 			t.Errorf("the incident as of before the edit: %d %.300s", old.StatusCode, old.body)
+		}
+	}
+	// Eight readers at once of the collection at that instant all get the
+	// past state (one build, shared), and it is not the current one.
+	var wg sync.WaitGroup
+	bodies := make([]apiResponse, 8)
+	for i := range bodies {
+		wg.Go(func() { bodies[i] = send(t, "GET", items+"?limit=10000&as_of="+at, tokens["viewer"], "") })
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if b.StatusCode != 200 || !strings.Contains(string(b.body), `"description":"first"`) || strings.Contains(string(b.body), `"description":"second"`) {
+			t.Errorf("reader %d of the past collection: %d %.200s", i, b.StatusCode, b.body)
 		}
 	}
 	now := send(t, "GET", items+"/asof-test", "", "")
 	if !strings.Contains(string(now.body), `"description":"second"`) {
 		t.Errorf("the incident now: %.300s", now.body)
 	}
-	gone := send(t, "GET", items+"/asof-test?as_of="+url.QueryEscape(beforeCreate.Format(time.RFC3339Nano)), "", "")
+	gone := send(t, "GET", items+"/asof-test?as_of="+url.QueryEscape(beforeCreate.Format(time.RFC3339Nano)), tokens["viewer"], "")
 	if gone.StatusCode != 404 {
 		t.Errorf("the incident as of before it was created: %d, want 404", gone.StatusCode)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/ingest"
 	"github.com/frontline-maps/frontline/server"
@@ -20,7 +21,7 @@ import (
 )
 
 // storeEditor serves a GeoPackage store to the HTTP layer: the in-memory
-// index built from it (through its catalog), its writes, history and
+// index built from it (through its indexedData), its writes, history and
 // export (server.Editor) and its tokens (server.Authenticator).
 //
 // Every write commits to the store first and then, under mu, applies the
@@ -30,7 +31,7 @@ import (
 // of a write. Changes committed by another process (frontline import --db
 // while the server runs) reach the index with the next write.
 type storeEditor struct {
-	*catalog
+	*indexedData
 	store *gpkg.Store
 	govs  *geo.Governorates
 	// mu serialises writes; applied is the dataset version the index
@@ -38,22 +39,19 @@ type storeEditor struct {
 	mu      sync.Mutex
 	applied int64
 
-	// history caches the states that as_of reads rebuilt, by dataset
-	// version, most recent last: paging through one as_of answer asks for
-	// the same state once per page, and a past state never changes.
-	historyMu sync.Mutex
-	history   []historyState
+	// past builds and keeps the states that as_of reads ask for: paging
+	// through one as_of answer asks for the same state once per page, and
+	// a past state never changes.
+	past *catalog.PastStates
 }
 
-// historyStates is how many rebuilt past states storeEditor keeps: each
-// holds a whole index.
-const historyStates = 2
-
-// historyState is a past state of the store, indexed.
-type historyState struct {
-	version  int64
-	snapshot *geo.Snapshot
-}
+// Bounds of the past states a storeEditor builds for as_of reads: two
+// built at once, 256 MiB kept, and a minute for one build.
+const (
+	pastBuilds  = 2
+	pastBudget  = 256 << 20
+	pastTimeout = time.Minute
+)
 
 var (
 	_ server.Editor        = (*storeEditor)(nil)
@@ -63,7 +61,7 @@ var (
 
 // load reads every current record of the store and indexes it. path is
 // the store's file, which with the dataset version identifies the data in
-// X-Dataset-Version. It must finish before the catalog is published and
+// X-Dataset-Version. It must finish before the data is published and
 // any other method is called.
 func (e *storeEditor) load(ctx context.Context, path string) error {
 	ds, version, err := e.store.Load(ctx)
@@ -78,10 +76,11 @@ func (e *storeEditor) load(ctx context.Context, path string) error {
 		return err
 	}
 	sum := sha256.Sum256([]byte(abs))
-	if e.catalog, err = newCatalog(ds, fmt.Sprintf("gpkg-%s-%d", hex.EncodeToString(sum[:4]), version)); err != nil {
+	if e.indexedData, err = newCatalog(ds, fmt.Sprintf("gpkg-%s-%d", hex.EncodeToString(sum[:4]), version)); err != nil {
 		return fmt.Errorf("indexing the store: %w", err)
 	}
 	e.applied = version
+	e.past = catalog.NewPastStates(e.stateAt, pastBuilds, pastBudget, pastTimeout)
 	return nil
 }
 
@@ -319,46 +318,39 @@ func (e *storeEditor) recordOf(r ingest.Record) gpkg.Record {
 	return e.locate(*r.Incident)
 }
 
-// AsOf implements server.Editor: it rebuilds the state at t from the
-// store's versions and indexes it, which costs about what loading the
-// store at start does, unless one of the last historyStates states it
-// rebuilt is the one current at t.
+// AsOf implements server.Editor: the state at the last write committed at
+// or before t, from e.past, which builds it with stateAt. It returns
+// server.ErrBusy when e.past is building as many states as it may.
 func (e *storeEditor) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error) {
 	v, err := e.store.VersionAt(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	if snap := e.cachedState(v); snap != nil {
-		return snap, nil
+	snap, err := e.past.Get(ctx, v)
+	if errors.Is(err, catalog.ErrBusy) {
+		return nil, server.ErrBusy
 	}
-	ds, v, err := e.store.AsOf(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	ix, err := geo.NewIndex(ds)
-	if err != nil {
-		return nil, err
-	}
-	snap := ix.Snapshot()
-	e.historyMu.Lock()
-	defer e.historyMu.Unlock()
-	e.history = append(e.history, historyState{v, snap})
-	if len(e.history) > historyStates {
-		e.history = e.history[1:]
-	}
-	return snap, nil
+	return snap, err
 }
 
-// cachedState returns the rebuilt state at dataset version v, or nil.
-func (e *storeEditor) cachedState(v int64) *geo.Snapshot {
-	e.historyMu.Lock()
-	defer e.historyMu.Unlock()
-	for _, h := range e.history {
-		if h.version == v {
-			return h.snapshot
+// stateAt builds the state at dataset version v from the index's current
+// state: a fork of it with every record changed since v put back as it was
+// at v. It costs what those changes cost, not a reload of the store.
+func (e *storeEditor) stateAt(ctx context.Context, v int64) (*geo.Snapshot, int64, error) {
+	e.mu.Lock()
+	tx, applied := e.index.Fork(), e.applied
+	e.mu.Unlock()
+	changes, err := e.store.StateAt(ctx, v, min(v, applied))
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, c := range changes {
+		if err := applyVersion(tx, c); err != nil {
+			return nil, 0, fmt.Errorf("the state at %d: %s %s: %w", v, c.Kind, c.ID, err)
 		}
 	}
-	return nil
+	snap, size := tx.Result()
+	return snap, size, nil
 }
 
 // Audit implements server.Editor.

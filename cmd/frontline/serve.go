@@ -44,6 +44,9 @@ type serveConfig struct {
 	// PublicRead serves API reads without a token; false needs a viewer
 	// token for every read.
 	PublicRead bool
+	// PublicHistory serves the edit history (as_of date-times, versions)
+	// to anyone who may read; false needs a viewer token for it.
+	PublicHistory bool
 	// WriteLimit and AuthFailureLimit are the writes and failed token
 	// checks one client IP may make per minute; 0 is no limit.
 	WriteLimit, AuthFailureLimit int
@@ -82,6 +85,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&cfg.Seed, "seed", true, "fill a new store with the curated embedded dataset; false starts it empty")
 	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "serve this dataset `directory` in memory, read-only, instead of a store (env FRONTLINE_DATA)")
 	fs.BoolVar(&cfg.PublicRead, "public-read", getenv("FRONTLINE_PUBLIC_READ") != "false", "serve API reads without a token; false needs a viewer token (env FRONTLINE_PUBLIC_READ)")
+	fs.BoolVar(&cfg.PublicHistory, "public-history", getenv("FRONTLINE_PUBLIC_HISTORY") == "true", "serve the edit history (as_of date-times, /versions) to anyone who may read; by default it needs a viewer token (env FRONTLINE_PUBLIC_HISTORY)")
 	fs.IntVar(&cfg.WriteLimit, "write-limit", 300, "writes one client IP address may make per minute; 0 is no limit")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", getenv("FRONTLINE_METRICS_ADDR"), "serve /metrics on this `host:port` of its own (such as 127.0.0.1:9090, for the operator's network) instead of on --addr, where it is public unless --public-read=false (env FRONTLINE_METRICS_ADDR)")
 	fs.IntVar(&cfg.MaxClientConns, "max-client-conns", 64, "connections one client IP address may hold open at once (trusted proxies aside); over it a new one is answered 429 and closed; 0 is no limit")
@@ -192,10 +196,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 
 	scfg := server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins, PrivateRead: !cfg.PublicRead,
+		PublicHistory:   cfg.PublicHistory,
 		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit), TrustedProxies: cfg.TrustedProxies,
 		SeparateMetrics: cfg.MetricsAddr != ""}
 	cat := &loadingCatalog{}
-	load := func() (*catalog, error) { return loadCatalog(cfg.DataDir) }
+	load := func() (*indexedData, error) { return loadCatalog(cfg.DataDir) }
 	if cfg.DataDir == "" {
 		st, err := openStore(ctx, cfg.DB, cfg.Seed)
 		if err != nil {
@@ -204,9 +209,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 		defer st.Close()
 		ed := &storeEditor{store: st}
 		scfg.Editor, scfg.Tokens = ed, ed
-		load = func() (*catalog, error) {
+		load = func() (*indexedData, error) {
 			err := ed.load(ctx, cfg.DB)
-			return ed.catalog, err
+			return ed.indexedData, err
 		}
 		log.Info("store", "db", cfg.DB, "public_read", cfg.PublicRead)
 	} else {
@@ -297,7 +302,7 @@ func openStore(ctx context.Context, path string, seed bool) (*gpkg.Store, error)
 }
 
 // loadCatalog reads and indexes the dataset in dir.
-func loadCatalog(dir string) (*catalog, error) {
+func loadCatalog(dir string) (*indexedData, error) {
 	fsys := os.DirFS(dir)
 	ds, err := store.ReadDir(fsys)
 	if err != nil {
@@ -318,7 +323,7 @@ func loadCatalog(dir string) (*catalog, error) {
 // with a nil Snapshot (not ready), until loaded is set. It is safe for
 // concurrent use.
 type loadingCatalog struct {
-	loaded atomic.Pointer[catalog]
+	loaded atomic.Pointer[indexedData]
 }
 
 var _ server.Catalog = (*loadingCatalog)(nil)
@@ -363,9 +368,9 @@ func (l *loadingCatalog) DatasetID() string {
 	return ""
 }
 
-// catalog serves a loaded dataset to the HTTP layer: the index for
+// indexedData serves a loaded dataset to the HTTP layer: the index for
 // zones, incidents and sites, and the dataset's other tables.
-type catalog struct {
+type indexedData struct {
 	index        *geo.Index
 	actors       []geo.Actor
 	governorates []geo.Boundary
@@ -373,15 +378,15 @@ type catalog struct {
 	datasetID    string
 }
 
-var _ server.Catalog = (*catalog)(nil)
+var _ server.Catalog = (*indexedData)(nil)
 
 // newCatalog indexes ds. datasetID identifies its content.
-func newCatalog(ds *geo.Dataset, datasetID string) (*catalog, error) {
+func newCatalog(ds *geo.Dataset, datasetID string) (*indexedData, error) {
 	ix, err := geo.NewIndex(ds)
 	if err != nil {
 		return nil, err
 	}
-	c := &catalog{index: ix, datasetID: datasetID}
+	c := &indexedData{index: ix, datasetID: datasetID}
 	c.actors = slices.SortedFunc(slices.Values(ds.Actors), func(a, b geo.Actor) int { return cmp.Compare(a.ID, b.ID) })
 	for _, b := range ds.Boundaries {
 		if b.Level == geo.LevelGovernorate {
@@ -394,19 +399,19 @@ func newCatalog(ds *geo.Dataset, datasetID string) (*catalog, error) {
 }
 
 // Snapshot implements server.Catalog.
-func (c *catalog) Snapshot() *geo.Snapshot { return c.index.Snapshot() }
+func (c *indexedData) Snapshot() *geo.Snapshot { return c.index.Snapshot() }
 
 // Actors implements server.Catalog.
-func (c *catalog) Actors() []geo.Actor { return c.actors }
+func (c *indexedData) Actors() []geo.Actor { return c.actors }
 
 // Governorates implements server.Catalog.
-func (c *catalog) Governorates() []geo.Boundary { return c.governorates }
+func (c *indexedData) Governorates() []geo.Boundary { return c.governorates }
 
 // Statistics implements server.Catalog.
-func (c *catalog) Statistics() []geo.Statistic { return c.statistics }
+func (c *indexedData) Statistics() []geo.Statistic { return c.statistics }
 
 // DatasetID implements server.Catalog.
-func (c *catalog) DatasetID() string { return c.datasetID }
+func (c *indexedData) DatasetID() string { return c.datasetID }
 
 // hashFS identifies a dataset directory's content: the first 16 hex digits
 // of SHA-256 over every file's path and bytes, in lexical path order.
