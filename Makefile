@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 # BENCHCOUNT runs of each benchmark; docs/benchmarks.md gets their medians.
 BENCHCOUNT ?= 3
 
-.PHONY: run test deps vet unit fuzz build bench bench-http
+.PHONY: run test deps vet unit fuzz build bench bench-http bench-attack bench-reader
 
 ## run: serve ./frontline.gpkg on http://127.0.0.1:8080 (created and seeded from the
 ## curated embedded dataset on first run)
@@ -101,3 +101,48 @@ bench-http:
 	$$tmp/loadgen -suite core -url "$$addr" -seed 2026 -c $(HTTP_BENCH_C) -d $(HTTP_BENCH_D) -bench Load | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section http-load \
 		-cmd "frontline serve with $(HTTP_BENCH_N) synthetic incidents (frontline gen -seed 2026); loadgen -suite core -c $(HTTP_BENCH_C) -d $(HTTP_BENCH_D)"
+
+## bench-attack: issue 11's attack replay. A GeoPackage store with
+## ATTACK_N synthetic incidents (frontline gen, seed 2026) and a history of
+## seven more imports (5,000 incidents updated each), served by the real
+## binary on a free loopback port; then cmd/loadgen -suite attack for
+## ATTACK_D: as_of date-times (anonymous and with a viewer token), the
+## 7 MB quadratic import, 300 slow-body connections, while a reader on
+## 127.0.0.1 times normal reads and the server's RSS is sampled. Figures go
+## into the "attack" section of docs/benchmarks.md.
+ATTACK_N ?= 200000
+ATTACK_D ?= 60s
+bench-attack:
+	@set -e; tmp=$$(mktemp -d); pid=; \
+	trap 'test -n "$$pid" && kill $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/frontline ./cmd/frontline; \
+	$(GO) build -o $$tmp/loadgen ./cmd/loadgen; \
+	since=$$(date -u +%Y-%m-%dT%H:%M:%S.%NZ); \
+	$$tmp/frontline gen -n $(ATTACK_N) -seed 2026 -out $$tmp/base.geojson; \
+	$$tmp/frontline import --format geojson --db $$tmp/attack.gpkg $$tmp/base.geojson >/dev/null; \
+	for seed in 1 2 3 4 5 6 7; do \
+		$$tmp/frontline gen -n 5000 -seed $$seed -out $$tmp/edit.geojson; \
+		$$tmp/frontline import --format geojson --db $$tmp/attack.gpkg $$tmp/edit.geojson >/dev/null; \
+	done; \
+	viewer=$$($$tmp/frontline token create --db $$tmp/attack.gpkg --name attack-viewer --role viewer); \
+	editor=$$($$tmp/frontline token create --db $$tmp/attack.gpkg --name attack-editor --role editor); \
+	$$tmp/frontline serve --addr 127.0.0.1:0 --db $$tmp/attack.gpkg --log-format json 2>$$tmp/serve.log & pid=$$!; \
+	for i in $$(seq 600); do \
+		addr=$$(sed -n 's/.*"msg":"serving","addr":"\(http:[^"]*\)".*/\1/p' $$tmp/serve.log); \
+		test -n "$$addr" && curl -fs -o /dev/null "$$addr/readyz" && break; \
+		kill -0 $$pid || { cat $$tmp/serve.log; exit 1; }; sleep 1; \
+	done; \
+	echo "serving $(ATTACK_N) synthetic incidents at $$addr (pid $$pid)"; \
+	LOADGEN_VIEWER_TOKEN=$$viewer LOADGEN_EDITOR_TOKEN=$$editor \
+		$$tmp/loadgen -suite attack -url "$$addr" -since "$$since" -pid $$pid -d $(ATTACK_D) -bench Attack | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section attack \
+		-cmd "frontline serve --db with $(ATTACK_N) synthetic incidents and 8 imports of history; loadgen -suite attack -d $(ATTACK_D)" \
+		-targets 'Attack/NormalReads:p99-ms<=100,Attack/ServerRSS:peak-MB<=1000'
+
+## bench-reader: geo.ReadFeatures on one 1 MB feature and then n small ones,
+## n growing tenfold: ns/feature stays flat (linear reading; issue 11), into
+## the "reader" section of docs/benchmarks.md.
+bench-reader:
+	$(GO) test -run '^$$' -bench 'ReadFeaturesAfterLargeOne' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./geo/ | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section reader \
+		-cmd "go test -run '^$$' -bench 'ReadFeaturesAfterLargeOne' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./geo/"

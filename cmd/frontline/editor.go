@@ -333,14 +333,35 @@ func (e *storeEditor) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, err
 	return snap, err
 }
 
-// stateAt builds the state at dataset version v from the index's current
-// state: a fork of it with every record changed since v put back as it was
-// at v. It costs what those changes cost, not a reload of the store.
+// stateAt builds the state at dataset version v the cheaper of two ways.
+// Near the current state (few records changed since v, the common case) it
+// forks the index and puts back each changed record as it was at v, which
+// costs those changes. Far from it (more changed records than a quarter of
+// the index holds, say before a bulk import) it reads the state at v whole
+// and indexes it, which costs that state's size: then the smaller of the
+// two.
 func (e *storeEditor) stateAt(ctx context.Context, v int64) (*geo.Snapshot, int64, error) {
 	e.mu.Lock()
 	tx, applied := e.index.Fork(), e.applied
 	e.mu.Unlock()
-	changes, err := e.store.StateAt(ctx, v, min(v, applied))
+	since := min(v, applied)
+	changed, err := e.store.ChangedSince(ctx, since)
+	if err != nil {
+		return nil, 0, err
+	}
+	if z, in, st := e.index.Snapshot().Len(); changed > (z+in+st)/4 {
+		ds, err := e.store.DatasetAt(ctx, v)
+		if err != nil {
+			return nil, 0, err
+		}
+		ix, err := geo.NewIndex(ds)
+		if err != nil {
+			return nil, 0, err
+		}
+		z, in, st := ix.Snapshot().Len()
+		return ix.Snapshot(), int64(z+in+st) * indexedRecordBytes, nil
+	}
+	changes, err := e.store.StateAt(ctx, v, since)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -352,6 +373,11 @@ func (e *storeEditor) stateAt(ctx context.Context, v int64) (*geo.Snapshot, int6
 	snap, size := tx.Result()
 	return snap, size, nil
 }
+
+// indexedRecordBytes is about what one record takes in an index of its
+// own (docs/benchmarks.md measures the heap per incident), for weighing a
+// past state that stateAt indexed whole.
+const indexedRecordBytes = 700
 
 // Audit implements server.Editor.
 func (e *storeEditor) Audit(ctx context.Context, f server.AuditFilter) ([]server.AuditEntry, error) {

@@ -8,11 +8,13 @@
 //	loadgen -url http://127.0.0.1:8080/api/stats?group=type [-c 8] [-n 1000 | -d 10s]
 //	        [-method POST -body query.json [-content-type application/json]] [-bench NAME]
 //	loadgen -suite core -url http://127.0.0.1:8080 [-seed 2026] [-c 8] [-n 1000 | -d 10s] [-bench NAME]
+//	loadgen -suite attack -url http://127.0.0.1:8080 -d 60s [-pid PID] [-bench NAME]
 //
 // With -suite core, -url is the server's root and loadgen runs, one after
 // the other, the core benchmark queries of issue 2 over the synthetic
 // workload of -seed (see coreSuite), each with the given bounds, naming
-// their benchmark lines NAME/Q1Count, NAME/Q1GeoJSON, and so on.
+// their benchmark lines NAME/Q1Count, NAME/Q1GeoJSON, and so on. With
+// -suite attack it replays attacks while timing normal reads (attack.go).
 //
 // Only loopback targets are allowed (127.0.0.0/8, ::1 or the name
 // localhost): it is a benchmark tool, not a way to load someone else's
@@ -81,8 +83,11 @@ type config struct {
 	requests    int           // 0: bounded by duration only
 	duration    time.Duration // 0: bounded by requests only
 	bench       string        // name for the benchmark line; "" prints none
-	suite       string        // "core" runs coreSuite against url as the root
+	suite       string        // "core" runs coreSuite against url as the root, "attack" runAttack
 	seed        int64         // the synthetic workload's seed, for the suite
+	pid         int           // the server's process, whose memory -suite attack samples
+	since       time.Time     // -suite attack spreads its as_of instants from here to now
+	attacks     string        // -suite attack's parts, comma-separated; "" is all
 }
 
 // parseConfig parses args and reads the body file. It returns an error for
@@ -101,7 +106,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.requests, "n", 0, fmt.Sprintf("number of requests (at most %d)", maxRequests))
 	fs.DurationVar(&c.duration, "d", 0, fmt.Sprintf("duration of the run (at most %s)", maxDuration))
 	fs.StringVar(&c.bench, "bench", "", "print a `go test -bench` line named BenchmarkNAME")
-	fs.StringVar(&c.suite, "suite", "", "run a suite of queries against -url as the server root: core")
+	fs.StringVar(&c.suite, "suite", "", "run a suite against -url as the server root: core (the benchmark queries) or attack (see attack.go)")
+	since := fs.String("since", "", "with -suite attack, an RFC 3339 `time`: its as_of instants are spread from it to now (default 24 hours ago)")
+	fs.StringVar(&c.attacks, "attacks", "", "with -suite attack, the attacks to run, comma-separated: asof, import, slow; empty is all (none: only the normal reads)")
+	fs.IntVar(&c.pid, "pid", 0, "with -suite attack, the server's process `id`, whose resident memory is sampled")
 	fs.Int64Var(&c.seed, "seed", 2026, "seed of the synthetic workload the server holds, for -suite")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -121,12 +129,22 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-d %s is outside (0, %s]", c.duration, maxDuration)
 	case c.concurrency < 1 || c.concurrency > maxConcurrency:
 		return c, fmt.Errorf("-c %d is outside [1, %d]", c.concurrency, maxConcurrency)
-	case c.suite != "" && c.suite != "core":
-		return c, fmt.Errorf("-suite %q is not one of: core", c.suite)
+	case c.suite != "" && c.suite != "core" && c.suite != "attack":
+		return c, fmt.Errorf("-suite %q is not one of: core, attack", c.suite)
+	case c.suite == "attack" && c.duration == 0:
+		return c, errors.New("-suite attack runs for -d; give it")
 	case c.suite != "" && bodyFile != "":
 		return c, errors.New("-body does not go with -suite, whose queries have their own bodies")
 	case strings.ContainsAny(c.bench, " \t\n"):
 		return c, fmt.Errorf("-bench %q must not contain spaces", c.bench)
+	}
+	c.since = time.Now().UTC().Add(-24 * time.Hour)
+	if *since != "" {
+		t, err := time.Parse(time.RFC3339Nano, *since)
+		if err != nil {
+			return c, fmt.Errorf("-since: %v", err)
+		}
+		c.since = t.UTC()
 	}
 	if bodyFile != "" {
 		f, err := os.Open(bodyFile)
@@ -195,6 +213,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseConfig(args, stderr)
 	if err != nil {
 		return err
+	}
+	if c.suite == "attack" {
+		return runAttack(ctx, c, stdout)
 	}
 	runs := []config{c}
 	if c.suite != "" {

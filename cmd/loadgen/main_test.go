@@ -140,3 +140,36 @@ func TestSuite(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackSuite runs the as_of and import parts of the attack suite for
+// a moment against a stub server and checks the report names every part
+// and the normal reads.
+func TestAttackSuite(t *testing.T) {
+	var imports atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/import" {
+			imports.Add(1)
+			w.WriteHeader(http.StatusUnprocessableEntity)
+		}
+	}))
+	defer srv.Close()
+	c, err := parseConfig([]string{"-suite", "attack", "-attacks", "asof,import", "-url", srv.URL, "-d", "1s", "-bench", "A"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := runAttack(context.Background(), c, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"BenchmarkA/NormalReads", "BenchmarkA/AsOfAnonymous", "BenchmarkA/AsOfViewer", "BenchmarkA/QuadraticImport", "attack 7 MB quadratic import"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if imports.Load() == 0 {
+		t.Error("no import was sent")
+	}
+	if len(quadraticImport()) < 7_000_000 {
+		t.Errorf("the quadratic import is %d bytes, want 7 MB or more", len(quadraticImport()))
+	}
+}

@@ -169,23 +169,53 @@ func (s *Store) AsOf(ctx context.Context, t time.Time) (*geo.Dataset, int64, err
 	if err != nil {
 		return nil, 0, fmt.Errorf("gpkg: as of %s: %w", at, err)
 	}
+	ds, err := datasetAt(ctx, tx, v)
+	return ds, v, err
+}
+
+// DatasetAt returns the records as they were at dataset version v (each
+// record's last version at or before v, unless that is a deletion), each
+// kind ordered by ID: AsOf for a version rather than a time.
+func (s *Store) DatasetAt(ctx context.Context, v int64) (*geo.Dataset, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: the state at %d: %w", v, err)
+	}
+	defer tx.Rollback()
+	return datasetAt(ctx, tx, v)
+}
+
+// datasetAt reads the records at dataset version v in tx.
+func datasetAt(ctx context.Context, tx *sql.Tx, v int64) (*geo.Dataset, error) {
 	ds := &geo.Dataset{}
 	for _, sp := range specs {
 		// SQLite takes the bare columns of an aggregate query with max()
 		// from the row holding the maximum
 		// (https://sqlite.org/lang_select.html#bareagg): here, each
-		// record's last version at t.
+		// record's last version at v.
 		rows, err := tx.QueryContext(ctx, `SELECT id, record FROM (
-  SELECT id, max(version), deleted, record FROM versions WHERE kind = ? AND valid_from <= ? GROUP BY id)
-WHERE NOT deleted ORDER BY id`, string(sp.kind), at)
+  SELECT id, max(version), deleted, record FROM versions WHERE kind = ? AND dataset_version <= ? GROUP BY id)
+WHERE NOT deleted ORDER BY id`, string(sp.kind), v)
 		if err != nil {
-			return nil, 0, fmt.Errorf("gpkg: as of %s: %w", at, err)
+			return nil, fmt.Errorf("gpkg: the state at %d: %w", v, err)
 		}
 		if err := eachRecord(rows, sp.kind, func(rec Record) { add(ds, rec) }); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
-	return ds, v, nil
+	return ds, nil
+}
+
+// ChangedSince returns how many records the write transactions after
+// dataset version v changed: the length of StateAt(_, v), without reading
+// the records.
+func (s *Store) ChangedSince(ctx context.Context, v int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT DISTINCT kind, id FROM versions WHERE dataset_version > ?)", v).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("gpkg: counting the changes since %d: %w", v, err)
+	}
+	return n, nil
 }
 
 // VersionAt returns the dataset version current at t: the last write

@@ -259,7 +259,8 @@ func TestChangesGroupTransactions(t *testing.T) {
 
 // TestStateAtOracle makes random writes, then checks for every dataset
 // version v and several starting points since <= v that the current
-// records with StateAt(v, since) applied are what AsOf gives at v's time.
+// records with StateAt(v, since) applied are what AsOf gives at v's time,
+// and so is DatasetAt(v), and that ChangedSince counts StateAt's records.
 func TestStateAtOracle(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	ctx := t.Context()
@@ -299,10 +300,16 @@ func TestStateAtOracle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if byVersion, err := s.DatasetAt(ctx, p.version); err != nil || mustJSON(t, byVersion) != mustJSON(t, want) {
+			t.Fatalf("DatasetAt(%d) differs from AsOf at its time (%v)", p.version, err)
+		}
 		for _, since := range []int64{p.version, max(0, p.version-5), 0} {
 			changes, err := s.StateAt(ctx, p.version, since)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if n, err := s.ChangedSince(ctx, since); err != nil || n != len(changes) {
+				t.Fatalf("ChangedSince(%d) = %d, %v; StateAt has %d records", since, n, err, len(changes))
 			}
 			got := map[string]string{}
 			for _, in := range cur.Incidents {
