@@ -92,11 +92,7 @@ bench-http:
 	mkdir $$tmp/data; echo '[]' > $$tmp/data/actors.json; \
 	$$tmp/frontline gen -n $(HTTP_BENCH_N) -seed 2026 -out $$tmp/data/incidents-synthetic.geojson; \
 	$$tmp/frontline serve --addr 127.0.0.1:0 --data $$tmp/data --log-format json 2>$$tmp/serve.log & pid=$$!; \
-	for i in $$(seq 600); do \
-		addr=$$(sed -n 's/.*"msg":"serving","addr":"\(http:[^"]*\)".*/\1/p' $$tmp/serve.log); \
-		test -n "$$addr" && curl -fs -o /dev/null "$$addr/readyz" && break; \
-		kill -0 $$pid || { cat $$tmp/serve.log; exit 1; }; sleep 1; \
-	done; \
+	addr=$$(bash .ci/wait-ready $$tmp/serve.log $$pid); \
 	echo "serving $(HTTP_BENCH_N) synthetic incidents at $$addr"; \
 	$$tmp/loadgen -suite core -url "$$addr" -seed 2026 -c $(HTTP_BENCH_C) -d $(HTTP_BENCH_D) -bench Load | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section http-load \
@@ -127,11 +123,7 @@ bench-attack:
 	viewer=$$($$tmp/frontline token create --db $$tmp/attack.gpkg --name attack-viewer --role viewer); \
 	editor=$$($$tmp/frontline token create --db $$tmp/attack.gpkg --name attack-editor --role editor); \
 	$$tmp/frontline serve --addr 127.0.0.1:0 --db $$tmp/attack.gpkg --log-format json 2>$$tmp/serve.log & pid=$$!; \
-	for i in $$(seq 600); do \
-		addr=$$(sed -n 's/.*"msg":"serving","addr":"\(http:[^"]*\)".*/\1/p' $$tmp/serve.log); \
-		test -n "$$addr" && curl -fs -o /dev/null "$$addr/readyz" && break; \
-		kill -0 $$pid || { cat $$tmp/serve.log; exit 1; }; sleep 1; \
-	done; \
+	addr=$$(bash .ci/wait-ready $$tmp/serve.log $$pid); \
 	echo "serving $(ATTACK_N) synthetic incidents at $$addr (pid $$pid)"; \
 	LOADGEN_VIEWER_TOKEN=$$viewer LOADGEN_EDITOR_TOKEN=$$editor \
 		$$tmp/loadgen -suite attack -url "$$addr" -since "$$since" -pid $$pid -d $(ATTACK_D) -bench Attack | \

@@ -59,6 +59,9 @@ type attackTally struct {
 }
 
 func (t *attackTally) add(outcome string) {
+	if outcome == "" {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.counts == nil {
@@ -99,8 +102,9 @@ func clientFrom(local string, conns int) *http.Client {
 	}
 }
 
-// send makes one request and returns its status as a string, or "reset"
-// when no answer came; the body is read and dropped.
+// send makes one request and returns its status as a string, "reset"
+// when no answer came, or "" when ctx ended first; the body is read and
+// dropped.
 func send(ctx context.Context, client *http.Client, method, target, token, contentType string, body []byte) string {
 	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
@@ -113,7 +117,9 @@ func send(ctx context.Context, client *http.Client, method, target, token, conte
 		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := client.Do(req)
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		return "" // the run ended: not an answer of the server's
+	} else if err != nil {
 		return "reset"
 	}
 	defer resp.Body.Close()
