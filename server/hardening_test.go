@@ -208,3 +208,35 @@ func TestLimitConnsPerClient(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestCountedConnCloseWrite: a limited connection still half-closes, as
+// net/http needs to deliver an answer to a request it did not read whole.
+func TestCountedConnCloseWrite(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := LimitConnsPerClient(ln, 1, nil)
+	defer lim.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	c, err := lim.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok {
+		t.Fatal("a limited connection cannot half-close")
+	}
+	if err := cw.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := client.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("after CloseWrite the client reads %d, %v; want EOF", n, err)
+	}
+}

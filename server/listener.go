@@ -100,6 +100,17 @@ type countedConn struct {
 	release func()
 }
 
+// CloseWrite half-closes a TCP connection, as net/http does before
+// closing one whose request it did not read whole, so that the client
+// gets the answer rather than a reset; without a TCP connection beneath it
+// it closes the connection.
+func (c *countedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Close()
+}
+
 // Close closes the connection and, the first time, releases its count.
 func (c *countedConn) Close() error {
 	c.once.Do(c.release)
