@@ -15,16 +15,16 @@ type Dataset struct {
 // attacks in Deir ez-Zor in 2021", kept as cited rather than invented as
 // points on the map.
 type Statistic struct {
-	ID      string  `json:"id"`
-	Subject string  `json:"subject"` // what is counted: "ISIS attacks"
-	Value   float64 `json:"value"`
-	Unit    string  `json:"unit"` // "attacks", "fatalities", "people"
+	ID      string
+	Subject string // what is counted: "ISIS attacks"
+	Value   float64
+	Unit    string // "attacks", "fatalities", "people"
 	// From and To are the first and last day the figure covers.
-	From    Day      `json:"period_from"`
-	To      Day      `json:"period_to"`
-	Area    string   `json:"area,omitempty"` // governorate or region it covers
-	Sources []Source `json:"sources"`
-	Notes   string   `json:"notes,omitempty"`
+	From    Day
+	To      Day
+	Area    string // governorate or region it covers
+	Sources []Source
+	Notes   string
 }
 
 // Validate checks the ID, subject, value, period and sources.

@@ -33,19 +33,22 @@ func (s *Server) handleNearest(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return writeNearest(w, s.datasetVersion(snap), ns, (*featureWriter).WriteSite)
+		return writeNearest(w, s.datasetVersion(snap), ns)
 	}
 	ns, err := snap.NearestIncidents(nq.point, nq.incidents)
 	if err != nil {
 		return err
 	}
-	return writeNearest(w, s.datasetVersion(snap), ns, (*featureWriter).WriteIncident)
+	return writeNearest(w, s.datasetVersion(snap), ns)
 }
 
 // writeNearest writes the neighbours ns as a FeatureCollection of the
-// dataset version, each feature written by write and starting with the
-// foreign member "distance_m" (metres, to the centimetre).
-func writeNearest[T any](w http.ResponseWriter, version string, ns []geo.Neighbor[T], write func(*featureWriter, *T) error) error {
+// dataset version, each feature starting with the foreign member
+// "distance_m" (metres, to the centimetre).
+func writeNearest[T any, P interface {
+	*T
+	feature
+}](w http.ResponseWriter, version string, ns []geo.Neighbor[T]) error {
 	w.Header().Set("Content-Type", contentTypeGeoJSON)
 	fw := newFeatureWriter(w)
 	defer fw.release()
@@ -54,7 +57,7 @@ func writeNearest[T any](w http.ResponseWriter, version string, ns []geo.Neighbo
 	}
 	for _, n := range ns {
 		fw.leadDistance(n.DistanceMeters)
-		if err := write(fw, n.Record); err != nil {
+		if err := fw.Write(P(n.Record)); err != nil {
 			return err
 		}
 	}

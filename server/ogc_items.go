@@ -220,7 +220,7 @@ func (s *Server) incidentItems(snap *geo.Snapshot, q url.Values) (itemsPage, err
 // incidentPage is the itemsPage of incidents ins, matched matching.
 func incidentPage(pg page, matched int, ins []*geo.Incident) itemsPage {
 	return itemsPage{page: pg, matched: matched, n: len(ins),
-		write: func(fw *featureWriter, i int) error { return fw.writeIncidentAt(ins, i) }}
+		write: func(fw *featureWriter, i int) error { return fw.Write(ins[i]) }}
 }
 
 // incidentItem returns the incident with ID id.
@@ -241,7 +241,7 @@ func (s *Server) zoneItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) 
 		return itemsPage{page: req.page, matched: p.Matched}, err
 	}
 	return itemsPage{page: req.page, matched: p.Matched, n: len(p.Zones),
-		write: func(fw *featureWriter, i int) error { return fw.WriteZone(p.Zones[i]) }}, nil
+		write: func(fw *featureWriter, i int) error { return fw.Write(p.Zones[i]) }}, nil
 }
 
 // zoneItem returns the zone with ID id.
@@ -272,7 +272,7 @@ func (s *Server) siteItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) 
 		found = nil
 	}
 	return itemsPage{page: req.page, matched: p.Matched, n: len(found),
-		write: func(fw *featureWriter, i int) error { return fw.WriteSite(found[i]) }}, nil
+		write: func(fw *featureWriter, i int) error { return fw.Write(found[i]) }}, nil
 }
 
 // siteItem returns the site with ID id.
@@ -298,7 +298,7 @@ func (s *Server) governorateItems(_ *geo.Snapshot, q url.Values) (itemsPage, err
 	}
 	found := pageOf(govs, req.page)
 	return itemsPage{page: req.page, matched: len(govs), n: len(found),
-		write: func(fw *featureWriter, i int) error { return fw.WriteBoundary(found[i]) }}, nil
+		write: func(fw *featureWriter, i int) error { return fw.Write(found[i]) }}, nil
 }
 
 // governorateItem returns the governorate with ID id.

@@ -1,10 +1,10 @@
 package server
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -134,7 +134,7 @@ func (s *Server) writeIncidents(w http.ResponseWriter, snap *geo.Snapshot, match
 		return err
 	}
 	for i := range incs {
-		if err := fw.writeIncidentAt(incs, i); err != nil {
+		if err := fw.Write(incs[i]); err != nil {
 			return err
 		}
 	}
@@ -229,7 +229,7 @@ func (s *Server) writeGrid(w http.ResponseWriter, snap *geo.Snapshot, groups []g
 		return err
 	}
 	for i := range groups {
-		if err := fw.WriteGridCell(&groups[i]); err != nil {
+		if err := fw.Write((*gridCell)(&groups[i])); err != nil {
 			return err
 		}
 	}
@@ -242,34 +242,36 @@ func (s *Server) writeGrid(w http.ResponseWriter, snap *geo.Snapshot, groups []g
 // the corner meant (38.4).
 const gridDecimals = 1e9
 
-// WriteGridCell writes a grid group as a Feature with id "column,row", its
+// gridCell is a grid group written as a Feature with id "column,row", its
 // cell as a Polygon ([lon, lat] corners, counter-clockwise from the
 // south-west, rounded to 1e-9°) and the properties column, row, count and
-// fatalities_low, _best, _high and _civilians. Errors as WriteIncident.
-func (fw *featureWriter) WriteGridCell(g *geo.Group) error {
-	b, ok := fw.begin(g.Key)
-	if !ok {
-		return fw.err
-	}
+// fatalities_low, _best, _high and _civilians.
+type gridCell geo.Group
+
+type gridCellProperties struct {
+	Column              int `json:"column"`
+	Row                 int `json:"row"`
+	Count               int `json:"count"`
+	FatalitiesLow       int `json:"fatalities_low"`
+	FatalitiesBest      int `json:"fatalities_best"`
+	FatalitiesHigh      int `json:"fatalities_high"`
+	FatalitiesCivilians int `json:"fatalities_civilians"`
+}
+
+// AppendGeoJSON appends the cell's Feature to b.
+func (g *gridCell) AppendGeoJSON(b []byte) []byte {
 	round := func(v float64) float64 { return math.Round(v*gridDecimals) / gridDecimals }
 	cell := orb.Bound{Min: orb.Point{round(g.Cell.Bound.Min[0]), round(g.Cell.Bound.Min[1])},
 		Max: orb.Point{round(g.Cell.Bound.Max[0]), round(g.Cell.Bound.Max[1])}}
-	b = fw.appendGeometry(b, cell)
-	b = append(b, `,"properties":{"column":`...)
-	b = strconv.AppendInt(b, int64(g.Cell.Column), 10)
-	b = append(b, `,"row":`...)
-	b = strconv.AppendInt(b, int64(g.Cell.Row), 10)
-	b = append(b, `,"count":`...)
-	b = strconv.AppendInt(b, int64(g.Count), 10)
-	b = append(b, `,"fatalities_low":`...)
-	b = strconv.AppendInt(b, int64(g.Fatalities.Low), 10)
-	b = append(b, `,"fatalities_best":`...)
-	b = strconv.AppendInt(b, int64(g.Fatalities.Best), 10)
-	b = append(b, `,"fatalities_high":`...)
-	b = strconv.AppendInt(b, int64(g.Fatalities.High), 10)
-	b = append(b, `,"fatalities_civilians":`...)
-	b = strconv.AppendInt(b, int64(g.Fatalities.Civilians), 10)
-	return fw.end(b, g.Key)
+	j, _ := json.Marshal(struct {
+		Type       string             `json:"type"`
+		ID         string             `json:"id"`
+		Geometry   *geojson.Geometry  `json:"geometry"`
+		Properties gridCellProperties `json:"properties"`
+	}{"Feature", g.Key, geojson.NewGeometry(cell.ToPolygon()), gridCellProperties{
+		g.Cell.Column, g.Cell.Row, g.Count,
+		g.Fatalities.Low, g.Fatalities.Best, g.Fatalities.High, g.Fatalities.Civilians}})
+	return append(b, j...)
 }
 
 // diffMethod is the method statement of every /api/control/diff answer;

@@ -154,11 +154,11 @@ func (recs records) page() itemsPage {
 	return itemsPage{n: ni + len(recs.sites), write: func(fw *featureWriter, i int) error {
 		switch {
 		case i < nz:
-			return fw.WriteZone(recs.zones[i])
+			return fw.Write(recs.zones[i])
 		case i < ni:
-			return fw.writeIncidentAt(recs.incidents, i-nz)
+			return fw.Write(recs.incidents[i-nz])
 		}
-		return fw.WriteSite(recs.sites[i-ni])
+		return fw.Write(recs.sites[i-ni])
 	}}
 }
 
