@@ -33,6 +33,16 @@ func TestGenWritesValidFeatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	fc := decodeGen(t, b)
+	// The workload imports into a store seeded with the curated data, which
+	// refuses references to actors it does not have.
+	actors, err := importActors(importConfig{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[geo.ActorID]bool{}
+	for _, a := range actors {
+		known[a.ID] = true
+	}
 	if got, want := len(fc.Features), 100; got != want {
 		t.Fatalf("%d features, want %d", got, want)
 	}
@@ -42,6 +52,9 @@ func TestGenWritesValidFeatures(t *testing.T) {
 			t.Fatalf("feature %d: %v", i, err)
 		}
 		if err := in.Validate(); err != nil {
+			t.Errorf("feature %d (%s): %v", i, in.ID, err)
+		}
+		if err := in.CheckActors(func(id geo.ActorID) bool { return known[id] }); err != nil {
 			t.Errorf("feature %d (%s): %v", i, in.ID, err)
 		}
 		if in.Origin.Dataset != geo.OriginSynthetic {

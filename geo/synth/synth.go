@@ -83,10 +83,10 @@ var kinds = [...]eventKind{
 var armedActors = [...]geo.IncidentActor{
 	{Actor: "isis", Name: "Islamic State"},
 	{Actor: "sdf", Name: "Syrian Democratic Forces"},
-	{Actor: "syrian-government", Name: "Syrian government forces"},
+	{Actor: "assad-government", Name: "Syrian government forces"},
 	{Actor: "sna", Name: "Syrian National Army"},
 	{Actor: "hts", Name: "Hay'at Tahrir al-Sham"},
-	{Actor: "us-led-coalition", Name: "US-led coalition"},
+	{Actor: "us-coalition", Name: "US-led coalition"},
 	{Actor: "turkey", Name: "Turkish Armed Forces"},
 	{Name: "Unidentified armed group"},
 }
