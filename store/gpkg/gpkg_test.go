@@ -136,6 +136,7 @@ func TestGeoPackageStructure(t *testing.T) {
 		{"versions", "attributes", "", len(Records(testDataset())) + 1, nil},
 		{"audit", "attributes", "", len(Records(testDataset())) + 1, nil},
 		{"tokens", "attributes", "", 0, nil},
+		{"frontline_store", "attributes", "", 2, nil},
 	}
 	for _, tc := range contents {
 		var (
@@ -351,7 +352,7 @@ func TestGDAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int{}
-	for _, table := range []string{"actors", "zones", "incidents", "sites", "boundaries", "statistics", "versions", "audit", "tokens"} {
+	for _, table := range []string{"actors", "zones", "incidents", "sites", "boundaries", "statistics", "versions", "audit", "tokens", "frontline_store"} {
 		want[table] = count(t, s, "SELECT count(*) FROM "+table)
 	}
 	if err := s.Close(); err != nil {
@@ -411,8 +412,8 @@ func checkOgrinfo(t *testing.T, ogrinfo, path string, want map[string]int) []byt
 			t.Errorf("ogrinfo: layer %s has %d features, want %d", table, got[table], n)
 		}
 	}
-	if len(got) != len(specs)+3 {
-		t.Errorf("ogrinfo lists layers %v, want the %d tables", got, len(specs)+3)
+	if len(got) != len(specs)+4 {
+		t.Errorf("ogrinfo lists layers %v, want the %d tables", got, len(specs)+4)
 	}
 	return out
 }

@@ -1,9 +1,7 @@
 package gpkg
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -58,7 +56,7 @@ type row struct {
 	origin string // "dataset:id" of an incident that has both, else ""
 	blob   []byte // GeoPackage geometry, nil for attribute tables
 	attrs  []any  // values of spec.columns, in order
-	record []byte // the record's canonical JSON, the source of truth
+	record []byte // the record's stored form (geo's AppendBinary), the source of truth
 	value  Record // the normalised record
 }
 
@@ -136,7 +134,7 @@ func prepare(rec Record) (row, error) {
 	kind, _ := KindOf(rec)
 	spec, _ := specOf(kind)
 	id := idOf(rec)
-	b, err := json.Marshal(rec)
+	b, err := encode(rec)
 	if err != nil {
 		return row{}, fmt.Errorf("gpkg: encoding %s %q: %w", kind, id, err)
 	}
@@ -200,50 +198,85 @@ func publishers(srcs []geo.Source) string {
 	return strings.Join(names, "; ")
 }
 
-// decode decodes the JSON of a record of kind k. Decoding errors are
-// *geo.ValidationError naming the field.
-func decode(k Kind, b []byte) (Record, error) {
-	var (
-		rec Record
-		err error
-	)
-	switch k {
-	case KindActor:
-		rec, err = decodeAs[geo.Actor](b)
-	case KindZone:
-		rec, err = decodeAs[geo.Zone](b)
-	case KindIncident:
-		rec, err = decodeAs[geo.Incident](b)
-	case KindSite:
-		rec, err = decodeAs[geo.Site](b)
-	case KindBoundary:
-		rec, err = decodeAs[geo.Boundary](b)
-	case KindStatistic:
-		// Statistic has no strict decoder of its own; refuse unknown
-		// properties as geo does for the other kinds.
-		var s geo.Statistic
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&s)
-		rec = s
-	default:
-		return nil, fmt.Errorf("gpkg: unknown kind %q", k)
-	}
-	if err != nil {
-		var ve *geo.ValidationError
-		if !errors.As(err, &ve) {
-			err = &geo.ValidationError{Field: "body", Reason: err.Error()}
-		}
-		return nil, err
-	}
-	return rec, nil
+// stored is a record kind's codec: geo's encodings of a record type.
+type stored[T Record] interface {
+	*T
+	Record
+	AppendBinary([]byte) ([]byte, error)
+	UnmarshalBinary([]byte) error
+	UnmarshalJSON([]byte) error
 }
 
-// decodeAs decodes b as a T with T's own (strict) JSON decoder.
-func decodeAs[T Record](b []byte) (Record, error) {
+// encode returns the stored form of rec, a record the store can hold.
+func encode(rec Record) ([]byte, error) {
+	switch r := rec.(type) {
+	case geo.Actor:
+		return r.AppendBinary(nil)
+	case geo.Zone:
+		return r.AppendBinary(nil)
+	case geo.Incident:
+		return r.AppendBinary(nil)
+	case geo.Site:
+		return r.AppendBinary(nil)
+	case geo.Boundary:
+		return r.AppendBinary(nil)
+	case geo.Statistic:
+		return r.AppendBinary(nil)
+	}
+	return nil, fmt.Errorf("gpkg: cannot store a %T", rec)
+}
+
+// decode decodes the stored form of a record of kind k (or its JSON, the
+// stored form before format 1).
+func decode(k Kind, b []byte) (Record, error) {
+	return decodeWith(k, b, false)
+}
+
+// decodeJSON decodes the GeoJSON of a record of kind k. Decoding errors are
+// *geo.ValidationError naming the field.
+func decodeJSON(k Kind, b []byte) (Record, error) {
+	return decodeWith(k, b, true)
+}
+
+func decodeWith(k Kind, b []byte, asJSON bool) (Record, error) {
+	switch k {
+	case KindActor:
+		return decodeAs[geo.Actor](b, asJSON)
+	case KindZone:
+		return decodeAs[geo.Zone](b, asJSON)
+	case KindIncident:
+		return decodeAs[geo.Incident](b, asJSON)
+	case KindSite:
+		return decodeAs[geo.Site](b, asJSON)
+	case KindBoundary:
+		return decodeAs[geo.Boundary](b, asJSON)
+	case KindStatistic:
+		return decodeAs[geo.Statistic](b, asJSON)
+	}
+	return nil, fmt.Errorf("gpkg: unknown kind %q", k)
+}
+
+func decodeAs[T Record, P stored[T]](b []byte, asJSON bool) (Record, error) {
 	var v T
-	err := json.Unmarshal(b, &v)
-	return v, err
+	var err error
+	if asJSON {
+		err = P(&v).UnmarshalJSON(b)
+	} else {
+		err = P(&v).UnmarshalBinary(b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// recordJSON returns the GeoJSON of a stored form of kind k.
+func recordJSON(k Kind, b []byte) ([]byte, error) {
+	rec, err := decode(k, b)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(rec)
 }
 
 // withID returns rec with its ID set to id; imports use it to keep the ID of

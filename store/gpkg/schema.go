@@ -71,7 +71,7 @@ var historyDDL = []string{
   author TEXT NOT NULL,
   deleted BOOLEAN NOT NULL,
   origin TEXT,
-  record TEXT,
+  record BLOB,
   UNIQUE (kind, id, version))`,
 	`CREATE INDEX versions_dataset_version ON versions (dataset_version)`,
 	`CREATE INDEX versions_origin ON versions (origin) WHERE origin IS NOT NULL`,
@@ -171,7 +171,7 @@ func (sp *kindSpec) ddl() []string {
 	for _, c := range sp.columns {
 		fmt.Fprintf(&b, ",\n  %s %s", c.name, c.typ)
 	}
-	b.WriteString(",\n  version INTEGER NOT NULL,\n  updated DATETIME NOT NULL,\n  record TEXT NOT NULL)")
+	b.WriteString(",\n  version INTEGER NOT NULL,\n  updated DATETIME NOT NULL,\n  record BLOB NOT NULL)")
 	out := []string{b.String()}
 	if sp.geometryType == "" {
 		return append(out, fmt.Sprintf(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description)

@@ -6,8 +6,10 @@
 // The feature tables zones, incidents, sites and boundaries and the
 // attribute tables actors and statistics hold the current records: one row
 // per live record, with attribute columns for GIS tools and the record's
-// JSON (geo's MarshalJSON) in the record column, which is the source of
-// truth. The attribute table versions is the append-only history every
+// stored form (geo's AppendBinary, docs/store.md) in the record column,
+// which is the source of truth; the table frontline_store holds the store's
+// id and the format of that column, and Open converts a file of an earlier
+// format. The attribute table versions is the append-only history every
 // read of the past is answered from; deleting a record appends a tombstone
 // version and removes its current row, so nothing is ever lost.
 //
@@ -66,6 +68,7 @@ type Store struct {
 	// backupDSN opens a reader that may run VACUUM INTO, which query_only
 	// forbids.
 	backupDSN string
+	id        string // see ID
 }
 
 // Open opens the GeoPackage at path, creating it with Frontline's schema
@@ -138,6 +141,9 @@ func (s *Store) init(ctx context.Context, path string) error {
 		if err := createSchema(ctx, tx); err != nil {
 			return err
 		}
+		if err := createMeta(ctx, tx); err != nil {
+			return fmt.Errorf("gpkg: creating schema: %w", err)
+		}
 		created = true
 	case app != applicationID:
 		return fmt.Errorf("gpkg: %s is not a GeoPackage (application_id %#x)", path, app)
@@ -156,6 +162,12 @@ func (s *Store) init(ctx context.Context, path string) error {
 				return fmt.Errorf("gpkg: %s is a GeoPackage without Frontline's %s table", path, t)
 			}
 		}
+		if err := migrate(ctx, tx); err != nil {
+			return fmt.Errorf("gpkg: opening %s: %w", path, err)
+		}
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT value FROM frontline_store WHERE key = 'id'").Scan(&s.id); err != nil {
+		return fmt.Errorf("gpkg: opening %s: reading the store id: %w", path, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("gpkg: opening %s: %w", path, err)

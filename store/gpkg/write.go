@@ -149,11 +149,15 @@ func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, e
 		if err != nil {
 			return err
 		}
-		merged, err := mergePatch(st.record, patch)
+		current, err := recordJSON(kind, st.record)
 		if err != nil {
 			return err
 		}
-		rec, err := decode(kind, merged)
+		merged, err := mergePatch(current, patch)
+		if err != nil {
+			return err
+		}
+		rec, err := decodeJSON(kind, merged)
 		if err != nil {
 			return err
 		}
@@ -521,7 +525,7 @@ func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
 	k := rw.spec.kind
 	err := w.exec(`INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
   VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-		string(k), rw.id, n, w.dataset, w.at.Format(timeFormat), w.author, nullString(rw.origin), string(rw.record))
+		string(k), rw.id, n, w.dataset, w.at.Format(timeFormat), w.author, nullString(rw.origin), rw.record)
 	if err != nil {
 		return Version{}, fmt.Errorf("gpkg: writing %s %q: %w", k, rw.id, err)
 	}
@@ -544,7 +548,7 @@ func (w *writeTx) setCurrent(rw row, n int64) error {
 		args = append(args, rw.blob)
 	}
 	args = append(args, rw.attrs...)
-	args = append(args, n, w.at.Format(datetimeFormat), string(rw.record))
+	args = append(args, n, w.at.Format(datetimeFormat), rw.record)
 	if err := w.exec(upserts[rw.spec.kind], args...); err != nil {
 		return fmt.Errorf("gpkg: writing %s %q: %w", rw.spec.kind, rw.id, err)
 	}
