@@ -22,7 +22,7 @@ var layers = map[string]layerRule{
 	"geo":     {forbidden: []string{"net/http", "os", "log", "log/slog"}},
 	"geo/":    {project: []string{"geo"}, forbidden: []string{"net/http", "log", "log/slog"}},
 	"ingest":  {project: []string{"geo"}, forbidden: []string{"net/http"}},
-	"store":   {project: []string{"geo"}, forbidden: []string{"net/http"}},
+	"store":   {project: []string{"geo", "store"}, forbidden: []string{"net/http"}},
 	"server":  {project: []string{"geo"}},
 	"catalog": {project: []string{"geo", "ingest"}, forbidden: []string{"net/http", "os"}},
 	"web":     {onlyStd: []string{"embed", "io/fs"}},

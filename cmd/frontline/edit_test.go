@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontline-maps/frontline/store/gpkg"
+	"github.com/frontline-maps/frontline/store"
 )
 
 // testTokens are the secrets of a test store's tokens, by name: viewer,
@@ -35,7 +35,7 @@ func storeWithTokens(t *testing.T) (string, testTokens) {
 	}
 	defer st.Close()
 	tokens := testTokens{}
-	for name, role := range map[string]gpkg.Role{"viewer": gpkg.RoleViewer, "editor": gpkg.RoleEditor, "admin": gpkg.RoleAdmin, "revoked": gpkg.RoleEditor} {
+	for name, role := range map[string]store.Role{"viewer": store.RoleViewer, "editor": store.RoleEditor, "admin": store.RoleAdmin, "revoked": store.RoleEditor} {
 		if tokens[name], err = st.CreateToken(t.Context(), name, role); err != nil {
 			t.Fatal(err)
 		}

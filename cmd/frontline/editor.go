@@ -17,6 +17,7 @@ import (
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/ingest"
 	"github.com/frontline-maps/frontline/server"
+	"github.com/frontline-maps/frontline/store"
 	"github.com/frontline-maps/frontline/store/gpkg"
 )
 
@@ -86,11 +87,11 @@ func (e *storeEditor) load(ctx context.Context, path string) error {
 
 // write runs op, a store write, then brings the index up to date with the
 // store, all under mu. It maps the store's errors to the server's.
-func (e *storeEditor) write(ctx context.Context, op func() (gpkg.Version, error)) (server.Version, error) {
+func (e *storeEditor) write(ctx context.Context, op func() (store.Version, error)) (server.Version, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	v, err := op()
-	if errors.Is(err, gpkg.ErrPreconditionFailed) {
+	if errors.Is(err, store.ErrPreconditionFailed) {
 		return server.Version{}, server.ErrPreconditionFailed
 	} else if err != nil {
 		return server.Version{}, err
@@ -128,19 +129,19 @@ func (e *storeEditor) catchUp(ctx context.Context) error {
 // applyVersion makes v current in the index: a deletion removes the
 // record, anything else replaces it or, when new, inserts it. Kinds the
 // index does not hold (actors, boundaries, statistics) are left alone.
-func applyVersion(tx *geo.Tx, v gpkg.Version) error {
+func applyVersion(tx *geo.Tx, v store.Version) error {
 	switch v.Kind {
-	case gpkg.KindZone:
+	case store.KindZone:
 		if v.Deleted {
 			return absentOK(tx.DeleteZone(geo.ZoneID(v.ID)))
 		}
 		return upsert(v.Record.(geo.Zone), tx.ReplaceZone, tx.InsertZone)
-	case gpkg.KindIncident:
+	case store.KindIncident:
 		if v.Deleted {
 			return absentOK(tx.DeleteIncident(geo.IncidentID(v.ID)))
 		}
 		return upsert(v.Record.(geo.Incident), tx.ReplaceIncident, tx.InsertIncident)
-	case gpkg.KindSite:
+	case store.KindSite:
 		if v.Deleted {
 			return absentOK(tx.DeleteSite(geo.SiteID(v.ID)))
 		}
@@ -166,7 +167,7 @@ func absentOK(err error) error {
 }
 
 // serverVersion converts a store version for the HTTP layer.
-func serverVersion(v gpkg.Version) server.Version {
+func serverVersion(v store.Version) server.Version {
 	sv := server.Version{Number: v.Number, DatasetVersion: v.DatasetVersion, Committed: v.ValidFrom, Author: v.Author, Deleted: v.Deleted}
 	if f, ok := v.Record.(server.Feature); ok && !v.Deleted {
 		sv.Feature = f
@@ -175,24 +176,24 @@ func serverVersion(v gpkg.Version) server.Version {
 }
 
 // kindOf returns the store kind of an editable collection.
-func kindOf(collection string) gpkg.Kind {
+func kindOf(collection string) store.Kind {
 	switch collection {
 	case "zones":
-		return gpkg.KindZone
+		return store.KindZone
 	case "incidents":
-		return gpkg.KindIncident
+		return store.KindIncident
 	case "sites":
-		return gpkg.KindSite
+		return store.KindSite
 	}
-	return gpkg.Kind(collection)
+	return store.Kind(collection)
 }
 
 // collectionOf names a store kind as the API does: its collection.
-func collectionOf(k gpkg.Kind) string {
+func collectionOf(k store.Kind) string {
 	switch k {
-	case gpkg.KindBoundary:
+	case store.KindBoundary:
 		return "boundaries"
-	case gpkg.KindStatistic:
+	case store.KindStatistic:
 		return "statistics"
 	}
 	return string(k) + "s"
@@ -217,38 +218,38 @@ func (e *storeEditor) Get(ctx context.Context, collection, id string) (server.Ve
 
 // Create implements server.Editor.
 func (e *storeEditor) Create(ctx context.Context, f server.Feature, author string) (server.Version, error) {
-	return e.write(ctx, func() (gpkg.Version, error) { return e.store.Create(ctx, e.locate(f), author) })
+	return e.write(ctx, func() (store.Version, error) { return e.store.Create(ctx, e.locate(f), author) })
 }
 
 // Replace implements server.Editor.
 func (e *storeEditor) Replace(ctx context.Context, f server.Feature, expected int64, author string) (server.Version, error) {
-	return e.write(ctx, func() (gpkg.Version, error) { return e.store.Replace(ctx, e.locate(f), expected, author) })
+	return e.write(ctx, func() (store.Version, error) { return e.store.Replace(ctx, e.locate(f), expected, author) })
 }
 
 // Patch implements server.Editor. A patched incident's governorate is
 // computed again from its point, as for a created or replaced one.
 func (e *storeEditor) Patch(ctx context.Context, collection, id string, patch []byte, expected int64, author string) (server.Version, error) {
-	derive := func(r gpkg.Record) gpkg.Record {
+	derive := func(r store.Record) store.Record {
 		if in, ok := r.(geo.Incident); ok {
 			return e.locate(in)
 		}
 		return r
 	}
-	return e.write(ctx, func() (gpkg.Version, error) {
+	return e.write(ctx, func() (store.Version, error) {
 		return e.store.Patch(ctx, kindOf(collection), id, patch, expected, author, derive)
 	})
 }
 
 // Delete implements server.Editor.
 func (e *storeEditor) Delete(ctx context.Context, collection, id string, expected int64, author string) (server.Version, error) {
-	return e.write(ctx, func() (gpkg.Version, error) {
+	return e.write(ctx, func() (store.Version, error) {
 		return e.store.Delete(ctx, kindOf(collection), id, expected, author)
 	})
 }
 
 // Restore implements server.Editor.
 func (e *storeEditor) Restore(ctx context.Context, collection, id string, number int64, author string) (server.Version, error) {
-	return e.write(ctx, func() (gpkg.Version, error) {
+	return e.write(ctx, func() (store.Version, error) {
 		return e.store.Restore(ctx, kindOf(collection), id, number, author)
 	})
 }
@@ -270,7 +271,7 @@ func (e *storeEditor) Versions(ctx context.Context, collection, id string) ([]se
 // write lock is held only for the store's one transaction.
 func (e *storeEditor) Import(ctx context.Context, req server.ImportRequest, body io.Reader, author string) (server.ImportReport, error) {
 	out := server.ImportReport{Format: req.Format, Rows: []server.ImportRejection{}}
-	var recs []gpkg.Record
+	var recs []store.Record
 	opts := ingest.Options{Actors: e.Actors(), KnownActors: true, Release: req.Release}
 	rep, err := ingest.Read(ctx, ingest.Format(req.Format), body, opts, func(r ingest.Record) error {
 		recs = append(recs, e.recordOf(r))
@@ -308,7 +309,7 @@ func (e *storeEditor) Import(ctx context.Context, req server.ImportRequest, body
 
 // recordOf returns the record an importer accepted, an incident with its
 // governorate.
-func (e *storeEditor) recordOf(r ingest.Record) gpkg.Record {
+func (e *storeEditor) recordOf(r ingest.Record) store.Record {
 	switch {
 	case r.Zone != nil:
 		return *r.Zone
@@ -381,11 +382,11 @@ const indexedRecordBytes = 700
 
 // Audit implements server.Editor.
 func (e *storeEditor) Audit(ctx context.Context, f server.AuditFilter) ([]server.AuditEntry, error) {
-	var kind gpkg.Kind
+	var kind store.Kind
 	if f.Collection != "" {
 		kind = kindOf(f.Collection)
 	}
-	log, err := e.store.AuditLog(ctx, gpkg.AuditFilter{Kind: kind, ID: f.ID, Limit: f.Limit})
+	log, err := e.store.AuditLog(ctx, store.AuditFilter{Kind: kind, ID: f.ID, Limit: f.Limit})
 	out := make([]server.AuditEntry, len(log))
 	for i, a := range log {
 		out[i] = server.AuditEntry{At: a.At, Who: a.Who, Action: a.Action, Collection: collectionOf(a.Kind), ID: a.ID,
@@ -418,7 +419,7 @@ func (e *storeEditor) Backup(ctx context.Context, w io.Writer) error {
 // Authenticate implements server.Authenticator.
 func (e *storeEditor) Authenticate(ctx context.Context, secret string) (string, server.Role, error) {
 	name, role, err := e.store.Authenticate(ctx, secret)
-	if errors.Is(err, gpkg.ErrUnauthorized) {
+	if errors.Is(err, store.ErrUnauthorized) {
 		return "", "", server.ErrUnauthorized
 	}
 	return name, server.Role(role), err

@@ -253,7 +253,7 @@ func (r *importedRecords) add(rec ingest.Record) {
 }
 
 // records returns the collected records as the store takes them.
-func (r *importedRecords) records() []gpkg.Record {
+func (r *importedRecords) records() []store.Record {
 	return gpkg.Records(&geo.Dataset{Zones: r.zones, Incidents: r.incidents, Sites: r.sites})
 }
 

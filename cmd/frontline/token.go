@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/frontline-maps/frontline/store/gpkg"
+	"github.com/frontline-maps/frontline/store"
 )
 
 // tokenConfig is the command line of "frontline token".
@@ -17,7 +17,7 @@ type tokenConfig struct {
 	Action string // create, list or revoke
 	DB     string
 	Name   string
-	Role   gpkg.Role
+	Role   store.Role
 }
 
 // parseTokenConfig parses "frontline token create|list|revoke [flags]".
@@ -46,7 +46,7 @@ func parseTokenConfig(args []string, getenv func(string) string, stderr io.Write
 		}
 		return cfg, usageError{err.Error()}
 	}
-	cfg.Role = gpkg.Role(role)
+	cfg.Role = store.Role(role)
 	switch {
 	case fs.NArg() > 0:
 		return cfg, usageError{fmt.Sprintf("token %s takes no arguments, got %q", cfg.Action, fs.Args())}

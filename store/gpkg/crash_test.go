@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
 // The crash test re-runs this test binary as a writer process selected by
@@ -95,8 +96,8 @@ func waitForWriter(t *testing.T, path string, done chan error) bool {
 	}
 }
 
-func crashBatch(run string) []Record {
-	recs := make([]Record, crashBatchSize)
+func crashBatch(run string) []store.Record {
+	recs := make([]store.Record, crashBatchSize)
 	for i := range recs {
 		in := testIncident(fmt.Sprintf("%s-%d", run, i), 40+float64(i)/1000, 36)
 		in.Origin = geo.Origin{Dataset: "crash", ID: fmt.Sprintf("%s-%d", run, i)}
@@ -139,7 +140,7 @@ func TestCrash(t *testing.T) {
 			t.Fatalf("step %d: reopening after the kill: %v", i, err)
 		}
 		for _, id := range acked {
-			if _, err := s.Get(t.Context(), KindIncident, id); err != nil {
+			if _, err := s.Get(t.Context(), store.KindIncident, id); err != nil {
 				t.Errorf("step %d: acknowledged write %s lost: %v", i, id, err)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 )
@@ -83,7 +84,7 @@ func TestGeometryBlob(t *testing.T) {
 // 1.3 that GIS tools rely on.
 func TestGeoPackageStructure(t *testing.T) {
 	s, path := openTest(t, Options{Seed: testDataset()})
-	if _, err := s.Delete(t.Context(), KindIncident, "ucdp-2", 1, "alice"); err != nil {
+	if _, err := s.Delete(t.Context(), store.KindIncident, "ucdp-2", 1, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	db := rawDB(t, path)
@@ -199,7 +200,7 @@ func TestGeoPackageStructure(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", tc.table, err)
 			}
-			kind := map[string]Kind{"zones": KindZone, "incidents": KindIncident, "sites": KindSite, "boundaries": KindBoundary}[tc.table]
+			kind := map[string]store.Kind{"zones": store.KindZone, "incidents": store.KindIncident, "sites": store.KindSite, "boundaries": store.KindBoundary}[tc.table]
 			rec, err := decode(kind, record)
 			if err != nil {
 				t.Fatal(err)
@@ -224,7 +225,7 @@ func TestGeoPackageStructure(t *testing.T) {
 
 // recordGeometry is what the geom column must hold for rec: the geometry,
 // polygons as multipolygons, circles as their drawn polygon.
-func recordGeometry(rec Record) orb.Geometry {
+func recordGeometry(rec store.Record) orb.Geometry {
 	var g orb.Geometry
 	switch r := rec.(type) {
 	case geo.Zone:
@@ -345,10 +346,10 @@ func TestGDAL(t *testing.T) {
 	if _, err := s.ImportBatch(t.Context(), ucdpBatch(10, 60), "importer"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Delete(t.Context(), KindIncident, "ucdp-20", 1, "alice"); err != nil {
+	if _, err := s.Delete(t.Context(), store.KindIncident, "ucdp-20", 1, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateToken(t.Context(), "alice", RoleEditor); err != nil {
+	if _, err := s.CreateToken(t.Context(), "alice", store.RoleEditor); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int{}

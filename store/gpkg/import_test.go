@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
-func ucdpBatch(from, to int) []Record {
-	out := make([]Record, 0, to-from)
+func ucdpBatch(from, to int) []store.Record {
+	out := make([]store.Record, 0, to-from)
 	for n := from; n < to; n++ {
 		out = append(out, testUCDP(n))
 	}
@@ -20,7 +21,7 @@ func TestImportBatchAllOrNothing(t *testing.T) {
 	batch := ucdpBatch(0, 100)
 	bad := testUCDP(100)
 	bad.Fatalities.Best = -1
-	batch = append(batch[:50], append([]Record{bad}, batch[50:]...)...)
+	batch = append(batch[:50], append([]store.Record{bad}, batch[50:]...)...)
 	_, err := s.ImportBatch(t.Context(), batch, "importer")
 	var be *BatchError
 	var ve *geo.ValidationError
@@ -37,7 +38,7 @@ func TestImportBatchUpsert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (ImportResult{Created: 10, DatasetVersion: 1}) {
+	if res != (store.ImportResult{Created: 10, DatasetVersion: 1}) {
 		t.Errorf("first import = %+v", res)
 	}
 
@@ -46,17 +47,17 @@ func TestImportBatchUpsert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (ImportResult{Unchanged: 10, DatasetVersion: 1}) {
+	if res != (store.ImportResult{Unchanged: 10, DatasetVersion: 1}) {
 		t.Errorf("second import = %+v", res)
 	}
 
 	// A newer release: one record changed, one renamed by the importer
 	// (same origin, new ID: the stored ID is kept), one deleted by an
 	// editor (not brought back), one new, one edited by an editor.
-	if _, err := s.Delete(c, KindIncident, "ucdp-3", 1, "editor"); err != nil {
+	if _, err := s.Delete(c, store.KindIncident, "ucdp-3", 1, "editor"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Patch(c, KindIncident, "ucdp-4", []byte(`{"properties": {"status": "confirmed"}}`), 1, "editor", nil); err != nil {
+	if _, err := s.Patch(c, store.KindIncident, "ucdp-4", []byte(`{"properties": {"status": "confirmed"}}`), 1, "editor", nil); err != nil {
 		t.Fatal(err)
 	}
 	changed := testUCDP(1)
@@ -64,12 +65,12 @@ func TestImportBatchUpsert(t *testing.T) {
 	renamed := testUCDP(2)
 	renamed.ID = "ged-2"
 	renamed.Place = "Hasakah"
-	batch := []Record{changed, renamed, testUCDP(3), testUCDP(4), testUCDP(10)}
+	batch := []store.Record{changed, renamed, testUCDP(3), testUCDP(4), testUCDP(10)}
 	res, err = s.ImportBatch(c, batch, "importer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (ImportResult{Created: 1, Updated: 3, Skipped: 1, DatasetVersion: 4}) {
+	if res != (store.ImportResult{Created: 1, Updated: 3, Skipped: 1, DatasetVersion: 4}) {
 		t.Errorf("third import = %+v", res)
 	}
 	ds, _, err := s.Load(c)
@@ -110,7 +111,7 @@ func TestImportBatchDuplicatesWithinBatch(t *testing.T) {
 	second := testUCDP(5)
 	second.ID = "other-id"
 	second.Place = "later"
-	res, err := s.ImportBatch(t.Context(), []Record{first, second}, "importer")
+	res, err := s.ImportBatch(t.Context(), []store.Record{first, second}, "importer")
 	if err != nil {
 		t.Fatal(err)
 	}

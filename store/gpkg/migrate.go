@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/frontline-maps/frontline/store"
 )
 
 // The store's own metadata is the attribute table frontline_store, one row
@@ -74,19 +76,20 @@ func migrate(ctx context.Context, tx *sql.Tx) error {
 	}
 	for _, sp := range specs {
 		kind := sp.kind
-		if err := convertRecords(ctx, tx, sp.table, "''", "NOT NULL DEFAULT x''", func(string) Kind { return kind }); err != nil {
+		if err := convertRecords(ctx, tx, sp.table, "''", "NOT NULL DEFAULT x''", func(string) store.Kind { return kind }); err != nil {
 			return err
 		}
 	}
-	return convertRecords(ctx, tx, "versions", "kind", "", func(k string) Kind { return Kind(k) })
+	return convertRecords(ctx, tx, "versions", "kind", "", func(k string) store.Kind { return store.Kind(k) })
 }
 
 // convertRecords rewrites the record column of table from stored JSON to
 // geo's stored form: a new BLOB column (with constraint) filled row by row,
 // the old column dropped and the new one renamed. kindColumn selects each
-// row's kind ("''" for a table of one kind), and kindOf maps it to a Kind.
+// row's kind (an empty string literal for a table of one kind), and kindOf
+// maps it to a Kind.
 // A NULL record (a tombstone's) stays NULL.
-func convertRecords(ctx context.Context, tx *sql.Tx, table, kindColumn, constraint string, kindOf func(string) Kind) error {
+func convertRecords(ctx context.Context, tx *sql.Tx, table, kindColumn, constraint string, kindOf func(string) store.Kind) error {
 	if _, err := tx.ExecContext(ctx, "ALTER TABLE "+table+" ADD COLUMN record_next BLOB "+constraint); err != nil {
 		return fmt.Errorf("converting %s: %w", table, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+
+	"github.com/frontline-maps/frontline/store"
 )
 
 // downgrade turns the store file at path into format 0, as Frontline
@@ -13,7 +15,7 @@ func downgrade(t *testing.T, path string) {
 	t.Helper()
 	db := rawDB(t, path)
 	defer db.Close()
-	convert := func(table, kindColumn string, kindOf func(string) Kind) {
+	convert := func(table, kindColumn string, kindOf func(string) store.Kind) {
 		rows, err := db.Query("SELECT fid, " + kindColumn + ", record FROM " + table + " WHERE record IS NOT NULL")
 		if err != nil {
 			t.Fatal(err)
@@ -51,9 +53,9 @@ func downgrade(t *testing.T, path string) {
 	}
 	for _, sp := range specs {
 		kind := sp.kind
-		convert(sp.table, "''", func(string) Kind { return kind })
+		convert(sp.table, "''", func(string) store.Kind { return kind })
 	}
-	convert("versions", "kind", func(k string) Kind { return Kind(k) })
+	convert("versions", "kind", func(k string) store.Kind { return store.Kind(k) })
 	for _, s := range []string{"DROP TABLE frontline_store", "DELETE FROM gpkg_contents WHERE table_name = 'frontline_store'"} {
 		if _, err := db.Exec(s); err != nil {
 			t.Fatal(err)
@@ -71,14 +73,14 @@ func TestMigrateFormat0(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Delete(t.Context(), KindIncident, "ucdp-2", 1, "alice"); err != nil {
+	if _, err := s.Delete(t.Context(), store.KindIncident, "ucdp-2", 1, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	want, wantVersion, err := s.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHistory, err := s.History(t.Context(), KindIncident, "ucdp-2")
+	wantHistory, err := s.History(t.Context(), store.KindIncident, "ucdp-2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestMigrateFormat0(t *testing.T) {
 	if err != nil || gotVersion != wantVersion || mustJSON(t, got) != mustJSON(t, want) {
 		t.Fatalf("after migration Load = version %d, %v; want version %d and the same records", gotVersion, err, wantVersion)
 	}
-	history, err := s.History(t.Context(), KindIncident, "ucdp-2")
+	history, err := s.History(t.Context(), store.KindIncident, "ucdp-2")
 	if err != nil || mustJSON(t, history) != mustJSON(t, wantHistory) {
 		t.Errorf("history after migration differs (%v):\n%s\n%s", err, mustJSON(t, history), mustJSON(t, wantHistory))
 	}

@@ -1,13 +1,19 @@
 package gpkg
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
 // Load returns every current record, each kind ordered by ID, and the
@@ -25,40 +31,103 @@ func (s *Store) Load(ctx context.Context) (*geo.Dataset, int64, error) {
 	}
 	ds := &geo.Dataset{}
 	for _, sp := range specs {
-		rows, err := tx.QueryContext(ctx, "SELECT id, record FROM "+sp.table+" ORDER BY id")
+		// The table's own order (fid) reads its pages in sequence; the
+		// records are put in ID order after.
+		rows, err := tx.QueryContext(ctx, "SELECT record FROM "+sp.table)
 		if err != nil {
 			return nil, 0, fmt.Errorf("gpkg: load: %w", err)
 		}
-		err = eachRecord(rows, sp.kind, func(rec Record) { add(ds, rec) })
-		if err != nil {
+		if err := eachRecord(rows, sp.kind, func(rec store.Record) { add(ds, rec) }); err != nil {
 			return nil, 0, err
 		}
 	}
+	sortByID(ds)
 	return ds, v, nil
 }
 
-// eachRecord decodes the (id, record) rows of kind k, closing rows.
-func eachRecord(rows *sql.Rows, k Kind, fn func(Record)) error {
+// sortByID puts each kind of ds in ID order.
+func sortByID(ds *geo.Dataset) {
+	slices.SortFunc(ds.Actors, func(a, b geo.Actor) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	slices.SortFunc(ds.Zones, func(a, b geo.Zone) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	slices.SortFunc(ds.Incidents, func(a, b geo.Incident) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	slices.SortFunc(ds.Sites, func(a, b geo.Site) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	slices.SortFunc(ds.Boundaries, func(a, b geo.Boundary) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(ds.Statistics, func(a, b geo.Statistic) int { return strings.Compare(a.ID, b.ID) })
+}
+
+// decodeBatch is how many rows eachRecord hands a decoding worker at once.
+const decodeBatch = 1024
+
+// eachRecord decodes the record column of rows, records of kind k, closing
+// rows, and calls fn with each record in row order. The rows are read here
+// and decoded on every core.
+func eachRecord(rows *sql.Rows, k store.Kind, fn func(store.Record)) error {
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			id string
-			b  []byte
-		)
-		if err := rows.Scan(&id, &b); err != nil {
-			return fmt.Errorf("gpkg: load: %w", err)
-		}
-		rec, err := decode(k, b)
-		if err != nil {
-			return fmt.Errorf("gpkg: stored %s %q does not decode: %w", k, id, err)
-		}
-		fn(rec)
+	type batch struct {
+		raw  [][]byte
+		recs []store.Record
+		err  error
+		done chan struct{}
 	}
-	return rows.Err()
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, workers)
+	// order holds the batches handed out, in row order, for fn.
+	order := make(chan *batch, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range work {
+				b.recs = make([]store.Record, len(b.raw))
+				for i, r := range b.raw {
+					if b.recs[i], b.err = decode(k, r); b.err != nil {
+						b.err = fmt.Errorf("gpkg: a stored %s does not decode: %w", k, b.err)
+						break
+					}
+				}
+				close(b.done)
+			}
+		})
+	}
+	var ferr error
+	wg.Go(func() {
+		for b := range order {
+			<-b.done
+			if ferr = cmp.Or(ferr, b.err); ferr == nil {
+				for _, rec := range b.recs {
+					fn(rec)
+				}
+			}
+		}
+	})
+	var err error
+	b := &batch{done: make(chan struct{})}
+	send := func() {
+		order <- b
+		work <- b
+		b = &batch{done: make(chan struct{})}
+	}
+	for rows.Next() {
+		var raw sql.RawBytes
+		if err = rows.Scan(&raw); err != nil {
+			err = fmt.Errorf("gpkg: load: %w", err)
+			break
+		}
+		b.raw = append(b.raw, bytes.Clone(raw))
+		if len(b.raw) == decodeBatch {
+			send()
+		}
+	}
+	if len(b.raw) > 0 {
+		send()
+	}
+	close(work)
+	close(order)
+	wg.Wait()
+	return cmp.Or(err, rows.Err(), ferr)
 }
 
 // add appends rec to the field of ds for its kind.
-func add(ds *geo.Dataset, rec Record) {
+func add(ds *geo.Dataset, rec store.Record) {
 	switch r := rec.(type) {
 	case geo.Actor:
 		ds.Actors = append(ds.Actors, r)
@@ -79,38 +148,38 @@ func add(ds *geo.Dataset, rec Record) {
 const versionColumns = "kind, id, version, dataset_version, valid_from, author, deleted, record"
 
 // scanVersion reads one row of versionColumns.
-func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
+func scanVersion(sc interface{ Scan(...any) error }) (store.Version, error) {
 	var (
-		v      Version
+		v      store.Version
 		kind   string
 		at     string
 		record []byte
 	)
 	if err := sc.Scan(&kind, &v.ID, &v.Number, &v.DatasetVersion, &at, &v.Author, &v.Deleted, &record); err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
-	v.Kind = Kind(kind)
+	v.Kind = store.Kind(kind)
 	t, err := time.Parse(timeFormat, at)
 	if err != nil {
-		return Version{}, fmt.Errorf("gpkg: %s %q version %d: bad timestamp %q", kind, v.ID, v.Number, at)
+		return store.Version{}, fmt.Errorf("gpkg: %s %q version %d: bad timestamp %q", kind, v.ID, v.Number, at)
 	}
 	v.ValidFrom = t
 	if !v.Deleted {
 		if v.Record, err = decode(v.Kind, record); err != nil {
-			return Version{}, fmt.Errorf("gpkg: stored %s %q version %d does not decode: %w", kind, v.ID, v.Number, err)
+			return store.Version{}, fmt.Errorf("gpkg: stored %s %q version %d does not decode: %w", kind, v.ID, v.Number, err)
 		}
 	}
 	return v, nil
 }
 
 // versions runs a query selecting versionColumns and decodes every row.
-func (s *Store) versions(ctx context.Context, query string, args ...any) ([]Version, error) {
+func (s *Store) versions(ctx context.Context, query string, args ...any) ([]store.Version, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: reading versions: %w", err)
 	}
 	defer rows.Close()
-	var out []Version
+	var out []store.Version
 	for rows.Next() {
 		v, err := scanVersion(rows)
 		if err != nil {
@@ -127,21 +196,21 @@ func (s *Store) versions(ctx context.Context, query string, args ...any) ([]Vers
 // Get returns the current version of a live record: its Number is the
 // expected version a write of it takes. It returns geo.ErrNotFound when the
 // record does not exist or is deleted.
-func (s *Store) Get(ctx context.Context, kind Kind, id string) (Version, error) {
+func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Version, error) {
 	vs, err := s.versions(ctx, "SELECT "+versionColumns+
 		" FROM versions WHERE kind = ? AND id = ? ORDER BY version DESC LIMIT 1", string(kind), id)
 	if err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
 	if len(vs) == 0 || vs[0].Deleted {
-		return Version{}, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
+		return store.Version{}, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
 	}
 	return vs[0], nil
 }
 
 // History returns every version of a record, oldest first, tombstones
 // included. It returns geo.ErrNotFound when the record never existed.
-func (s *Store) History(ctx context.Context, kind Kind, id string) ([]Version, error) {
+func (s *Store) History(ctx context.Context, kind store.Kind, id string) ([]store.Version, error) {
 	vs, err := s.versions(ctx, "SELECT "+versionColumns+
 		" FROM versions WHERE kind = ? AND id = ? ORDER BY version", string(kind), id)
 	if err != nil {
@@ -193,13 +262,13 @@ func datasetAt(ctx context.Context, tx *sql.Tx, v int64) (*geo.Dataset, error) {
 		// from the row holding the maximum
 		// (https://sqlite.org/lang_select.html#bareagg): here, each
 		// record's last version at v.
-		rows, err := tx.QueryContext(ctx, `SELECT id, record FROM (
+		rows, err := tx.QueryContext(ctx, `SELECT record FROM (
   SELECT id, max(version), deleted, record FROM versions WHERE kind = ? AND dataset_version <= ? GROUP BY id)
 WHERE NOT deleted ORDER BY id`, string(sp.kind), v)
 		if err != nil {
 			return nil, fmt.Errorf("gpkg: the state at %d: %w", v, err)
 		}
-		if err := eachRecord(rows, sp.kind, func(rec Record) { add(ds, rec) }); err != nil {
+		if err := eachRecord(rows, sp.kind, func(rec store.Record) { add(ds, rec) }); err != nil {
 			return nil, err
 		}
 	}
@@ -239,7 +308,7 @@ func (s *Store) VersionAt(ctx context.Context, t time.Time) (int64, error) {
 // at by applying them, so a past state costs what the changes since it
 // cost, not a reload. The records are in kind and ID order; it reads in
 // one transaction, so the answer is consistent.
-func (s *Store) StateAt(ctx context.Context, at, since int64) ([]Version, error) {
+func (s *Store) StateAt(ctx context.Context, at, since int64) ([]store.Version, error) {
 	rows, err := s.r.QueryContext(ctx, `WITH touched AS (SELECT DISTINCT kind, id FROM versions WHERE dataset_version > ?)
 SELECT t.kind, t.id, v.version, v.dataset_version, v.valid_from, v.author, v.deleted, v.record
 FROM touched t LEFT JOIN versions v ON v.fid = (
@@ -250,7 +319,7 @@ ORDER BY t.kind, t.id`, since, at)
 		return nil, fmt.Errorf("gpkg: reading the state at %d: %w", at, err)
 	}
 	defer rows.Close()
-	var out []Version
+	var out []store.Version
 	for rows.Next() {
 		var (
 			kind, id      string
@@ -262,7 +331,7 @@ ORDER BY t.kind, t.id`, since, at)
 		if err := rows.Scan(&kind, &id, &number, &dsv, &validFrom, &by, &deleted, &record); err != nil {
 			return nil, fmt.Errorf("gpkg: reading the state at %d: %w", at, err)
 		}
-		v := Version{Kind: Kind(kind), ID: id, Deleted: true}
+		v := store.Version{Kind: store.Kind(kind), ID: id, Deleted: true}
 		if number.Valid {
 			v.Number, v.DatasetVersion, v.Author, v.Deleted = number.Int64, dsv.Int64, by.String, deleted.Bool
 			if v.ValidFrom, err = time.Parse(timeFormat, validFrom.String); err != nil {
@@ -287,46 +356,24 @@ ORDER BY t.kind, t.id`, since, at)
 // state at since (say, another server's in-memory index) can apply them
 // and reach the current state. Each transaction's versions are returned
 // whole; a deletion has Deleted set and no Record.
-func (s *Store) Changes(ctx context.Context, since int64) ([]Version, error) {
+func (s *Store) Changes(ctx context.Context, since int64) ([]store.Version, error) {
 	// Ordering by dataset_version first lets SQLite walk its index rather
 	// than scan the table; fid grows with it, so the order is commit order.
 	return s.versions(ctx, "SELECT "+versionColumns+
 		" FROM versions WHERE dataset_version > ? ORDER BY dataset_version, fid", since)
 }
 
-// AuditEntry is one row of the audit log.
-type AuditEntry struct {
-	At     time.Time // UTC
-	Who    string    // token name
-	Action string    // one of the Action constants
-	Kind   Kind
-	ID     string
-	// Before and After are the record's version numbers before and after
-	// the change; Before is 0 when the record was new.
-	Before, After  int64
-	DatasetVersion int64
-}
-
 // Audit returns the audit log of one record, oldest first; nil when it has
 // none.
-func (s *Store) Audit(ctx context.Context, kind Kind, id string) ([]AuditEntry, error) {
-	entries, err := s.AuditLog(ctx, AuditFilter{Kind: kind, ID: id})
+func (s *Store) Audit(ctx context.Context, kind store.Kind, id string) ([]store.AuditEntry, error) {
+	entries, err := s.AuditLog(ctx, store.AuditFilter{Kind: kind, ID: id})
 	slices.Reverse(entries)
 	return entries, err
 }
 
-// AuditFilter selects entries of the audit log. The zero value selects
-// every entry.
-type AuditFilter struct {
-	Kind Kind   // only this kind; "" for every kind
-	ID   string // only this record, with Kind
-	// Limit is the most entries returned, the newest; 0 is no limit.
-	Limit int
-}
-
 // AuditLog returns the entries of the audit log that f selects, newest
 // first; nil when there are none.
-func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
 	query := `SELECT at, who, action, kind, id, coalesce(version_before, 0), version_after, dataset_version FROM audit`
 	var args []any
 	switch {
@@ -344,9 +391,9 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 		return nil, fmt.Errorf("gpkg: reading the audit log: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
+	var out []store.AuditEntry
 	for rows.Next() {
-		var e AuditEntry
+		var e store.AuditEntry
 		var at string
 		if err := rows.Scan(&at, &e.Who, &e.Action, &e.Kind, &e.ID, &e.Before, &e.After, &e.DatasetVersion); err != nil {
 			return nil, fmt.Errorf("gpkg: reading the audit log: %w", err)

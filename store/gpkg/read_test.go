@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
 func TestSeedAndLoad(t *testing.T) {
@@ -66,7 +67,7 @@ func TestSeedInvalid(t *testing.T) {
 	_, err := Open(t.Context(), t.TempDir()+"/x.gpkg", Options{Seed: seed})
 	var be *BatchError
 	var ve *geo.ValidationError
-	if !errors.As(err, &be) || be.Kind != KindSite || !errors.As(err, &ve) {
+	if !errors.As(err, &be) || be.Kind != store.KindSite || !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want a *BatchError for the site", err)
 	}
 }
@@ -117,7 +118,7 @@ func TestHistoryAsOfRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	t2 := tick()
-	if _, err := s.Delete(c, KindZone, "z", 2, "carol"); err != nil {
+	if _, err := s.Delete(c, store.KindZone, "z", 2, "carol"); err != nil {
 		t.Fatal(err)
 	}
 	t3 := tick()
@@ -150,28 +151,28 @@ func TestHistoryAsOfRestore(t *testing.T) {
 		}
 	}
 
-	if _, err := s.Restore(c, KindZone, "z", 3, "dave"); err == nil {
+	if _, err := s.Restore(c, store.KindZone, "z", 3, "dave"); err == nil {
 		t.Error("restoring a tombstone succeeded")
 	}
-	if _, err := s.Restore(c, KindZone, "z", 9, "dave"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := s.Restore(c, store.KindZone, "z", 9, "dave"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("restoring a missing version: err = %v", err)
 	}
-	if _, err := s.Restore(c, KindZone, "nope", 1, "dave"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := s.Restore(c, store.KindZone, "nope", 1, "dave"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("restoring a missing record: err = %v", err)
 	}
-	r, err := s.Restore(c, KindZone, "z", 1, "dave")
+	r, err := s.Restore(c, store.KindZone, "z", 1, "dave")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Number != 4 || r.Record.(geo.Zone).Name != "Zone z" {
 		t.Errorf("Restore = %+v", r)
 	}
-	cur, err := s.Get(c, KindZone, "z")
+	cur, err := s.Get(c, store.KindZone, "z")
 	if err != nil || cur.Number != 4 || cur.Author != "dave" {
 		t.Errorf("Get after Restore = %+v, %v", cur, err)
 	}
 
-	h, err := s.History(c, KindZone, "z")
+	h, err := s.History(c, store.KindZone, "z")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,15 +188,15 @@ func TestHistoryAsOfRestore(t *testing.T) {
 			t.Errorf("History[%d] is not later than the version before", i)
 		}
 	}
-	if _, err := s.History(c, KindZone, "nope"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := s.History(c, store.KindZone, "nope"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("History of a missing record: err = %v", err)
 	}
 
-	audit, err := s.Audit(c, KindZone, "z")
+	audit, err := s.Audit(c, store.KindZone, "z")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantActions := []string{ActionCreate, ActionReplace, ActionDelete, ActionRestore}
+	wantActions := []string{store.ActionCreate, store.ActionReplace, store.ActionDelete, store.ActionRestore}
 	if len(audit) != len(wantActions) {
 		t.Fatalf("%d audit entries, want %d", len(audit), len(wantActions))
 	}
@@ -210,12 +211,12 @@ func TestHistoryAsOfRestore(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name string
-		f    AuditFilter
+		f    store.AuditFilter
 		want []string // "kind/id/action", newest first
 	}{
-		{"everything", AuditFilter{}, []string{"site/s-audit/create", "zone/z/restore", "zone/z/delete", "zone/z/replace", "zone/z/create"}},
-		{"one kind", AuditFilter{Kind: KindSite}, []string{"site/s-audit/create"}},
-		{"one record, newest two", AuditFilter{Kind: KindZone, ID: "z", Limit: 2}, []string{"zone/z/restore", "zone/z/delete"}},
+		{"everything", store.AuditFilter{}, []string{"site/s-audit/create", "zone/z/restore", "zone/z/delete", "zone/z/replace", "zone/z/create"}},
+		{"one kind", store.AuditFilter{Kind: store.KindSite}, []string{"site/s-audit/create"}},
+		{"one record, newest two", store.AuditFilter{Kind: store.KindZone, ID: "z", Limit: 2}, []string{"zone/z/restore", "zone/z/delete"}},
 	} {
 		log, err := s.AuditLog(c, tt.f)
 		if err != nil {
@@ -274,13 +275,13 @@ func TestStateAtOracle(t *testing.T) {
 	var points []point
 	for i := range 40 {
 		id := fmt.Sprintf("r%d", rng.IntN(8))
-		var v Version
+		var v store.Version
 		var err error
-		switch cur, gerr := s.Get(ctx, KindIncident, id); {
+		switch cur, gerr := s.Get(ctx, store.KindIncident, id); {
 		case gerr != nil:
 			v, err = s.Create(ctx, testIncident(id, 40+float64(i)/100, 36), "alice")
 		case rng.IntN(3) == 0:
-			v, err = s.Delete(ctx, KindIncident, id, cur.Number, "bob")
+			v, err = s.Delete(ctx, store.KindIncident, id, cur.Number, "bob")
 		default:
 			in := testIncident(id, 41, 36)
 			in.Description = fmt.Sprint("edit ", i)
@@ -316,7 +317,7 @@ func TestStateAtOracle(t *testing.T) {
 				got[string(in.ID)] = mustJSON(t, in)
 			}
 			for _, c := range changes {
-				if c.Kind != KindIncident {
+				if c.Kind != store.KindIncident {
 					continue
 				}
 				delete(got, c.ID)

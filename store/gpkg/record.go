@@ -6,64 +6,25 @@ import (
 	"strings"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 	"github.com/paulmach/orb"
 )
-
-// Kind names a kind of record. Each kind has its own table of current
-// records; versions and audit rows name it.
-type Kind string
-
-// The kinds of record the store holds, one per field of geo.Dataset.
-const (
-	KindActor     Kind = "actor"
-	KindZone      Kind = "zone"
-	KindIncident  Kind = "incident"
-	KindSite      Kind = "site"
-	KindBoundary  Kind = "boundary"
-	KindStatistic Kind = "statistic"
-)
-
-// Record is a record the store can hold: a geo.Actor, geo.Zone,
-// geo.Incident, geo.Site, geo.Boundary or geo.Statistic value (not a
-// pointer). Writes reject any other type with an error.
-type Record interface {
-	Validate() error
-}
-
-// KindOf returns the kind of rec, or false when the store cannot hold it.
-func KindOf(rec Record) (Kind, bool) {
-	switch rec.(type) {
-	case geo.Actor:
-		return KindActor, true
-	case geo.Zone:
-		return KindZone, true
-	case geo.Incident:
-		return KindIncident, true
-	case geo.Site:
-		return KindSite, true
-	case geo.Boundary:
-		return KindBoundary, true
-	case geo.Statistic:
-		return KindStatistic, true
-	}
-	return "", false
-}
 
 // row is a validated, normalised record with everything its table row needs.
 type row struct {
 	spec   *kindSpec
 	id     string
-	origin string // "dataset:id" of an incident that has both, else ""
-	blob   []byte // GeoPackage geometry, nil for attribute tables
-	attrs  []any  // values of spec.columns, in order
-	record []byte // the record's stored form (geo's AppendBinary), the source of truth
-	value  Record // the normalised record
+	origin string       // "dataset:id" of an incident that has both, else ""
+	blob   []byte       // GeoPackage geometry, nil for attribute tables
+	attrs  []any        // values of spec.columns, in order
+	record []byte       // the record's stored form (geo's AppendBinary), the source of truth
+	value  store.Record // the normalised record
 }
 
 // prepare validates and normalises rec (geo's Normalize where it has one)
 // and derives its row. Validation failures are returned unchanged, so a
 // *geo.ValidationError reaches the caller as such.
-func prepare(rec Record) (row, error) {
+func prepare(rec store.Record) (row, error) {
 	var (
 		geom  orb.Geometry
 		attrs []any
@@ -131,7 +92,7 @@ func prepare(rec Record) (row, error) {
 	default:
 		return row{}, fmt.Errorf("gpkg: cannot store a %T", rec)
 	}
-	kind, _ := KindOf(rec)
+	kind, _ := store.KindOf(rec)
 	spec, _ := specOf(kind)
 	id := idOf(rec)
 	b, err := encode(rec)
@@ -153,7 +114,7 @@ func prepare(rec Record) (row, error) {
 }
 
 // idOf returns the ID of a record the store can hold, "" for any other value.
-func idOf(rec Record) string {
+func idOf(rec store.Record) string {
 	switch r := rec.(type) {
 	case geo.Actor:
 		return string(r.ID)
@@ -199,16 +160,16 @@ func publishers(srcs []geo.Source) string {
 }
 
 // stored is a record kind's codec: geo's encodings of a record type.
-type stored[T Record] interface {
+type stored[T store.Record] interface {
 	*T
-	Record
+	store.Record
 	AppendBinary([]byte) ([]byte, error)
 	UnmarshalBinary([]byte) error
 	UnmarshalJSON([]byte) error
 }
 
 // encode returns the stored form of rec, a record the store can hold.
-func encode(rec Record) ([]byte, error) {
+func encode(rec store.Record) ([]byte, error) {
 	switch r := rec.(type) {
 	case geo.Actor:
 		return r.AppendBinary(nil)
@@ -228,35 +189,35 @@ func encode(rec Record) ([]byte, error) {
 
 // decode decodes the stored form of a record of kind k (or its JSON, the
 // stored form before format 1).
-func decode(k Kind, b []byte) (Record, error) {
+func decode(k store.Kind, b []byte) (store.Record, error) {
 	return decodeWith(k, b, false)
 }
 
 // decodeJSON decodes the GeoJSON of a record of kind k. Decoding errors are
 // *geo.ValidationError naming the field.
-func decodeJSON(k Kind, b []byte) (Record, error) {
+func decodeJSON(k store.Kind, b []byte) (store.Record, error) {
 	return decodeWith(k, b, true)
 }
 
-func decodeWith(k Kind, b []byte, asJSON bool) (Record, error) {
+func decodeWith(k store.Kind, b []byte, asJSON bool) (store.Record, error) {
 	switch k {
-	case KindActor:
+	case store.KindActor:
 		return decodeAs[geo.Actor](b, asJSON)
-	case KindZone:
+	case store.KindZone:
 		return decodeAs[geo.Zone](b, asJSON)
-	case KindIncident:
+	case store.KindIncident:
 		return decodeAs[geo.Incident](b, asJSON)
-	case KindSite:
+	case store.KindSite:
 		return decodeAs[geo.Site](b, asJSON)
-	case KindBoundary:
+	case store.KindBoundary:
 		return decodeAs[geo.Boundary](b, asJSON)
-	case KindStatistic:
+	case store.KindStatistic:
 		return decodeAs[geo.Statistic](b, asJSON)
 	}
 	return nil, fmt.Errorf("gpkg: unknown kind %q", k)
 }
 
-func decodeAs[T Record, P stored[T]](b []byte, asJSON bool) (Record, error) {
+func decodeAs[T store.Record, P stored[T]](b []byte, asJSON bool) (store.Record, error) {
 	var v T
 	var err error
 	if asJSON {
@@ -271,7 +232,7 @@ func decodeAs[T Record, P stored[T]](b []byte, asJSON bool) (Record, error) {
 }
 
 // recordJSON returns the GeoJSON of a stored form of kind k.
-func recordJSON(k Kind, b []byte) ([]byte, error) {
+func recordJSON(k store.Kind, b []byte) ([]byte, error) {
 	rec, err := decode(k, b)
 	if err != nil {
 		return nil, err
@@ -281,7 +242,7 @@ func recordJSON(k Kind, b []byte) ([]byte, error) {
 
 // withID returns rec with its ID set to id; imports use it to keep the ID of
 // the incident they update by origin.
-func withID(rec Record, id string) Record {
+func withID(rec store.Record, id string) store.Record {
 	if in, ok := rec.(geo.Incident); ok {
 		in.ID = geo.IncidentID(id)
 		return in

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/frontline-maps/frontline/store"
 )
 
 // The GeoPackage header values (GeoPackage 1.3, clause 1.1.1.1.1). GDAL 3.6
@@ -105,7 +107,7 @@ type column struct {
 // kindSpec describes the content table that holds the current records of
 // one Kind.
 type kindSpec struct {
-	kind        Kind
+	kind        store.Kind
 	table       string
 	description string
 	// geometryType is the GeoPackage geometry type name of the geom column,
@@ -118,35 +120,35 @@ type kindSpec struct {
 
 // specs lists the content tables in the order Load reads them.
 var specs = []kindSpec{
-	{kind: KindActor, table: "actors", description: "Armed groups, states and coalitions",
+	{kind: store.KindActor, table: "actors", description: "Armed groups, states and coalitions",
 		columns: []column{{"name", "TEXT"}, {"name_ar", "TEXT"}, {"short_name", "TEXT"}, {"colour", "TEXT"},
 			{"kind", "TEXT"}, {"affiliation", "TEXT"}}},
-	{kind: KindZone, table: "zones", geometryType: "MULTIPOLYGON",
+	{kind: store.KindZone, table: "zones", geometryType: "MULTIPOLYGON",
 		description: "Areas of control with validity intervals; circle zones as their drawn polygon",
 		columns: []column{{"name", "TEXT"}, {"actor", "TEXT"}, {"status", "TEXT"}, {"valid_from", "DATE"},
 			{"valid_to", "DATE"}, {"circle_lon", "DOUBLE"}, {"circle_lat", "DOUBLE"}, {"circle_radius_m", "DOUBLE"},
 			{"approximate", "BOOLEAN"}, {"uncertainty_m", "DOUBLE"}, {"sources", "TEXT"}}},
-	{kind: KindIncident, table: "incidents", geometryType: "POINT",
+	{kind: store.KindIncident, table: "incidents", geometryType: "POINT",
 		description: "Reported incidents with dates, actors, fatalities and sources",
 		columns: []column{{"date", "DATE"}, {"date_end", "DATE"}, {"date_precision", "TEXT"}, {"type", "TEXT"},
 			{"sub_type", "TEXT"}, {"actors", "TEXT"}, {"lon", "DOUBLE"}, {"lat", "DOUBLE"}, {"precision_m", "DOUBLE"},
 			{"place", "TEXT"}, {"governorate", "TEXT"}, {"fatalities_low", "INTEGER"}, {"fatalities_best", "INTEGER"},
 			{"fatalities_high", "INTEGER"}, {"fatalities_civilians", "INTEGER"}, {"status", "TEXT"},
 			{"origin", "TEXT"}, {"origin_id", "TEXT"}, {"description", "TEXT"}, {"sources", "TEXT"}}},
-	{kind: KindSite, table: "sites", geometryType: "POINT",
+	{kind: store.KindSite, table: "sites", geometryType: "POINT",
 		description: "Prisons, camps, bases, fields, crossings and towns",
 		columns: []column{{"name", "TEXT"}, {"name_ar", "TEXT"}, {"kind", "TEXT"}, {"lon", "DOUBLE"}, {"lat", "DOUBLE"},
 			{"governorate", "TEXT"}, {"sources", "TEXT"}}},
-	{kind: KindBoundary, table: "boundaries", geometryType: "MULTIPOLYGON",
+	{kind: store.KindBoundary, table: "boundaries", geometryType: "MULTIPOLYGON",
 		description: "Country and governorate boundaries",
 		columns:     []column{{"name", "TEXT"}, {"name_ar", "TEXT"}, {"level", "TEXT"}, {"source", "TEXT"}}},
-	{kind: KindStatistic, table: "statistics", description: "Aggregate figures quoted by sources",
+	{kind: store.KindStatistic, table: "statistics", description: "Aggregate figures quoted by sources",
 		columns: []column{{"subject", "TEXT"}, {"value", "DOUBLE"}, {"unit", "TEXT"}, {"period_from", "DATE"},
 			{"period_to", "DATE"}, {"area", "TEXT"}, {"sources", "TEXT"}}},
 }
 
 // specOf returns the spec of kind k.
-func specOf(k Kind) (*kindSpec, bool) {
+func specOf(k store.Kind) (*kindSpec, bool) {
 	for i := range specs {
 		if specs[i].kind == k {
 			return &specs[i], true
@@ -189,7 +191,7 @@ func (sp *kindSpec) ddl() []string {
 			fmt.Sprintf("CREATE INDEX %s_lon ON %[1]s (lon)", sp.table),
 			fmt.Sprintf("CREATE INDEX %s_lat ON %[1]s (lat)", sp.table))
 	}
-	if sp.kind == KindIncident {
+	if sp.kind == store.KindIncident {
 		out = append(out, "CREATE UNIQUE INDEX incidents_origin ON incidents (origin, origin_id) WHERE "+originIndexed)
 	}
 	return out

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -197,8 +198,8 @@ func (s *Store) seed(ctx context.Context, ds *geo.Dataset) error {
 }
 
 // Records flattens ds into the records ImportBatch takes, kind by kind.
-func Records(ds *geo.Dataset) []Record {
-	out := make([]Record, 0, len(ds.Actors)+len(ds.Zones)+len(ds.Incidents)+len(ds.Sites)+
+func Records(ds *geo.Dataset) []store.Record {
+	out := make([]store.Record, 0, len(ds.Actors)+len(ds.Zones)+len(ds.Incidents)+len(ds.Sites)+
 		len(ds.Boundaries)+len(ds.Statistics))
 	for _, r := range ds.Actors {
 		out = append(out, r)

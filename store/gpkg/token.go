@@ -8,41 +8,18 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
-
-// ErrUnauthorized is returned by Authenticate for a secret that matches no
-// token, or a revoked one (HTTP 401).
-var ErrUnauthorized = errors.New("gpkg: unknown or revoked token")
-
-// Role is what a token may do. Each role includes the ones below it.
-type Role string
-
-// The roles, from least to most powerful.
-const (
-	RoleViewer Role = "viewer" // read, when reads are not public
-	RoleEditor Role = "editor" // create, replace, update, delete and import records
-	RoleAdmin  Role = "admin"  // manage tokens and restore versions
-)
-
-var roleRank = map[Role]int{RoleViewer: 1, RoleEditor: 2, RoleAdmin: 3}
-
-// Valid reports whether r is one of the roles.
-func (r Role) Valid() bool { return roleRank[r] > 0 }
-
-// Allows reports whether a token with role r may do what needs role need:
-// admin allows everything, editor allows editor and viewer.
-func (r Role) Allows(need Role) bool { return r.Valid() && roleRank[r] >= roleRank[need] }
 
 // Token describes an API token. The secret itself is never stored, only its
 // SHA-256.
 type Token struct {
 	Name    string
-	Role    Role
+	Role    store.Role
 	Created time.Time // UTC
 	Revoked time.Time // UTC; zero while the token is valid
 }
@@ -57,7 +34,7 @@ const maxTokenName = 64
 // audit log's names stay unambiguous. Errors: *geo.ValidationError for a
 // name that is not 1-64 printable ASCII characters without spaces, or an
 // unknown role; geo.ErrConflict when the name is taken.
-func (s *Store) CreateToken(ctx context.Context, name string, role Role) (string, error) {
+func (s *Store) CreateToken(ctx context.Context, name string, role store.Role) (string, error) {
 	if !validTokenName(name) {
 		return "", &geo.ValidationError{Field: "name", Reason: fmt.Sprintf("%q is not 1-%d printable ASCII characters without spaces", name, maxTokenName)}
 	}
@@ -123,7 +100,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
 		if err := rows.Scan(&t.Name, &role, &created, &revoked); err != nil {
 			return nil, fmt.Errorf("gpkg: listing tokens: %w", err)
 		}
-		t.Role = Role(role)
+		t.Role = store.Role(role)
 		t.Created, _ = time.Parse(timeFormat, created)
 		if revoked.Valid {
 			t.Revoked, _ = time.Parse(timeFormat, revoked.String)
@@ -158,7 +135,7 @@ func (s *Store) RevokeToken(ctx context.Context, name string) error {
 // stored hash in constant time, without stopping at a match, so its timing
 // tells nothing about which stored hash is closest; token tables hold tens
 // of rows.
-func (s *Store) Authenticate(ctx context.Context, secret string) (string, Role, error) {
+func (s *Store) Authenticate(ctx context.Context, secret string) (string, store.Role, error) {
 	sum := sha256.Sum256([]byte(secret))
 	rows, err := s.r.QueryContext(ctx, "SELECT name, role, sha256, revoked IS NOT NULL FROM tokens")
 	if err != nil {
@@ -190,7 +167,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (string, Role, 
 		return "", "", fmt.Errorf("gpkg: authenticating: %w", err)
 	}
 	if !found || revoked {
-		return "", "", ErrUnauthorized
+		return "", "", store.ErrUnauthorized
 	}
-	return name, Role(role), nil
+	return name, store.Role(role), nil
 }

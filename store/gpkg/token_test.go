@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
 func TestTokens(t *testing.T) {
@@ -19,8 +20,8 @@ func TestTokens(t *testing.T) {
 	secrets := map[string]string{}
 	for _, tc := range []struct {
 		name string
-		role Role
-	}{{"ops", RoleAdmin}, {"alice", RoleEditor}, {"reader", RoleViewer}} {
+		role store.Role
+	}{{"ops", store.RoleAdmin}, {"alice", store.RoleEditor}, {"reader", store.RoleViewer}} {
 		secret, err := s.CreateToken(c, tc.name, tc.role)
 		if err != nil {
 			t.Fatal(err)
@@ -45,16 +46,16 @@ func TestTokens(t *testing.T) {
 	}
 	for _, tc := range invalid {
 		var ve *geo.ValidationError
-		if _, err := s.CreateToken(c, tc.name, Role(tc.role)); !errors.As(err, &ve) || ve.Field != tc.field {
+		if _, err := s.CreateToken(c, tc.name, store.Role(tc.role)); !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("CreateToken(%q, %q): err = %v, want a validation error of %s", tc.name, tc.role, err, tc.field)
 		}
 	}
-	if _, err := s.CreateToken(c, "alice", RoleViewer); !errors.Is(err, geo.ErrConflict) {
+	if _, err := s.CreateToken(c, "alice", store.RoleViewer); !errors.Is(err, geo.ErrConflict) {
 		t.Errorf("duplicate name: err = %v", err)
 	}
 
 	for _, secret := range []string{"", "nope", secrets["alice"] + "x", secrets["alice"][1:]} {
-		if _, _, err := s.Authenticate(c, secret); !errors.Is(err, ErrUnauthorized) {
+		if _, _, err := s.Authenticate(c, secret); !errors.Is(err, store.ErrUnauthorized) {
 			t.Errorf("Authenticate(%q): err = %v", secret, err)
 		}
 	}
@@ -67,10 +68,10 @@ func TestTokens(t *testing.T) {
 	if err := s.RevokeToken(c, "nobody"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("revoking a missing token: err = %v", err)
 	}
-	if _, _, err := s.Authenticate(c, secrets["alice"]); !errors.Is(err, ErrUnauthorized) {
+	if _, _, err := s.Authenticate(c, secrets["alice"]); !errors.Is(err, store.ErrUnauthorized) {
 		t.Errorf("revoked token: err = %v", err)
 	}
-	if _, err := s.CreateToken(c, "alice", RoleEditor); !errors.Is(err, geo.ErrConflict) {
+	if _, err := s.CreateToken(c, "alice", store.RoleEditor); !errors.Is(err, geo.ErrConflict) {
 		t.Errorf("reusing a revoked name: err = %v", err)
 	}
 
@@ -79,7 +80,7 @@ func TestTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(list) != 3 || list[0].Name != "alice" || list[0].Revoked.IsZero() || !list[1].Revoked.IsZero() ||
-		list[1].Role != RoleAdmin || list[0].Created.IsZero() {
+		list[1].Role != store.RoleAdmin || list[0].Created.IsZero() {
 		t.Errorf("ListTokens = %+v", list)
 	}
 
@@ -107,17 +108,17 @@ func TestTokens(t *testing.T) {
 
 func TestRoleAllows(t *testing.T) {
 	tests := []struct {
-		have, need Role
+		have, need store.Role
 		want       bool
 	}{
-		{RoleAdmin, RoleEditor, true},
-		{RoleAdmin, RoleAdmin, true},
-		{RoleEditor, RoleEditor, true},
-		{RoleEditor, RoleViewer, true},
-		{RoleEditor, RoleAdmin, false},
-		{RoleViewer, RoleEditor, false},
-		{"", RoleViewer, false},
-		{"root", RoleViewer, false},
+		{store.RoleAdmin, store.RoleEditor, true},
+		{store.RoleAdmin, store.RoleAdmin, true},
+		{store.RoleEditor, store.RoleEditor, true},
+		{store.RoleEditor, store.RoleViewer, true},
+		{store.RoleEditor, store.RoleAdmin, false},
+		{store.RoleViewer, store.RoleEditor, false},
+		{"", store.RoleViewer, false},
+		{"root", store.RoleViewer, false},
 	}
 	for _, tc := range tests {
 		if got := tc.have.Allows(tc.need); got != tc.want {

@@ -11,47 +11,16 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 	"github.com/paulmach/orb"
 )
-
-// ErrPreconditionFailed is returned by a write whose expected version is
-// not the record's current version: someone else changed it first (HTTP 412).
-var ErrPreconditionFailed = errors.New("gpkg: version precondition failed")
-
-// The actions of the audit log.
-const (
-	ActionCreate  = "create"
-	ActionReplace = "replace"
-	ActionUpdate  = "update"
-	ActionDelete  = "delete"
-	ActionRestore = "restore"
-	ActionImport  = "import"
-)
-
-// Version is one version of one record.
-type Version struct {
-	Kind Kind
-	ID   string
-	// Number counts the record's versions from 1; a deletion takes the next
-	// number too. Writes take it as their expected version (an ETag).
-	Number int64
-	// DatasetVersion is the dataset version of the write transaction that
-	// committed this version.
-	DatasetVersion int64
-	// ValidFrom is when this version was committed and became current, UTC.
-	// Versions committed later have later times.
-	ValidFrom time.Time
-	Author    string // name of the token that wrote it
-	Deleted   bool   // a tombstone: the record was deleted
-	Record    Record // the record as stored (normalised), nil when Deleted
-}
 
 // BatchError reports the record of a batch that is invalid or of a type the
 // store cannot hold; nothing of the batch was stored. errors.As finds a
 // *geo.ValidationError in Err.
 type BatchError struct {
 	Index int // position of the record in the batch
-	Kind  Kind
+	Kind  store.Kind
 	ID    string
 	Err   error
 }
@@ -64,30 +33,17 @@ func (e *BatchError) Error() string {
 // Unwrap returns the validation error.
 func (e *BatchError) Unwrap() error { return e.Err }
 
-// ImportResult counts what ImportBatch did with each record.
-type ImportResult struct {
-	Created   int
-	Updated   int
-	Unchanged int // identical to the current version, so no new version
-	// Skipped counts records whose match was deleted: an import never
-	// brings back a record an editor deleted (Restore does).
-	Skipped int
-	// DatasetVersion is the dataset version after the import; the batch's
-	// versions are Changes(DatasetVersion-1) when it changed anything.
-	DatasetVersion int64
-}
-
 // Create stores a new record as version 1, or as the next version when its
 // ID belongs to a deleted record. rec is validated and normalised first;
 // a *geo.ValidationError is returned unchanged and nothing is stored. It
 // returns geo.ErrConflict when a live record of the kind has the ID, or an
 // incident has the same origin ("dataset:id").
-func (s *Store) Create(ctx context.Context, rec Record, author string) (Version, error) {
+func (s *Store) Create(ctx context.Context, rec store.Record, author string) (store.Version, error) {
 	rw, err := prepare(rec)
 	if err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
-	var v Version
+	var v store.Version
 	err = s.write(ctx, author, func(w *writeTx) error {
 		st, err := w.current(rw.spec.kind, rw.id)
 		if err != nil {
@@ -96,7 +52,7 @@ func (s *Store) Create(ctx context.Context, rec Record, author string) (Version,
 		if st.live() {
 			return fmt.Errorf("%w: %s %q", geo.ErrConflict, rw.spec.kind, rw.id)
 		}
-		v, err = w.put(rw, ActionCreate, st)
+		v, err = w.put(rw, store.ActionCreate, st)
 		return err
 	})
 	return v, err
@@ -108,12 +64,12 @@ func (s *Store) Create(ctx context.Context, rec Record, author string) (Version,
 // ErrPreconditionFailed when the current version is not expected, and
 // geo.ErrConflict when another incident has rec's origin. Nothing is stored
 // on error.
-func (s *Store) Replace(ctx context.Context, rec Record, expected int64, author string) (Version, error) {
+func (s *Store) Replace(ctx context.Context, rec store.Record, expected int64, author string) (store.Version, error) {
 	rw, err := prepare(rec)
 	if err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
-	var v Version
+	var v store.Version
 	err = s.write(ctx, author, func(w *writeTx) error {
 		st, err := w.current(rw.spec.kind, rw.id)
 		if err == nil {
@@ -122,7 +78,7 @@ func (s *Store) Replace(ctx context.Context, rec Record, expected int64, author 
 		if err != nil {
 			return err
 		}
-		v, err = w.put(rw, ActionReplace, st)
+		v, err = w.put(rw, store.ActionReplace, st)
 		return err
 	})
 	return v, err
@@ -139,8 +95,8 @@ func (s *Store) Replace(ctx context.Context, rec Record, expected int64, author 
 // ID. derive, when not nil, fills the derived fields of the merged record
 // (such as an incident's governorate, after a patch moved its point)
 // before it is validated and stored.
-func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, expected int64, author string, derive func(Record) Record) (Version, error) {
-	var v Version
+func (s *Store) Patch(ctx context.Context, kind store.Kind, id string, patch []byte, expected int64, author string, derive func(store.Record) store.Record) (store.Version, error) {
+	var v store.Version
 	err := s.write(ctx, author, func(w *writeTx) error {
 		st, err := w.current(kind, id)
 		if err == nil {
@@ -171,7 +127,7 @@ func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, e
 		if rw.id != id {
 			return &geo.ValidationError{Field: "id", Reason: "cannot be changed"}
 		}
-		v, err = w.put(rw, ActionUpdate, st)
+		v, err = w.put(rw, store.ActionUpdate, st)
 		return err
 	})
 	return v, err
@@ -181,8 +137,8 @@ func (s *Store) Patch(ctx context.Context, kind Kind, id string, patch []byte, e
 // current records; its history stays. Errors: geo.ErrNotFound when no live
 // record has the ID, ErrPreconditionFailed when the current version is not
 // expected.
-func (s *Store) Delete(ctx context.Context, kind Kind, id string, expected int64, author string) (Version, error) {
-	var v Version
+func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, expected int64, author string) (store.Version, error) {
+	var v store.Version
 	err := s.write(ctx, author, func(w *writeTx) error {
 		st, err := w.current(kind, id)
 		if err == nil {
@@ -191,7 +147,7 @@ func (s *Store) Delete(ctx context.Context, kind Kind, id string, expected int64
 		if err != nil {
 			return err
 		}
-		v, err = w.tombstone(kind, id, st, ActionDelete)
+		v, err = w.tombstone(kind, id, st, store.ActionDelete)
 		return err
 	})
 	return v, err
@@ -203,8 +159,8 @@ func (s *Store) Delete(ctx context.Context, kind Kind, id string, expected int64
 // that version does not exist, a *geo.ValidationError when that version is
 // a deletion or no longer valid, geo.ErrConflict when another incident now
 // has its origin.
-func (s *Store) Restore(ctx context.Context, kind Kind, id string, number int64, author string) (Version, error) {
-	var v Version
+func (s *Store) Restore(ctx context.Context, kind store.Kind, id string, number int64, author string) (store.Version, error) {
+	var v store.Version
 	err := s.write(ctx, author, func(w *writeTx) error {
 		st, err := w.current(kind, id)
 		if err != nil {
@@ -233,7 +189,7 @@ func (s *Store) Restore(ctx context.Context, kind Kind, id string, number int64,
 		if err != nil {
 			return err
 		}
-		v, err = w.put(rw, ActionRestore, st)
+		v, err = w.put(rw, store.ActionRestore, st)
 		return err
 	})
 	return v, err
@@ -248,17 +204,17 @@ func (s *Store) Restore(ctx context.Context, kind Kind, id string, number int64,
 // current version is left alone, so importing the same file twice adds
 // nothing, and a record whose match was deleted is skipped. Audit rows name
 // the action "import".
-func (s *Store) ImportBatch(ctx context.Context, records []Record, author string) (ImportResult, error) {
+func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error) {
 	rows := make([]row, len(records))
 	for i, rec := range records {
 		rw, err := prepare(rec)
 		if err != nil {
-			k, _ := KindOf(rec)
-			return ImportResult{}, &BatchError{Index: i, Kind: k, ID: idOf(rec), Err: err}
+			k, _ := store.KindOf(rec)
+			return store.ImportResult{}, &BatchError{Index: i, Kind: k, ID: idOf(rec), Err: err}
 		}
 		rows[i] = rw
 	}
-	var res ImportResult
+	var res store.ImportResult
 	err := s.write(ctx, author, func(w *writeTx) error {
 		for _, rw := range rows {
 			if err := w.importRow(rw, &res); err != nil {
@@ -272,13 +228,13 @@ func (s *Store) ImportBatch(ctx context.Context, records []Record, author string
 		return nil
 	})
 	if err != nil {
-		return ImportResult{}, err
+		return store.ImportResult{}, err
 	}
 	return res, nil
 }
 
 // importRow upserts one record of a batch and counts the outcome.
-func (w *writeTx) importRow(rw row, res *ImportResult) error {
+func (w *writeTx) importRow(rw row, res *store.ImportResult) error {
 	if rw.origin != "" {
 		id, deleted, err := w.byOrigin(rw)
 		switch {
@@ -308,7 +264,7 @@ func (w *writeTx) importRow(rw row, res *ImportResult) error {
 	default:
 		res.Created++
 	}
-	_, err = w.put(rw, ActionImport, st)
+	_, err = w.put(rw, store.ActionImport, st)
 	return err
 }
 
@@ -388,7 +344,7 @@ type writeTx struct {
 	at      time.Time
 	dataset int64 // the dataset version this transaction commits
 	wrote   bool  // whether any version was written
-	touched map[Kind]bool
+	touched map[store.Kind]bool
 	// actors are the IDs in the actors table, read at the first record
 	// that refers to one.
 	actors map[geo.ActorID]bool
@@ -405,7 +361,7 @@ func (s *Store) write(ctx context.Context, author string, fn func(*writeTx) erro
 		return fmt.Errorf("gpkg: beginning a write: %w", err)
 	}
 	defer tx.Rollback()
-	w := &writeTx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}, author: author, touched: map[Kind]bool{}}
+	w := &writeTx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}, author: author, touched: map[store.Kind]bool{}}
 	var last sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(dataset_version), 0) FROM versions),
   (SELECT valid_from FROM versions ORDER BY fid DESC LIMIT 1)`).Scan(&w.dataset, &last)
@@ -474,19 +430,19 @@ type state struct {
 func (st state) live() bool { return st.version > 0 && !st.deleted }
 
 // expect checks that the record is live and at version expected.
-func (st state) expect(k Kind, id string, expected int64) error {
+func (st state) expect(k store.Kind, id string, expected int64) error {
 	if !st.live() {
 		return fmt.Errorf("%w: %s %q", geo.ErrNotFound, k, id)
 	}
 	if st.version != expected {
-		return fmt.Errorf("%w: %s %q is at version %d, not %d", ErrPreconditionFailed, k, id, st.version, expected)
+		return fmt.Errorf("%w: %s %q is at version %d, not %d", store.ErrPreconditionFailed, k, id, st.version, expected)
 	}
 	return nil
 }
 
 // current returns the latest version of the record, and fails for a kind
 // the store does not know.
-func (w *writeTx) current(k Kind, id string) (state, error) {
+func (w *writeTx) current(k store.Kind, id string) (state, error) {
 	if _, ok := specOf(k); !ok {
 		return state{}, fmt.Errorf("gpkg: unknown kind %q", k)
 	}
@@ -505,9 +461,9 @@ func (w *writeTx) current(k Kind, id string) (state, error) {
 
 // put appends rw as the version after prev, makes it the current record and
 // writes the audit row.
-func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
+func (w *writeTx) put(rw row, action string, prev state) (store.Version, error) {
 	if err := w.checkActors(rw.value); err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
 	if rw.origin != "" {
 		var other string
@@ -515,10 +471,10 @@ func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
 		err := w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND id <> ? AND "+originIndexed,
 			in.Origin.Dataset, in.Origin.ID, rw.id).Scan(&other)
 		if err == nil {
-			return Version{}, fmt.Errorf("%w: incident %q already has origin %s", geo.ErrConflict, other, rw.origin)
+			return store.Version{}, fmt.Errorf("%w: incident %q already has origin %s", geo.ErrConflict, other, rw.origin)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return Version{}, err
+			return store.Version{}, err
 		}
 	}
 	n := prev.version + 1
@@ -527,15 +483,15 @@ func (w *writeTx) put(rw row, action string, prev state) (Version, error) {
   VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
 		string(k), rw.id, n, w.dataset, w.at.Format(timeFormat), w.author, nullString(rw.origin), rw.record)
 	if err != nil {
-		return Version{}, fmt.Errorf("gpkg: writing %s %q: %w", k, rw.id, err)
+		return store.Version{}, fmt.Errorf("gpkg: writing %s %q: %w", k, rw.id, err)
 	}
 	if err := w.setCurrent(rw, n); err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
 	if err := w.audit(action, k, rw.id, prev.version, n); err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
-	return Version{Kind: k, ID: rw.id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
+	return store.Version{Kind: k, ID: rw.id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
 		Author: w.author, Record: rw.value}, nil
 }
 
@@ -558,7 +514,7 @@ func (w *writeTx) setCurrent(rw row, n int64) error {
 // checkActors returns the *geo.ValidationError of a zone or incident that
 // refers to an actor the actors table lacks (the rule frontline check
 // applies), so no write or import stores a dangling reference.
-func (w *writeTx) checkActors(rec Record) error {
+func (w *writeTx) checkActors(rec store.Record) error {
 	var check func(known func(geo.ActorID) bool) error
 	switch r := rec.(type) {
 	case geo.Zone:
@@ -591,7 +547,7 @@ func (w *writeTx) checkActors(rec Record) error {
 
 // tombstone appends a deletion as the version after prev and removes the
 // current record.
-func (w *writeTx) tombstone(k Kind, id string, prev state, action string) (Version, error) {
+func (w *writeTx) tombstone(k store.Kind, id string, prev state, action string) (store.Version, error) {
 	n := prev.version + 1
 	sp, _ := specOf(k)
 	err := w.exec(`INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
@@ -601,17 +557,17 @@ func (w *writeTx) tombstone(k Kind, id string, prev state, action string) (Versi
 		err = w.exec("DELETE FROM "+sp.table+" WHERE id = ?", id)
 	}
 	if err != nil {
-		return Version{}, fmt.Errorf("gpkg: deleting %s %q: %w", k, id, err)
+		return store.Version{}, fmt.Errorf("gpkg: deleting %s %q: %w", k, id, err)
 	}
 	if err := w.audit(action, k, id, prev.version, n); err != nil {
-		return Version{}, err
+		return store.Version{}, err
 	}
-	return Version{Kind: k, ID: id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
+	return store.Version{Kind: k, ID: id, Number: n, DatasetVersion: w.dataset, ValidFrom: w.at,
 		Author: w.author, Deleted: true}, nil
 }
 
 // audit appends one row to the audit log; before is 0 for a new record.
-func (w *writeTx) audit(action string, k Kind, id string, before, after int64) error {
+func (w *writeTx) audit(action string, k store.Kind, id string, before, after int64) error {
 	var b any
 	if before > 0 {
 		b = before
@@ -689,8 +645,8 @@ func (w *writeTx) polygonExtent(table string) (ext orb.Bound, ok bool, err error
 }
 
 // upserts holds each kind's upsert statement, built once from specs.
-var upserts = func() map[Kind]string {
-	m := map[Kind]string{}
+var upserts = func() map[store.Kind]string {
+	m := map[store.Kind]string{}
 	for i := range specs {
 		m[specs[i].kind] = specs[i].upsertSQL()
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 	"github.com/paulmach/orb"
 )
 
@@ -38,7 +39,7 @@ func TestCreate(t *testing.T) {
 	noSource.Sources = nil
 	tests := []struct {
 		name   string
-		rec    Record
+		rec    store.Record
 		author string
 		field  string // the *geo.ValidationError's field, when one is expected
 		err    string // a substring of any other expected error
@@ -145,14 +146,14 @@ func TestReplace(t *testing.T) {
 	renamed.Name = "Renamed"
 	tests := []struct {
 		name     string
-		rec      Record
+		rec      store.Record
 		expected int64
 		want     error // nil, geo.ErrNotFound or ErrPreconditionFailed
 		field    string
 	}{
 		{name: "ok", rec: renamed, expected: 1},
-		{name: "stale version", rec: renamed, expected: 2, want: ErrPreconditionFailed},
-		{name: "zero version", rec: renamed, expected: 0, want: ErrPreconditionFailed},
+		{name: "stale version", rec: renamed, expected: 2, want: store.ErrPreconditionFailed},
+		{name: "zero version", rec: renamed, expected: 0, want: store.ErrPreconditionFailed},
 		{name: "missing", rec: testZone("nope"), expected: 1, want: geo.ErrNotFound},
 		{name: "invalid", rec: bad, expected: 1, field: "status"},
 	}
@@ -176,7 +177,7 @@ func TestReplace(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			}
-			cur, err := s.Get(t.Context(), KindZone, "z")
+			cur, err := s.Get(t.Context(), store.KindZone, "z")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +222,7 @@ func TestPatch(t *testing.T) {
 		{name: "not an object", patch: `[1]`, expected: 1, field: "body"},
 		{name: "malformed", patch: `{"properties": `, expected: 1, field: "body"},
 		{name: "id change", patch: `{"id": "other"}`, expected: 1, field: "id"},
-		{name: "stale", patch: `{}`, expected: 3, want: ErrPreconditionFailed},
+		{name: "stale", patch: `{}`, expected: 3, want: store.ErrPreconditionFailed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -229,7 +230,7 @@ func TestPatch(t *testing.T) {
 			if _, err := s.Create(t.Context(), testIncident("x", 40.6, 36.06), "alice"); err != nil {
 				t.Fatal(err)
 			}
-			v, err := s.Patch(t.Context(), KindIncident, "x", []byte(tc.patch), tc.expected, "bob", nil)
+			v, err := s.Patch(t.Context(), store.KindIncident, "x", []byte(tc.patch), tc.expected, "bob", nil)
 			var ve *geo.ValidationError
 			switch {
 			case tc.field != "":
@@ -252,7 +253,7 @@ func TestPatch(t *testing.T) {
 			if !tc.check(v.Record.(geo.Incident)) {
 				t.Errorf("patched record %s", mustJSON(t, v.Record))
 			}
-			cur, err := s.Get(t.Context(), KindIncident, "x")
+			cur, err := s.Get(t.Context(), store.KindIncident, "x")
 			if err != nil || cur.Number != 2 || mustJSON(t, cur.Record) != mustJSON(t, v.Record) {
 				t.Errorf("Get after Patch = %+v, %v", cur, err)
 			}
@@ -268,26 +269,26 @@ func TestDelete(t *testing.T) {
 	if _, err := s.Create(t.Context(), testSite("p"), "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Delete(t.Context(), KindSite, "p", 2, "bob"); !errors.Is(err, ErrPreconditionFailed) {
+	if _, err := s.Delete(t.Context(), store.KindSite, "p", 2, "bob"); !errors.Is(err, store.ErrPreconditionFailed) {
 		t.Fatalf("stale Delete: err = %v", err)
 	}
-	v, err := s.Delete(t.Context(), KindSite, "p", 1, "bob")
+	v, err := s.Delete(t.Context(), store.KindSite, "p", 1, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !v.Deleted || v.Number != 2 || v.Record != nil {
 		t.Errorf("tombstone = %+v", v)
 	}
-	if _, err := s.Get(t.Context(), KindSite, "p"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := s.Get(t.Context(), store.KindSite, "p"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("Get after Delete: err = %v", err)
 	}
-	if _, err := s.Delete(t.Context(), KindSite, "p", 2, "bob"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := s.Delete(t.Context(), store.KindSite, "p", 2, "bob"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("second Delete: err = %v", err)
 	}
 	if _, err := s.Replace(t.Context(), testSite("p"), 2, "bob"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("Replace of a deleted record: err = %v", err)
 	}
-	if _, err := s.Delete(t.Context(), KindSite, "never", 1, "bob"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := s.Delete(t.Context(), store.KindSite, "never", 1, "bob"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("Delete of a missing record: err = %v", err)
 	}
 	if _, err := s.Delete(t.Context(), "planet", "p", 1, "bob"); err == nil {
@@ -296,7 +297,7 @@ func TestDelete(t *testing.T) {
 	if n := count(t, s, "SELECT count(*) FROM sites"); n != 0 {
 		t.Errorf("sites has %d rows after Delete", n)
 	}
-	h, err := s.History(t.Context(), KindSite, "p")
+	h, err := s.History(t.Context(), store.KindSite, "p")
 	if err != nil || len(h) != 2 || h[0].Record == nil || !h[1].Deleted {
 		t.Fatalf("History = %+v, %v", h, err)
 	}
@@ -336,7 +337,7 @@ func TestReplaceRace(t *testing.T) {
 			switch {
 			case err == nil:
 				won++
-			case !errors.Is(err, ErrPreconditionFailed):
+			case !errors.Is(err, store.ErrPreconditionFailed):
 				t.Fatalf("round %d: %v", round, err)
 			}
 		}
@@ -344,7 +345,7 @@ func TestReplaceRace(t *testing.T) {
 			t.Fatalf("round %d: %d replaces won, want 1 (%v)", round, won, errs)
 		}
 	}
-	v, err := s.Get(t.Context(), KindZone, "z")
+	v, err := s.Get(t.Context(), store.KindZone, "z")
 	if err != nil || v.Number != rounds+1 {
 		t.Fatalf("Get = %+v, %v; want version %d", v, err, rounds+1)
 	}
