@@ -1122,8 +1122,13 @@ func (d *reader) count() int {
 	return int(n)
 }
 
+// text reads a string: a substring of the stored form, or "" itself, so
+// that an empty field does not keep the whole record's text alive.
 func (d *reader) text() string {
 	n := d.count()
+	if n == 0 {
+		return ""
+	}
 	s := d.s[d.i : d.i+n]
 	d.i += n
 	return s

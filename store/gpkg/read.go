@@ -2,13 +2,12 @@ package gpkg
 
 import (
 	"bytes"
-	"cmp"
+	"errors"
 	"context"
 	"database/sql"
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,8 +16,8 @@ import (
 )
 
 // Load returns every current record, each kind ordered by ID, and the
-// dataset version they are the state of. It reads one snapshot: a write
-// committed meanwhile is either wholly in the result or not at all.
+// dataset version they are the state of. It reads one snapshot: a write committed meanwhile is
+// either wholly in the result or not at all.
 func (s *Store) Load(ctx context.Context) (*geo.Dataset, int64, error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -30,100 +29,104 @@ func (s *Store) Load(ctx context.Context) (*geo.Dataset, int64, error) {
 		return nil, 0, fmt.Errorf("gpkg: load: %w", err)
 	}
 	ds := &geo.Dataset{}
-	for _, sp := range specs {
-		// The table's own order (fid) reads its pages in sequence; the
-		// records are put in ID order after.
-		rows, err := tx.QueryContext(ctx, "SELECT record FROM "+sp.table)
-		if err != nil {
-			return nil, 0, fmt.Errorf("gpkg: load: %w", err)
-		}
-		if err := eachRecord(rows, sp.kind, func(rec store.Record) { add(ds, rec) }); err != nil {
-			return nil, 0, err
-		}
+	err = errors.Join(
+		loadTable(ctx, tx, "actors", &ds.Actors, func(r *geo.Actor) string { return string(r.ID) }),
+		loadTable(ctx, tx, "zones", &ds.Zones, func(r *geo.Zone) string { return string(r.ID) }),
+		loadTable(ctx, tx, "incidents", &ds.Incidents, func(r *geo.Incident) string { return string(r.ID) }),
+		loadTable(ctx, tx, "sites", &ds.Sites, func(r *geo.Site) string { return string(r.ID) }),
+		loadTable(ctx, tx, "boundaries", &ds.Boundaries, func(r *geo.Boundary) string { return r.ID }),
+		loadTable(ctx, tx, "statistics", &ds.Statistics, func(r *geo.Statistic) string { return r.ID }))
+	if err != nil {
+		return nil, 0, err
 	}
-	sortByID(ds)
 	return ds, v, nil
 }
 
-// sortByID puts each kind of ds in ID order.
-func sortByID(ds *geo.Dataset) {
-	slices.SortFunc(ds.Actors, func(a, b geo.Actor) int { return strings.Compare(string(a.ID), string(b.ID)) })
-	slices.SortFunc(ds.Zones, func(a, b geo.Zone) int { return strings.Compare(string(a.ID), string(b.ID)) })
-	slices.SortFunc(ds.Incidents, func(a, b geo.Incident) int { return strings.Compare(string(a.ID), string(b.ID)) })
-	slices.SortFunc(ds.Sites, func(a, b geo.Site) int { return strings.Compare(string(a.ID), string(b.ID)) })
-	slices.SortFunc(ds.Boundaries, func(a, b geo.Boundary) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(ds.Statistics, func(a, b geo.Statistic) int { return strings.Compare(a.ID, b.ID) })
-}
-
-// decodeBatch is how many rows eachRecord hands a decoding worker at once.
+// decodeBatch is how many rows loadTable hands a decoding worker at once.
 const decodeBatch = 1024
 
-// eachRecord decodes the record column of rows, records of kind k, closing
-// rows, and calls fn with each record in row order. The rows are read here
-// and decoded on every core.
-func eachRecord(rows *sql.Rows, k store.Kind, fn func(store.Record)) error {
-	defer rows.Close()
-	type batch struct {
-		raw  [][]byte
-		recs []store.Record
-		err  error
-		done chan struct{}
+// loadTable reads every record of table into *out, ordered by id. It reads
+// the rows here and decodes them on every core, each straight into its
+// place in *out, so a million incidents cost no copy but the read. Rows
+// are read in the table's order, which is ID order when records were
+// stored in ID order (an import of a generated or exported file); only
+// otherwise are they sorted.
+func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, table string, out *[]T, id func(*T) string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		return fmt.Errorf("gpkg: load %s: %w", table, err)
 	}
-	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *batch, workers)
-	// order holds the batches handed out, in row order, for fn.
-	order := make(chan *batch, 2*workers)
+	rows, err := tx.QueryContext(ctx, "SELECT record FROM "+table+" ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("gpkg: load %s: %w", table, err)
+	}
+	defer rows.Close()
+	recs := make([]T, n)
+	type batch struct {
+		at  int // index in recs of raw[0]
+		raw [][]byte
+	}
+	work := make(chan batch, runtime.GOMAXPROCS(0))
+	errs := make([]error, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range errs {
 		wg.Go(func() {
 			for b := range work {
-				b.recs = make([]store.Record, len(b.raw))
 				for i, r := range b.raw {
-					if b.recs[i], b.err = decode(k, r); b.err != nil {
-						b.err = fmt.Errorf("gpkg: a stored %s does not decode: %w", k, b.err)
-						break
+					if err := P(&recs[b.at+i]).UnmarshalBinary(r); err != nil && errs[w] == nil {
+						errs[w] = fmt.Errorf("gpkg: a record of %s does not decode: %w", table, err)
 					}
 				}
-				close(b.done)
 			}
 		})
 	}
-	var ferr error
-	wg.Go(func() {
-		for b := range order {
-			<-b.done
-			if ferr = cmp.Or(ferr, b.err); ferr == nil {
-				for _, rec := range b.recs {
-					fn(rec)
-				}
-			}
-		}
-	})
-	var err error
-	b := &batch{done: make(chan struct{})}
-	send := func() {
-		order <- b
-		work <- b
-		b = &batch{done: make(chan struct{})}
-	}
+	b := batch{}
+	i := 0
 	for rows.Next() {
+		if i == n { // a table of one snapshot does not grow
+			err = fmt.Errorf("gpkg: load %s: more rows than counted", table)
+			break
+		}
 		var raw sql.RawBytes
 		if err = rows.Scan(&raw); err != nil {
-			err = fmt.Errorf("gpkg: load: %w", err)
+			err = fmt.Errorf("gpkg: load %s: %w", table, err)
 			break
 		}
 		b.raw = append(b.raw, bytes.Clone(raw))
+		i++
 		if len(b.raw) == decodeBatch {
-			send()
+			work <- b
+			b = batch{at: i}
 		}
 	}
 	if len(b.raw) > 0 {
-		send()
+		work <- b
 	}
 	close(work)
-	close(order)
 	wg.Wait()
-	return cmp.Or(err, rows.Err(), ferr)
+	if err = errors.Join(err, rows.Err(), errors.Join(errs...)); err != nil {
+		return err
+	}
+	*out = recs[:i]
+	return nil
+}
+
+// eachRecord decodes the record column of rows, records of kind k, closing
+// rows, and calls fn with each.
+func eachRecord(rows *sql.Rows, k store.Kind, fn func(store.Record)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var b sql.RawBytes
+		if err := rows.Scan(&b); err != nil {
+			return fmt.Errorf("gpkg: load: %w", err)
+		}
+		rec, err := decode(k, b)
+		if err != nil {
+			return fmt.Errorf("gpkg: a stored %s does not decode: %w", k, err)
+		}
+		fn(rec)
+	}
+	return rows.Err()
 }
 
 // add appends rec to the field of ds for its kind.
