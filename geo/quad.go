@@ -392,56 +392,13 @@ func firstFrom(es []quadEntry, d int64) uint32 {
 }
 
 // count returns how many entries have their point in sh (nil: everywhere)
-// and days overlapping w.
+// and days overlapping w: the entries of search's runs.
 func (q *pointQuad) count(sh shape, w Interval) int {
-	if len(q.entries) == 0 {
-		return 0
-	}
-	return q.countNode(0, sh, w)
-}
-
-func (q *pointQuad) countNode(ni uint32, sh shape, w Interval) int {
-	n := &q.nodes[ni]
-	rel := Within
-	if sh != nil {
-		rel = sh.relate(n.box)
-	}
-	switch {
-	case rel == Disjoint:
-		return 0
-	case rel == Within && w == Always:
-		return int(n.hi - n.lo)
-	case rel == Within:
-		c := 0
-		for _, lf := range q.leaves[n.l0:n.l1] {
-			a, b, end := q.windowRange(lf, w)
-			c += int(end - b)
-			for _, e := range q.entries[a:b] {
-				if e.to >= w.From {
-					c++
-				}
-			}
-		}
-		return c
-	case n.child == 0:
-		c := 0
-		a, end := n.lo, n.hi
-		if w != Always {
-			a, _, end = q.windowRange(q.leaves[n.l0], w)
-		}
-		for _, e := range q.entries[a:end] {
-			if e.to >= w.From && e.from <= w.To && sh.contains(e.p) {
-				c++
-			}
-		}
-		return c
-	}
 	c := 0
-	for k := range uint32(4) {
-		if ch := n.child + k; q.nodes[ch].lo < q.nodes[ch].hi {
-			c += q.countNode(ch, sh, w)
-		}
-	}
+	q.search(sh, w, func(lo, hi uint32) bool {
+		c += int(hi - lo)
+		return true
+	})
 	return c
 }
 

@@ -1589,9 +1589,9 @@ func parseNearest(q url.Values, actors []geo.ActorID) (nearestQuery, error) {
 	if collection != "" {
 		nq.collection = collection
 	}
-	errs.add(rejectUnknown(q, slices.Concat([]string{"point", "k", "collection", "kind"}, incidentAttributeParams)...))
+	errs.add(rejectUnknown(q, slices.Concat([]string{"point", "k", "collection", "kind"}, attributeFilterParams)...))
 	errs.add(onlyFor(q, nq.collection, collectionSites, "kind"))
-	errs.add(onlyFor(q, nq.collection, collectionIncidents, incidentAttributeParams...))
+	errs.add(onlyFor(q, nq.collection, collectionIncidents, attributeFilterParams...))
 	nq.point, err = requirePoint(q, "point")
 	errs.add(err)
 	k, err := parseInt(q, "k", defaultNearest, 1, maxNearest, "features")
@@ -1607,10 +1607,6 @@ func parseNearest(q url.Values, actors []geo.ActorID) (nearestQuery, error) {
 	return nq, errs.err()
 }
 
-// incidentAttributeParams are the attribute filters of incidents, which
-// parseAttributeFilters reads.
-var incidentAttributeParams = []string{"datetime", "type", "sub_type", "actor", "status", "min_fatalities"}
-
 // onlyFor names each of params that q gives although collection is not
 // the one they apply to.
 func onlyFor(q url.Values, collection, appliesTo string, params ...string) error {
@@ -1624,12 +1620,4 @@ func onlyFor(q url.Values, collection, appliesTo string, params ...string) error
 		}
 	}
 	return errs.err()
-}
-
-// nearestAnswer is the FeatureCollection of GET /api/nearest.
-type nearestAnswer struct {
-	Type           string            `json:"type"`
-	NumberReturned int               `json:"numberReturned"`
-	DatasetVersion string            `json:"datasetVersion"`
-	Features       []json.RawMessage `json:"features"`
 }
