@@ -50,6 +50,8 @@ type writerState struct {
 // must not be modified.
 type Snapshot struct {
 	version uint64
+	// versionSet says version was given (Tx.SetVersion), not counted.
+	versionSet bool
 
 	zoneTree *rtree.RTreeG[zoneItem]
 	zones    map[ZoneID]*zoneEntry
@@ -321,9 +323,12 @@ func (ix *Index) publish(s *Snapshot) {
 	s.siteTree = ix.w.siteTree.Copy()
 	s.incDelta = ix.w.incDelta.Copy()
 	s.incDead = ix.w.incDead.Copy()
-	if old := ix.cur.Load(); old != nil {
+	switch old := ix.cur.Load(); {
+	case s.versionSet:
+		s.versionSet = false
+	case old != nil:
 		s.version = old.version + 1
-	} else {
+	default:
 		s.version = 1
 	}
 	ix.cur.Store(s)
@@ -333,8 +338,9 @@ func (ix *Index) publish(s *Snapshot) {
 func (ix *Index) Snapshot() *Snapshot { return ix.cur.Load() }
 
 // Version counts the updates committed to the index since it was built,
-// starting at 1. Two snapshots with the same version hold the same records,
-// so it can serve as a dataset version or ETag.
+// starting at 1, or is the version the update that made it gave
+// (Tx.SetVersion). Two snapshots of one index with the same version hold
+// the same records, so it can serve as a dataset version or ETag.
 func (s *Snapshot) Version() uint64 { return s.version }
 
 // Len returns how many zones, incidents and sites the snapshot holds.

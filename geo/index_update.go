@@ -86,8 +86,16 @@ func (ix *Index) Fork() *Tx {
 	return tx
 }
 
+// SetVersion gives the snapshot the transaction makes version v instead of
+// the next count: the store's dataset version it reflects, say, so that
+// every process holding the same state reports the same version.
+func (tx *Tx) SetVersion(v uint64) {
+	tx.s.version, tx.s.versionSet = v, true
+}
+
 // Result returns the snapshot a Tx from Fork has made, with the current
-// snapshot's Version, and an estimate in bytes of the memory it holds
+// snapshot's Version unless SetVersion gave another, and an estimate in
+// bytes of the memory it holds
 // apart from the state it was forked from (the parts the Tx copied, and
 // the changes it keeps beside the quadtree), for a cache of derived states
 // to weigh. The quadtree is never rebuilt: the changes stay in the delta
@@ -98,6 +106,7 @@ func (tx *Tx) Result() (*Snapshot, int64) {
 		panic("geo: Result of a Tx that Update publishes")
 	}
 	s := tx.s
+	s.versionSet = false
 	s.zoneTree, s.siteTree = tx.w.zoneTree, tx.w.siteTree
 	s.incDelta, s.incDead = tx.w.incDelta, tx.w.incDead
 	return s, tx.ownBytes()

@@ -10,33 +10,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
 )
-
-// Feature is a record of an editable collection: a geo.Zone, geo.Incident or
-// geo.Site value. Its MarshalJSON writes the GeoJSON Feature the API serves.
-type Feature interface {
-	Validate() error
-	MarshalJSON() ([]byte, error)
-}
-
-// Version is one version of a feature, as an Editor returns it.
-type Version struct {
-	// Number counts the feature's versions from 1; it is the feature's
-	// ETag and the If-Match a write of it expects.
-	Number int64
-	// DatasetVersion is the store's dataset version of the write that
-	// committed this version.
-	DatasetVersion int64
-	// Committed is when this version became current, UTC.
-	Committed time.Time
-	// Author is the name of the token that wrote it.
-	Author string
-	// Deleted marks a tombstone: the feature was deleted.
-	Deleted bool
-	// Feature is the feature as stored; nil when Deleted.
-	Feature Feature
-}
 
 // Editor is the writable store behind the write routes (OGC API – Features
 // Part 4), the import route and the history routes. Collections are
@@ -51,92 +27,41 @@ type Version struct {
 // stored on error.
 type Editor interface {
 	// Get returns the current version of a live feature.
-	Get(ctx context.Context, collection, id string) (Version, error)
+	Get(ctx context.Context, collection, id string) (catalog.Version, error)
 	// Create stores f as a new feature.
-	Create(ctx context.Context, f Feature, author string) (Version, error)
+	Create(ctx context.Context, f catalog.Feature, author string) (catalog.Version, error)
 	// Replace stores f as the next version of the feature with its ID.
-	Replace(ctx context.Context, f Feature, expected int64, author string) (Version, error)
+	Replace(ctx context.Context, f catalog.Feature, expected int64, author string) (catalog.Version, error)
 	// Patch applies an RFC 7396 JSON merge patch to the feature's GeoJSON.
-	Patch(ctx context.Context, collection, id string, patch []byte, expected int64, author string) (Version, error)
+	Patch(ctx context.Context, collection, id string, patch []byte, expected int64, author string) (catalog.Version, error)
 	// Delete stores a tombstone; the history stays.
-	Delete(ctx context.Context, collection, id string, expected int64, author string) (Version, error)
+	Delete(ctx context.Context, collection, id string, expected int64, author string) (catalog.Version, error)
 	// Versions returns every version of a feature, oldest first.
-	Versions(ctx context.Context, collection, id string) ([]Version, error)
+	Versions(ctx context.Context, collection, id string) ([]catalog.Version, error)
 	// Restore stores version number of a feature as its next version.
-	Restore(ctx context.Context, collection, id string, number int64, author string) (Version, error)
+	Restore(ctx context.Context, collection, id string, number int64, author string) (catalog.Version, error)
 	// Import reads body as req says and stores every accepted record in
 	// one transaction. When any row is rejected, or the file is refused as
 	// a whole, it stores nothing and returns the report with a nil error.
-	Import(ctx context.Context, req ImportRequest, body io.Reader, author string) (ImportReport, error)
+	Import(ctx context.Context, req catalog.ImportRequest, body io.Reader, author string) (catalog.ImportReport, error)
 	// AsOf returns the zones, incidents and sites as they were at t, or
 	// ErrBusy when it is building as many past states as it may at once.
 	AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error)
 	// Audit returns the most recent entries of the audit log matching f,
 	// newest first.
-	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	Audit(ctx context.Context, f catalog.AuditFilter) ([]catalog.AuditEntry, error)
 	// Backup writes a consistent snapshot of the whole store, history and
 	// tokens included, as a GeoPackage file to w.
 	Backup(ctx context.Context, w io.Writer) error
 }
 
-// ImportRequest is what POST /api/import asks for.
-type ImportRequest struct {
-	Format string // ucdp, acled or geojson, as package ingest names them
-	// Release is the UCDP GED release the file comes from, such as "23.1",
-	// cited in each UCDP incident's source; "" cites none.
-	Release string
-}
-
-// ImportReport is the outcome of POST /api/import.
-type ImportReport struct {
-	Format   string `json:"format"`
-	Accepted int    `json:"accepted"`
-	Rejected int    `json:"rejected"`
-	// Rows has one entry per rejected row, in file order, for the first
-	// 1,000 of them (ingest.MaxListed).
-	Rows []ImportRejection `json:"rows"`
-	// Unlisted counts the rejected rows past Rows by column ("" for a row
-	// wrong as a whole; at most 50 columns, the rest under "(other)").
-	Unlisted map[string]int `json:"unlisted,omitempty"`
-	// Error says why the whole file was refused, such as a missing column.
-	Error string `json:"error,omitempty"`
-	// Stored is true when the records were committed.
-	Stored    bool `json:"stored"`
-	Added     int  `json:"added"`
-	Updated   int  `json:"updated"`
-	Unchanged int  `json:"unchanged"`
-	// Skipped counts records whose match an editor deleted: an import never
-	// brings a deleted record back.
-	Skipped        int   `json:"skipped"`
-	DatasetVersion int64 `json:"dataset_version"`
-}
-
-// ImportRejection says why one row or feature of an import was rejected.
-type ImportRejection struct {
-	Line   int    `json:"line"`
-	Column string `json:"column"`
-	Reason string `json:"reason"`
-}
-
-// AuditFilter selects audit entries: by collection, by feature ID (with a
-// collection), and at most Limit of them.
-type AuditFilter struct {
-	Collection string
-	ID         string
-	Limit      int
-}
-
-// AuditEntry is one change in the audit log.
-type AuditEntry struct {
-	At         time.Time `json:"at"`
-	Who        string    `json:"who"`
-	Action     string    `json:"action"`
-	Collection string    `json:"collection"`
-	ID         string    `json:"id"`
-	// Before is the version before the change, 0 for a new feature.
-	Before         int64 `json:"version_before"`
-	After          int64 `json:"version_after"`
-	DatasetVersion int64 `json:"dataset_version"`
+// postWrite sets X-Dataset-Version to the dataset version after a write,
+// the state the writer's next read sees, rather than the request's
+// snapshot from before it.
+func (s *Server) postWrite(w http.ResponseWriter) {
+	if snap := s.catalog.Snapshot(); snap != nil {
+		w.Header().Set(headerDatasetVersion, s.datasetVersion(snap))
+	}
 }
 
 // versionDoc is a version as GET .../versions lists it.
@@ -161,6 +86,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := s.cfg.Editor.Create(r.Context(), f, author(r))
+	if err == nil {
+		s.postWrite(w)
+	}
 	if err != nil {
 		return err
 	}
@@ -180,6 +108,9 @@ func (s *Server) handleReplace(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := s.cfg.Editor.Replace(r.Context(), f, expected, author(r))
+	if err == nil {
+		s.postWrite(w)
+	}
 	if err != nil {
 		return err
 	}
@@ -198,6 +129,9 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := s.cfg.Editor.Patch(r.Context(), c, id, patch, expected, author(r))
+	if err == nil {
+		s.postWrite(w)
+	}
 	if err != nil {
 		return err
 	}
@@ -211,7 +145,11 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.cfg.Editor.Delete(r.Context(), c, id, expected, author(r)); err != nil {
+	_, err = s.cfg.Editor.Delete(r.Context(), c, id, expected, author(r))
+	if err == nil {
+		s.postWrite(w)
+	}
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -256,6 +194,9 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := s.cfg.Editor.Restore(r.Context(), c, chi.URLParam(r, "featureId"), number, author(r))
+	if err == nil {
+		s.postWrite(w)
+	}
 	if err != nil {
 		return err
 	}
@@ -264,7 +205,7 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
 
 // writeVersion answers a feature's version: its GeoJSON with the version as
 // ETag.
-func writeVersion(w http.ResponseWriter, status int, v Version) error {
+func writeVersion(w http.ResponseWriter, status int, v catalog.Version) error {
 	b, err := v.Feature.MarshalJSON()
 	if err != nil {
 		return err
@@ -278,7 +219,7 @@ func writeVersion(w http.ResponseWriter, status int, v Version) error {
 }
 
 // newVersionDoc is v as the versions list writes it.
-func newVersionDoc(v Version) (versionDoc, error) {
+func newVersionDoc(v catalog.Version) (versionDoc, error) {
 	d := versionDoc{Version: v.Number, DatasetVersion: v.DatasetVersion, Committed: v.Committed, Author: v.Author, Deleted: v.Deleted, Feature: json.RawMessage("null")}
 	if v.Feature == nil {
 		return d, nil
@@ -293,7 +234,7 @@ func newVersionDoc(v Version) (versionDoc, error) {
 func versionETag(n int64) string { return `"` + strconv.FormatInt(n, 10) + `"` }
 
 // featureID returns the ID of an editable collection's feature.
-func featureID(f Feature) string {
+func featureID(f catalog.Feature) string {
 	switch f := f.(type) {
 	case geo.Zone:
 		return string(f.ID)

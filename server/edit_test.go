@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
 // fakeEditor is an in-memory Editor and Authenticator for handler tests:
@@ -21,15 +23,15 @@ import (
 // use.
 type fakeEditor struct {
 	mu       sync.Mutex
-	versions map[string][]Version
+	versions map[string][]catalog.Version
 	imported []string // bodies of accepted imports
 }
 
 // fakeTokens are the test secrets: one per role, and "revoked".
-var fakeTokens = map[string]Role{"viewer-secret": RoleViewer, "editor-secret": RoleEditor, "admin-secret": RoleAdmin}
+var fakeTokens = map[string]store.Role{"viewer-secret": store.RoleViewer, "editor-secret": store.RoleEditor, "admin-secret": store.RoleAdmin}
 
 // Authenticate implements Authenticator.
-func (f *fakeEditor) Authenticate(_ context.Context, secret string) (string, Role, error) {
+func (f *fakeEditor) Authenticate(_ context.Context, secret string) (string, store.Role, error) {
 	role, ok := fakeTokens[secret]
 	if !ok {
 		return "", "", ErrUnauthorized
@@ -41,7 +43,7 @@ func (f *fakeEditor) Authenticate(_ context.Context, secret string) (string, Rol
 func key(collection, id string) string { return collection + "/" + id }
 
 // collectionOfFeature names the collection of f.
-func collectionOfFeature(f Feature) string {
+func collectionOfFeature(f catalog.Feature) string {
 	switch f.(type) {
 	case geo.Zone:
 		return collectionZones
@@ -52,92 +54,92 @@ func collectionOfFeature(f Feature) string {
 }
 
 // current returns the live version of a feature; the caller holds mu.
-func (f *fakeEditor) current(collection, id string) (Version, error) {
+func (f *fakeEditor) current(collection, id string) (catalog.Version, error) {
 	vs := f.versions[key(collection, id)]
 	if len(vs) == 0 || vs[len(vs)-1].Deleted {
-		return Version{}, geo.ErrNotFound
+		return catalog.Version{}, geo.ErrNotFound
 	}
 	return vs[len(vs)-1], nil
 }
 
 // add appends the next version of a feature; the caller holds mu.
-func (f *fakeEditor) add(collection, id string, feature Feature, author string) Version {
+func (f *fakeEditor) add(collection, id string, feature catalog.Feature, author string) catalog.Version {
 	k := key(collection, id)
-	v := Version{Number: int64(len(f.versions[k]) + 1), Committed: time.Now().UTC(), Author: author, Deleted: feature == nil, Feature: feature}
+	v := catalog.Version{Number: int64(len(f.versions[k]) + 1), Committed: time.Now().UTC(), Author: author, Deleted: feature == nil, Feature: feature}
 	f.versions[k] = append(f.versions[k], v)
 	return v
 }
 
 // Get implements Editor.
-func (f *fakeEditor) Get(_ context.Context, collection, id string) (Version, error) {
+func (f *fakeEditor) Get(_ context.Context, collection, id string) (catalog.Version, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.current(collection, id)
 }
 
 // Create implements Editor.
-func (f *fakeEditor) Create(_ context.Context, feature Feature, author string) (Version, error) {
+func (f *fakeEditor) Create(_ context.Context, feature catalog.Feature, author string) (catalog.Version, error) {
 	if err := feature.Validate(); err != nil {
-		return Version{}, err
+		return catalog.Version{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := collectionOfFeature(feature)
 	if _, err := f.current(c, featureID(feature)); err == nil {
-		return Version{}, geo.ErrConflict
+		return catalog.Version{}, geo.ErrConflict
 	}
 	return f.add(c, featureID(feature), feature, author), nil
 }
 
 // Replace implements Editor.
-func (f *fakeEditor) Replace(_ context.Context, feature Feature, expected int64, author string) (Version, error) {
+func (f *fakeEditor) Replace(_ context.Context, feature catalog.Feature, expected int64, author string) (catalog.Version, error) {
 	if err := feature.Validate(); err != nil {
-		return Version{}, err
+		return catalog.Version{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := collectionOfFeature(feature)
 	cur, err := f.current(c, featureID(feature))
 	if err != nil {
-		return Version{}, err
+		return catalog.Version{}, err
 	}
 	if cur.Number != expected {
-		return Version{}, ErrPreconditionFailed
+		return catalog.Version{}, ErrPreconditionFailed
 	}
 	return f.add(c, featureID(feature), feature, author), nil
 }
 
 // Patch implements Editor: it only checks the version and stores the
 // current feature again.
-func (f *fakeEditor) Patch(_ context.Context, collection, id string, _ []byte, expected int64, author string) (Version, error) {
+func (f *fakeEditor) Patch(_ context.Context, collection, id string, _ []byte, expected int64, author string) (catalog.Version, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	cur, err := f.current(collection, id)
 	if err != nil {
-		return Version{}, err
+		return catalog.Version{}, err
 	}
 	if cur.Number != expected {
-		return Version{}, ErrPreconditionFailed
+		return catalog.Version{}, ErrPreconditionFailed
 	}
 	return f.add(collection, id, cur.Feature, author), nil
 }
 
 // Delete implements Editor.
-func (f *fakeEditor) Delete(_ context.Context, collection, id string, expected int64, author string) (Version, error) {
+func (f *fakeEditor) Delete(_ context.Context, collection, id string, expected int64, author string) (catalog.Version, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	cur, err := f.current(collection, id)
 	if err != nil {
-		return Version{}, err
+		return catalog.Version{}, err
 	}
 	if cur.Number != expected {
-		return Version{}, ErrPreconditionFailed
+		return catalog.Version{}, ErrPreconditionFailed
 	}
 	return f.add(collection, id, nil, author), nil
 }
 
 // Versions implements Editor.
-func (f *fakeEditor) Versions(_ context.Context, collection, id string) ([]Version, error) {
+func (f *fakeEditor) Versions(_ context.Context, collection, id string) ([]catalog.Version, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	vs := f.versions[key(collection, id)]
@@ -148,25 +150,25 @@ func (f *fakeEditor) Versions(_ context.Context, collection, id string) ([]Versi
 }
 
 // Restore implements Editor.
-func (f *fakeEditor) Restore(_ context.Context, collection, id string, number int64, author string) (Version, error) {
+func (f *fakeEditor) Restore(_ context.Context, collection, id string, number int64, author string) (catalog.Version, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	vs := f.versions[key(collection, id)]
 	if number > int64(len(vs)) || vs[number-1].Deleted {
-		return Version{}, geo.ErrNotFound
+		return catalog.Version{}, geo.ErrNotFound
 	}
 	return f.add(collection, id, vs[number-1].Feature, author), nil
 }
 
 // Import implements Editor: a body containing "bad" has one rejected row.
-func (f *fakeEditor) Import(_ context.Context, req ImportRequest, body io.Reader, _ string) (ImportReport, error) {
+func (f *fakeEditor) Import(_ context.Context, req catalog.ImportRequest, body io.Reader, _ string) (catalog.ImportReport, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return ImportReport{}, err
+		return catalog.ImportReport{}, err
 	}
-	rep := ImportReport{Format: req.Format, Accepted: 1, Rows: []ImportRejection{}}
+	rep := catalog.ImportReport{Format: req.Format, Accepted: 1, Rows: []catalog.ImportRejection{}}
 	if strings.Contains(string(b), "bad") {
-		rep.Rejected, rep.Rows = 1, []ImportRejection{{Line: 2, Column: "date_start", Reason: "not a date"}}
+		rep.Rejected, rep.Rows = 1, []catalog.ImportRejection{{Line: 2, Column: "date_start", Reason: "not a date"}}
 		return rep, nil
 	}
 	f.mu.Lock()
@@ -186,8 +188,8 @@ func (f *fakeEditor) AsOf(context.Context, time.Time) (*geo.Snapshot, error) {
 }
 
 // Audit implements Editor.
-func (f *fakeEditor) Audit(context.Context, AuditFilter) ([]AuditEntry, error) {
-	return []AuditEntry{{Who: "editor", Action: "create", Collection: "incidents", ID: "x", After: 1}}, nil
+func (f *fakeEditor) Audit(context.Context, catalog.AuditFilter) ([]catalog.AuditEntry, error) {
+	return []catalog.AuditEntry{{Who: "editor", Action: "create", Collection: "incidents", ID: "x", After: 1}}, nil
 }
 
 // Backup implements Editor.
@@ -200,7 +202,7 @@ func (f *fakeEditor) Backup(_ context.Context, w io.Writer) error {
 // fakeEditor holding the incident "tanf-drone" at version 1.
 func newEditServer(t *testing.T, cfg Config) (http.Handler, *fakeEditor) {
 	t.Helper()
-	ed := &fakeEditor{versions: map[string][]Version{}}
+	ed := &fakeEditor{versions: map[string][]catalog.Version{}}
 	for _, in := range ogcDataset().Incidents {
 		ed.add(collectionIncidents, string(in.ID), in, "seed")
 	}
@@ -438,7 +440,7 @@ func (e *slowPast) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error)
 	e.mu.Lock()
 	if e.building >= 2 {
 		e.mu.Unlock()
-		return nil, ErrBusy
+		return nil, catalog.ErrBusy
 	}
 	e.building++
 	e.mu.Unlock()
@@ -450,7 +452,7 @@ func (e *slowPast) AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error)
 // TestAsOfBusy: an Editor's ErrBusy is a 503 problem with Retry-After,
 // and the requests it was busy with are answered.
 func TestAsOfBusy(t *testing.T) {
-	ed := &slowPast{fakeEditor: &fakeEditor{versions: map[string][]Version{}}, started: make(chan struct{}), release: make(chan struct{})}
+	ed := &slowPast{fakeEditor: &fakeEditor{versions: map[string][]catalog.Version{}}, started: make(chan struct{}), release: make(chan struct{})}
 	h, _ := newOGCServer(t, Config{Editor: ed, Tokens: ed, PublicHistory: true, AuthFailuresPerMinute: -1})
 	past := func(day int) *httptest.ResponseRecorder {
 		return ogcGet(h, fmt.Sprintf("/api/collections/incidents/items?as_of=2026-01-%02dT00:00:00Z", day))

@@ -671,7 +671,7 @@ const maxSearchBodyBytes = 1 << 20
 
 // errNotJSON is the 415 answer to a body whose Content-Type is not
 // application/json.
-var errNotJSON = &statusError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Content-Type must be application/json"}
+var errNotJSON = &problemError{http.StatusUnsupportedMediaType, problemUnsupportedMediaType, "Content-Type must be application/json", ""}
 
 // readJSONBody returns r's body, at most limit bytes, after checking that
 // its Content-Type is application/json (parameters such as charset are

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
 )
 
@@ -41,13 +42,13 @@ const maxAuditLimit = 10_000
 
 // Errors of the write routes.
 var (
-	errNotFeatureBody = &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
+	errNotFeatureBody = &problemError{http.StatusUnsupportedMediaType, problemUnsupportedMediaType, "Unsupported media type",
 		"the body must be a GeoJSON Feature: Content-Type application/geo+json or application/json"}
-	errNotMergePatch = &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
+	errNotMergePatch = &problemError{http.StatusUnsupportedMediaType, problemUnsupportedMediaType, "Unsupported media type",
 		"the body must be a JSON merge patch (RFC 7396): Content-Type application/merge-patch+json or application/json"}
 	errNoHistory = &problemError{http.StatusBadRequest, problemInvalidParameter, "Invalid parameter",
 		"this server serves a dataset directory, which has no edit history (versions, as_of date-times, audit); start it with --db"}
-	errNoIfMatch = &problemError{http.StatusPreconditionRequired, "/problems/precondition-required", "If-Match required",
+	errNoIfMatch = &problemError{http.StatusPreconditionRequired, problemPreconditionRequired, "If-Match required",
 		`a write of an existing feature needs If-Match with the feature's ETag (its version, such as "3"), from GET .../items/{featureId}`}
 )
 
@@ -107,7 +108,7 @@ func parseVersionNumber(r *http.Request) (int64, error) {
 // "incident-3f9c2a1b7d4e". Errors: errNotFeatureBody (415) for another
 // media type, *http.MaxBytesError (413), and *geo.ValidationError (400)
 // naming the field for malformed JSON or an invalid feature.
-func readFeature(w http.ResponseWriter, r *http.Request, collection, id string, limit int64) (Feature, error) {
+func readFeature(w http.ResponseWriter, r *http.Request, collection, id string, limit int64) (catalog.Feature, error) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != contentTypeGeoJSON && mt != contentTypeJSON) {
 		return nil, errNotFeatureBody
 	}
@@ -120,7 +121,7 @@ func readFeature(w http.ResponseWriter, r *http.Request, collection, id string, 
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil || members == nil {
-		return nil, &geo.ValidationError{Field: "body", Reason: "is not a JSON object (a GeoJSON Feature): " + jsonProblem(err)}
+		return nil, &geo.ValidationError{Field: "body", Reason: "is not a JSON object (a GeoJSON catalog.Feature): " + jsonProblem(err)}
 	}
 	var given string
 	if raw, ok := members["id"]; ok && json.Unmarshal(raw, &given) != nil {
@@ -148,7 +149,7 @@ func readFeature(w http.ResponseWriter, r *http.Request, collection, id string, 
 }
 
 // decodeFeature decodes a GeoJSON Feature of collection.
-func decodeFeature(collection string, body []byte) (Feature, error) {
+func decodeFeature(collection string, body []byte) (catalog.Feature, error) {
 	switch collection {
 	case collectionZones:
 		var z geo.Zone
@@ -257,15 +258,18 @@ func parseExport(q url.Values) (exportRequest, error) {
 // releaseRE is the form of a UCDP GED release, such as 23.1 or 24.0.1.
 var releaseRE = regexp.MustCompile(`^\d{1,2}\.\d{1,2}(\.\d{1,2})?$`)
 
-// parseImport parses import's "format" (ucdp, acled or geojson, required)
-// and "release" (ucdp only: the GED release cited in each incident's
-// source, such as 23.1), and checks the body's media type, contentType:
+// parseImport parses import's "format" (ucdp, acled or geojson, required),
+// "release" (ucdp only: the GED release cited in each incident's source,
+// such as 23.1) and "partial" (true stores the accepted rows of a file with
+// rejected ones; default false, all or nothing), and checks the body's media type, contentType:
 // text/csv for ucdp and acled, application/geo+json or application/json
 // for geojson; another is a 415.
-func parseImport(q url.Values, contentType string) (ImportRequest, error) {
+func parseImport(q url.Values, contentType string) (catalog.ImportRequest, error) {
 	var errs paramErrors
-	errs.add(rejectUnknown(q, "format", "release"))
+	errs.add(rejectUnknown(q, "format", "release", "partial"))
 	format, err := parseEnum(q, "format", importFormats)
+	errs.add(err)
+	partial, err := parseEnum(q, "partial", []string{"true", "false"})
 	errs.add(err)
 	release, hasRelease, err := single(q, "release")
 	errs.add(err)
@@ -276,25 +280,25 @@ func parseImport(q url.Values, contentType string) (ImportRequest, error) {
 		errs.add(invalidParam("release", "%s is not a UCDP GED release such as 23.1", quote(release)))
 	}
 	if err := errs.err(); err != nil {
-		return ImportRequest{}, err
+		return catalog.ImportRequest{}, err
 	}
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch {
 	case format == "":
-		return ImportRequest{}, invalidParam("format", "is required: ucdp, acled or geojson")
+		return catalog.ImportRequest{}, invalidParam("format", "is required: ucdp, acled or geojson")
 	case format == "geojson" && mt != contentTypeGeoJSON && mt != contentTypeJSON:
-		return ImportRequest{}, &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
+		return catalog.ImportRequest{}, &problemError{http.StatusUnsupportedMediaType, problemUnsupportedMediaType, "Unsupported media type",
 			"format=geojson takes a GeoJSON FeatureCollection: Content-Type application/geo+json or application/json"}
 	case format != "geojson" && mt != contentTypeCSV:
-		return ImportRequest{}, &problemError{http.StatusUnsupportedMediaType, "/problems/unsupported-media-type", "Unsupported media type",
+		return catalog.ImportRequest{}, &problemError{http.StatusUnsupportedMediaType, problemUnsupportedMediaType, "Unsupported media type",
 			"format=" + format + " takes a CSV file: Content-Type text/csv"}
 	}
-	return ImportRequest{Format: format, Release: release}, nil
+	return catalog.ImportRequest{Format: format, Release: release, Partial: partial == "true"}, nil
 }
 
 // parseAudit parses the audit log's filters: "collection", "id" (which
 // needs collection) and "limit" (default 100).
-func parseAudit(q url.Values) (AuditFilter, error) {
+func parseAudit(q url.Values) (catalog.AuditFilter, error) {
 	var errs paramErrors
 	errs.add(rejectUnknown(q, "collection", "id", "limit"))
 	collection, err := parseEnum(q, "collection", editableCollections)
@@ -306,5 +310,5 @@ func parseAudit(q url.Values) (AuditFilter, error) {
 	if id != "" && collection == "" {
 		errs.add(invalidParam("id", "needs collection"))
 	}
-	return AuditFilter{Collection: collection, ID: id, Limit: limit}, errs.err()
+	return catalog.AuditFilter{Collection: collection, ID: id, Limit: limit}, errs.err()
 }

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
 // Media types written by the server.
@@ -17,16 +20,26 @@ const (
 	contentTypeProblem = "application/problem+json"
 )
 
-// Problem type URIs: a small, fixed set that clients may rely on.
+// Problem type URIs: a small, fixed set that clients may rely on, every
+// one named here (docs/api.md lists them).
 const (
-	problemInvalidParameter = "/problems/invalid-parameter"
-	problemNotFound         = "/problems/not-found"
-	problemMethod           = "/problems/method-not-allowed"
-	problemInternal         = "/problems/internal-error"
-	problemTooLarge         = "/problems/body-too-large"
-	problemUnavailable      = "/problems/not-ready"
-	problemRequestTimeout   = "/problems/request-timeout"
-	problemBusy             = "/problems/busy"
+	problemInvalidParameter     = "/problems/invalid-parameter"
+	problemNotFound             = "/problems/not-found"
+	problemMethod               = "/problems/method-not-allowed"
+	problemInternal             = "/problems/internal-error"
+	problemTooLarge             = "/problems/body-too-large"
+	problemUnavailable          = "/problems/not-ready"
+	problemRequestTimeout       = "/problems/request-timeout"
+	problemBusy                 = "/problems/busy"
+	problemUnsupportedMediaType = "/problems/unsupported-media-type"
+	problemPreconditionRequired = "/problems/precondition-required"
+	problemPreconditionFailed   = "/problems/precondition-failed"
+	problemUnauthorized         = "/problems/unauthorized"
+	problemForbidden            = "/problems/forbidden"
+	problemReadOnly             = "/problems/read-only"
+	problemTooManyRequests      = "/problems/too-many-requests"
+	problemConflict             = "/problems/conflict"
+	problemImportRejected       = "/problems/import-rejected"
 	// problemTooManyConnections is written by LimitConnsPerClient's
 	// listener, not by writeError: it answers before any request is read.
 	problemTooManyConnections = "/problems/too-many-connections"
@@ -42,7 +55,7 @@ type problem struct {
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []fieldError `json:"errors,omitempty"`
 	// Report is the import report of a rejected import (422).
-	Report *ImportReport `json:"report,omitempty"`
+	Report *catalog.ImportReport `json:"report,omitempty"`
 }
 
 // fieldError names one invalid parameter or field.
@@ -51,28 +64,69 @@ type fieldError struct {
 	Reason string `json:"reason"`
 }
 
-// statusError is an error that maps to a fixed HTTP status and problem type.
-type statusError struct {
-	status int
-	typ    string
-	title  string
-}
-
-func (e *statusError) Error() string { return e.title }
-
 // problemError is an error that maps to a fixed HTTP status, problem type,
-// title and detail.
+// title and detail ("" for none).
 type problemError struct {
 	status             int
 	typ, title, detail string
 }
 
-// Error returns the detail.
-func (e *problemError) Error() string { return e.detail }
+// Error returns the detail, or the title when there is none.
+func (e *problemError) Error() string { return cmp.Or(e.detail, e.title) }
+
+// The server's own problems, and (domainErrors) those of the packages it
+// serves.
+var (
+	errNotFoundRoute    = &problemError{http.StatusNotFound, problemNotFound, "Not Found", ""}
+	errMethodNotAllowed = &problemError{http.StatusMethodNotAllowed, problemMethod, "Method Not Allowed", ""}
+	// errNotReady answers API requests while the catalog is still loading.
+	errNotReady = &problemError{http.StatusServiceUnavailable, problemUnavailable, "Dataset still loading", ""}
+	// ErrUnauthorized answers a request without a valid token where one
+	// is needed, or with an unknown or revoked one (401).
+	ErrUnauthorized = &problemError{http.StatusUnauthorized, problemUnauthorized, "Unauthorized",
+		"this needs a valid API token: Authorization: Bearer TOKEN (frontline token create)"}
+	// ErrPreconditionFailed answers a write whose If-Match is not the
+	// feature's current version: someone else changed it first (412).
+	ErrPreconditionFailed = &problemError{http.StatusPreconditionFailed, problemPreconditionFailed, "Precondition failed",
+		"If-Match is not the feature's current version: it changed since you read it; GET it again and retry"}
+	// errReadOnly answers a write to a server that serves a dataset
+	// directory.
+	errReadOnly = &problemError{http.StatusMethodNotAllowed, problemReadOnly, "Read-only server",
+		"this server is read-only: it serves a dataset directory; start it with --db to edit"}
+	// errBusy answers a read of a past state (as_of=DATE-TIME) while the
+	// catalog builds as many past states as it may at once (503, with
+	// Retry-After).
+	errBusy = &problemError{http.StatusServiceUnavailable, problemBusy, "Busy",
+		"the server is building as many past states as it may at once; retry after the Retry-After seconds"}
+	// errTooMany answers a client over a rate limit.
+	errTooMany = &problemError{http.StatusTooManyRequests, problemTooManyRequests, "Too many requests",
+		"too many writes or failed authentications from this address; retry after the Retry-After seconds"}
+	errConflict = &problemError{http.StatusConflict, problemConflict, "Conflict",
+		"a feature with this ID, or an incident with this origin, already exists"}
+	errTimeout = &problemError{http.StatusRequestTimeout, problemRequestTimeout, "Request timeout",
+		"the request body did not arrive in time; send it at once"}
+	errNoSuchResource = &problemError{http.StatusNotFound, problemNotFound, "Not Found", "no such resource"}
+)
+
+// domainErrors maps the sentinel errors of the packages the server serves
+// to the problems it answers them with, first match first: the one table
+// from domain errors to (status, problem type).
+var domainErrors = []struct {
+	err     error
+	problem *problemError
+}{
+	{geo.ErrNotFound, errNoSuchResource},
+	{geo.ErrConflict, errConflict},
+	{store.ErrPreconditionFailed, ErrPreconditionFailed},
+	{store.ErrUnauthorized, ErrUnauthorized},
+	{catalog.ErrBusy, errBusy},
+	{catalog.ErrReadOnly, errReadOnly},
+	{os.ErrDeadlineExceeded, errTimeout},
+}
 
 // importRejectedError answers an import that stored nothing because rows
 // were rejected or the file was refused (422), with the report.
-type importRejectedError struct{ report ImportReport }
+type importRejectedError struct{ report catalog.ImportReport }
 
 // Error summarises the report.
 func (e *importRejectedError) Error() string {
@@ -81,13 +135,6 @@ func (e *importRejectedError) Error() string {
 	}
 	return fmt.Sprintf("rejected rows: %d; nothing was imported, the report lists them", e.report.Rejected)
 }
-
-var (
-	errNotFoundRoute    = &statusError{http.StatusNotFound, problemNotFound, "Not Found"}
-	errMethodNotAllowed = &statusError{http.StatusMethodNotAllowed, problemMethod, "Method Not Allowed"}
-	// errNotReady answers API requests while the catalog is still loading.
-	errNotReady = &statusError{http.StatusServiceUnavailable, problemUnavailable, "Dataset still loading"}
-)
 
 // notFoundError is a 404 whose errors[] entry names the path parameter
 // (collectionId, featureId) that names nothing. It matches geo.ErrNotFound.
@@ -101,6 +148,17 @@ func (e *notFoundError) Error() string { return e.field + ": " + e.reason }
 
 // Is makes errors.Is(err, geo.ErrNotFound) true.
 func (e *notFoundError) Is(target error) bool { return target == geo.ErrNotFound }
+
+// asDomainError sets *pr to the problem domainErrors gives err, if any.
+func asDomainError(err error, pr **problemError) bool {
+	for _, d := range domainErrors {
+		if errors.Is(err, d.err) {
+			*pr = d.problem
+			return true
+		}
+	}
+	return false
+}
 
 // handlerFunc is a handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -117,17 +175,15 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 
 // writeError maps err to a problem document: paramErrors → 400 with one
 // errors[] entry per parameter, *geo.ValidationError → 400 with errors[],
-// geo.ErrNotFound → 404, *http.MaxBytesError → 413, a body read past its
-// deadline (os.ErrDeadlineExceeded) → 408, geo.ErrConflict →
-// 409, *forbiddenError → 403, *importRejectedError → 422 with the report,
-// *statusError and *problemError → their status, anything else → 500 with
-// a generic detail, logged once with the request id. A 401 says
+// *http.MaxBytesError → 413, a *problemError or an error of domainErrors →
+// its problem, *forbiddenError → 403, *importRejectedError → 422 with the
+// report, anything else → 500 with a generic detail, logged once with the
+// request id. A 401 says
 // WWW-Authenticate: Bearer, a 429 or 503 Retry-After.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem{Instance: r.URL.RequestURI(), RequestID: requestID(r)}
 	var pe paramErrors
 	var ve *geo.ValidationError
-	var se *statusError
 	var me *http.MaxBytesError
 	var nf *notFoundError
 	var pr *problemError
@@ -143,10 +199,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &me):
 		p.Type, p.Title, p.Status = problemTooLarge, "Request body too large", http.StatusRequestEntityTooLarge
 		p.Detail = fmt.Sprintf("the body is over the limit of %d bytes", me.Limit)
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		p.Type, p.Title, p.Status = problemRequestTimeout, "Request timeout", http.StatusRequestTimeout
-		p.Detail = "the request body did not arrive in time; send it at once"
-		w.Header().Set("Connection", "close")
 	case errors.As(err, &ve):
 		p.Type, p.Title, p.Status = problemInvalidParameter, "Invalid parameter", http.StatusBadRequest
 		p.Detail = ve.Error()
@@ -155,20 +207,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Type, p.Title, p.Status = problemNotFound, "Not Found", http.StatusNotFound
 		p.Detail = nf.Error()
 		p.Errors = []fieldError{{Field: nf.field, Reason: nf.reason}}
-	case errors.Is(err, geo.ErrNotFound):
-		p.Type, p.Title, p.Status = problemNotFound, "Not Found", http.StatusNotFound
-		p.Detail = "no such resource"
-	case errors.As(err, &se):
-		p.Type, p.Title, p.Status = se.typ, se.title, se.status
-	case errors.As(err, &pr):
+	case errors.As(err, &pr) || asDomainError(err, &pr):
 		p.Type, p.Title, p.Status, p.Detail = pr.typ, pr.title, pr.status, pr.detail
+		if pr == errTimeout {
+			w.Header().Set("Connection", "close")
+		}
 	case errors.As(err, &fe):
-		p.Type, p.Title, p.Status, p.Detail = "/problems/forbidden", "Forbidden", http.StatusForbidden, fe.Error()
-	case errors.Is(err, geo.ErrConflict):
-		p.Type, p.Title, p.Status = "/problems/conflict", "Conflict", http.StatusConflict
-		p.Detail = "a feature with this ID, or an incident with this origin, already exists"
+		p.Type, p.Title, p.Status, p.Detail = problemForbidden, "Forbidden", http.StatusForbidden, fe.Error()
 	case errors.As(err, &ir):
-		p.Type, p.Title, p.Status, p.Detail = "/problems/import-rejected", "Import rejected", http.StatusUnprocessableEntity, ir.Error()
+		p.Type, p.Title, p.Status, p.Detail = problemImportRejected, "Import rejected", http.StatusUnprocessableEntity, ir.Error()
 		p.Report = &ir.report
 	default:
 		p.Type, p.Title, p.Status = problemInternal, "Internal Server Error", http.StatusInternalServerError

@@ -8,31 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontline-maps/frontline/store"
 	"github.com/go-chi/httprate"
 )
-
-// Role is what a token may do. Each role includes the ones below it.
-type Role string
-
-// The roles, from least to most powerful.
-const (
-	RoleViewer Role = "viewer" // read, when reads are not public
-	RoleEditor Role = "editor" // create, replace, update, delete and import features
-	RoleAdmin  Role = "admin"  // restore versions, read the audit log, export the store
-)
-
-// rank orders the roles; an unknown role ranks below every other.
-func (r Role) rank() int {
-	switch r {
-	case RoleViewer:
-		return 1
-	case RoleEditor:
-		return 2
-	case RoleAdmin:
-		return 3
-	}
-	return 0
-}
 
 // Authenticator checks API tokens. Implementations must be safe for
 // concurrent use.
@@ -40,7 +18,7 @@ type Authenticator interface {
 	// Authenticate returns the name and role of the valid token whose
 	// secret this is, or an error wrapping ErrUnauthorized for an unknown
 	// or revoked one.
-	Authenticate(ctx context.Context, secret string) (name string, role Role, err error)
+	Authenticate(ctx context.Context, secret string) (name string, role store.Role, err error)
 }
 
 // Defaults of the rate limits, per client IP address and minute.
@@ -62,34 +40,11 @@ const (
 	cspAPI = "default-src 'none'; frame-ancestors 'none'"
 )
 
-var (
-	// ErrUnauthorized answers a request without a valid token where one
-	// is needed, or with an unknown or revoked one (401).
-	ErrUnauthorized = &problemError{http.StatusUnauthorized, "/problems/unauthorized", "Unauthorized",
-		"this needs a valid API token: Authorization: Bearer TOKEN (frontline token create)"}
-	// ErrPreconditionFailed answers a write whose If-Match is not the
-	// feature's current version: someone else changed it first (412).
-	ErrPreconditionFailed = &problemError{http.StatusPreconditionFailed, "/problems/precondition-failed", "Precondition failed",
-		"If-Match is not the feature's current version: it changed since you read it; GET it again and retry"}
-	// errReadOnly answers a write to a server that serves a dataset
-	// directory.
-	errReadOnly = &problemError{http.StatusMethodNotAllowed, "/problems/read-only", "Read-only server",
-		"this server is read-only: it serves a dataset directory; start it with --db to edit"}
-	// ErrBusy answers a read of a past state (as_of=DATE-TIME) while the
-	// Editor builds as many past states as it may at once (503, with
-	// Retry-After).
-	ErrBusy = &problemError{http.StatusServiceUnavailable, problemBusy, "Busy",
-		"the server is building as many past states as it may at once; retry after the Retry-After seconds"}
-	// errTooMany answers a client over a rate limit.
-	errTooMany = &problemError{http.StatusTooManyRequests, "/problems/too-many-requests", "Too many requests",
-		"too many writes or failed authentications from this address; retry after the Retry-After seconds"}
-)
-
 // forbiddenError answers a valid token whose role is below the one needed
 // (403).
 type forbiddenError struct {
 	name      string
-	has, need Role
+	has, need store.Role
 }
 
 // Error says which role is needed.
@@ -100,7 +55,7 @@ func (e *forbiddenError) Error() string {
 // principal is the token a request was authenticated with.
 type principal struct {
 	name string
-	role Role
+	role store.Role
 }
 
 // principalKey is the request context key of the request's *principal.
@@ -197,7 +152,7 @@ func anyContains(prefixes []netip.Prefix, addr netip.Addr) bool {
 // client's write limit. A token, when given, must be valid even on a
 // public read. The token's principal, if any, goes into the request's
 // context.
-func (s *Server) guard(need Role) func(http.Handler) http.Handler {
+func (s *Server) guard(need store.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := s.admit(w, r, need); err != nil {
@@ -225,7 +180,7 @@ func (s *Server) guard(need Role) func(http.Handler) http.Handler {
 
 // admit turns a write away from a read-only server or a client over its
 // write limit.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, need Role) error {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, need store.Role) error {
 	switch {
 	case need == "":
 		return nil
@@ -269,7 +224,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principa
 // needs unless Config.PublicHistory.
 func (s *Server) history(op operation) operation {
 	if !s.cfg.PublicHistory && op.Auth == "" {
-		op.Auth = RoleViewer
+		op.Auth = store.RoleViewer
 	}
 	return op
 }
@@ -281,21 +236,21 @@ func (s *Server) authorizeHistory(r *http.Request) error {
 		return nil
 	}
 	p, _ := r.Context().Value(principalKey{}).(*principal)
-	return authorize(p, RoleViewer, true)
+	return authorize(p, store.RoleViewer, true)
 }
 
 // authorize checks that p may do what needs role need: a read needs
 // nothing unless private, when it needs a viewer.
-func authorize(p *principal, need Role, privateRead bool) error {
+func authorize(p *principal, need store.Role, privateRead bool) error {
 	if need == "" && privateRead {
-		need = RoleViewer
+		need = store.RoleViewer
 	}
 	switch {
 	case need == "":
 		return nil
 	case p == nil:
 		return ErrUnauthorized
-	case p.role.rank() < need.rank():
+	case !p.role.Allows(need):
 		return &forbiddenError{name: p.name, has: p.role, need: need}
 	}
 	return nil

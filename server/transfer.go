@@ -12,7 +12,9 @@ import (
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
 )
 
 // contentTypeGeoPackage is the media type of a GeoPackage file (OGC 12-128r18).
@@ -35,7 +37,8 @@ var csvColumns = map[string][]string{
 
 // handleImport reads the body with the importer of "format" and stores
 // every record in one transaction: 200 with the import report, or, when
-// any row is rejected, 422 with the report and nothing stored.
+// any row is rejected (and partial=true is not given) or the file is
+// refused, 422 with the report and nothing stored.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	req, err := parseImport(r.URL.Query(), r.Header.Get("Content-Type"))
 	if err != nil {
@@ -48,6 +51,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	if !rep.Stored {
 		return &importRejectedError{report: rep}
 	}
+	s.postWrite(w)
 	return writeJSON(w, contentTypeJSON, rep)
 }
 
@@ -89,7 +93,7 @@ func (s *Server) authorizeBackup(r *http.Request) error {
 		return errExportNeedsStore
 	}
 	p, _ := r.Context().Value(principalKey{}).(*principal)
-	return authorize(p, RoleAdmin, true)
+	return authorize(p, store.RoleAdmin, true)
 }
 
 // handleAudit answers the most recent entries of the audit log, newest
@@ -104,7 +108,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if entries == nil {
-		entries = []AuditEntry{}
+		entries = []catalog.AuditEntry{}
 	}
 	return writeJSON(w, contentTypeJSON, map[string]any{"entries": entries})
 }

@@ -23,8 +23,8 @@ var layers = map[string]layerRule{
 	"geo/":    {project: []string{"geo"}, forbidden: []string{"net/http", "log", "log/slog"}},
 	"ingest":  {project: []string{"geo"}, forbidden: []string{"net/http"}},
 	"store":   {project: []string{"geo", "store"}, forbidden: []string{"net/http"}},
-	"server":  {project: []string{"geo"}},
-	"catalog": {project: []string{"geo", "ingest"}, forbidden: []string{"net/http", "os"}},
+	"server":  {project: []string{"geo", "catalog", "store", "ingest"}},
+	"catalog": {project: []string{"geo", "ingest", "store"}, forbidden: []string{"net/http", "os"}},
 	"web":     {onlyStd: []string{"embed", "io/fs"}},
 	"data":    {onlyStd: []string{"embed", "io/fs"}},
 }

@@ -523,22 +523,28 @@ func TestTokenCommands(t *testing.T) {
 }
 
 // TestImportIntoStore imports files into a store with the command line:
-// each file in one transaction, a refused file adds nothing, and a second
-// import of the same file changes nothing.
+// each file in one transaction; a file with rejected rows stores nothing
+// unless --partial, a refused file adds nothing, and a second import of
+// the same file changes nothing.
 func TestImportIntoStore(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "i.gpkg")
 	getenv := func(string) string { return "" }
 	acled := "../../ingest/testdata/acled-synthetic.csv"
 	var out strings.Builder
-	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, acled}, getenv, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, acled}, getenv, &out, io.Discard); err == nil ||
+		!strings.Contains(out.String(), "0 added, 0 updated") {
+		t.Fatalf("import of a file with rejected rows without --partial: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"import", "--format", "acled", "--partial", "--db", db, acled}, getenv, &out, io.Discard); err != nil {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "imported into "+db+": 6 added, 0 updated") {
 		t.Errorf("first import:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, acled}, getenv, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"import", "--format", "acled", "--partial", "--db", db, acled}, getenv, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "0 added, 0 updated") {
@@ -553,5 +559,47 @@ func TestImportIntoStore(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"import", "--format", "acled", "--db", db, "--into", dir, acled}, getenv, io.Discard, io.Discard); exitCode(err) != 2 {
 		t.Errorf("--db with --into: %v, want a usage error", err)
+	}
+}
+
+// TestDatasetVersionIdentifiesContent: two processes serving one store
+// report the same X-Dataset-Version, so an ETag from one is a 304 at the
+// other (as it is after a restart); a write answers with the version after
+// it, which both then report.
+func TestDatasetVersionIdentifiesContent(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	// One public address, as behind a load balancer: links in a body are
+	// absolute, so the ETag covers the base URL.
+	a, _ := startServe(t, "--db", db, "--write-limit", "0", "--base-url", "https://frontline.example")
+	b, _ := startServe(t, "--db", db, "--write-limit", "0", "--base-url", "https://frontline.example")
+	ready := func(base string) apiResponse {
+		t.Helper()
+		for range 200 {
+			if r := send(t, "GET", base+"/api/collections/zones/items", "", ""); r.StatusCode == 200 {
+				return r
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("%s not ready", base)
+		return apiResponse{}
+	}
+	ra, rb := ready(a), ready(b)
+	va, vb := ra.Header.Get("X-Dataset-Version"), rb.Header.Get("X-Dataset-Version")
+	if va == "" || va != vb {
+		t.Fatalf("two processes on one store report versions %q and %q", va, vb)
+	}
+	if r := send(t, "GET", b+"/api/collections/zones/items", "", "", "If-None-Match", ra.Header.Get("ETag")); r.StatusCode != 304 {
+		t.Errorf("process B answers process A's ETag with %d, want 304", r.StatusCode)
+	}
+	w := send(t, "POST", a+"/api/collections/incidents/items", tokens["editor"], testIncident("", "a write"), "Content-Type", "application/geo+json")
+	if w.StatusCode != 201 {
+		t.Fatalf("create: %d %s", w.StatusCode, w.body)
+	}
+	after := w.Header.Get("X-Dataset-Version")
+	if after == va {
+		t.Errorf("the write answered the version from before it, %q", after)
+	}
+	if got := send(t, "GET", a+"/api/collections/zones/items", "", "").Header.Get("X-Dataset-Version"); got != after {
+		t.Errorf("after the write process A reports %q, the write answered %q", got, after)
 	}
 }

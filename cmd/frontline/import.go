@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/data"
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/ingest"
@@ -32,6 +33,7 @@ type importConfig struct {
 	DB         string // GeoPackage store to import into, one transaction per file
 	ActorsFile string // JSON array of actors for name matching
 	Release    string // UCDP GED release; "" reads it from each file name
+	Partial    bool   // with DB: store a file's accepted rows when some are rejected
 	Files      []string
 }
 
@@ -47,7 +49,8 @@ func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "read and validate, report, write nothing")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON on stdout")
 	fs.StringVar(&cfg.Into, "into", "", "merge the records into this dataset `directory` (atomically; re-imports update by origin id)")
-	fs.StringVar(&cfg.DB, "db", "", "import into this GeoPackage store (created and seeded when missing), each file in one transaction: all its accepted records or none")
+	fs.StringVar(&cfg.DB, "db", "", "import into this GeoPackage store (created and seeded when missing), each file in one transaction: all its records, or none when a row is rejected (see --partial)")
+	fs.BoolVar(&cfg.Partial, "partial", false, "with --db, store the accepted rows of a file that has rejected ones")
 	fs.StringVar(&cfg.ActorsFile, "actors", "", "JSON array of actors to match reported names against (default: DIR/actors.json with --into, else the embedded demo actors)")
 	fs.StringVar(&cfg.Release, "release", "", "UCDP GED `release` cited in each incident's attribution, such as 23.1 (default: from the file name)")
 	if err := fs.Parse(args); err != nil {
@@ -147,9 +150,10 @@ func runImport(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// importIntoStore imports each file into the store at cfg.DB in one
-// transaction per file: all of its accepted records, or with a refused
-// file none. Rejected rows are reported, as for --into. Incidents get
+// importIntoStore imports each file into the store at cfg.DB through the
+// catalog, as POST /api/import does: each file in one transaction, all of
+// its records or, when a row is rejected (unless --partial) or the file is
+// refused, none. Rejected rows are reported, as for --into. Incidents get
 // their governorate from the store's boundaries; the audit log names the
 // author "cli".
 func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
@@ -158,33 +162,21 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 		return err
 	}
 	defer st.Close()
-	ds, _, err := st.Load(ctx)
-	if err != nil {
-		return err
-	}
-	actors, err := importActors(cfg, ds)
-	if err != nil {
-		return err
-	}
-	govs, err := geo.NewGovernorates(ds.Boundaries)
-	if err != nil {
+	cat := catalog.New(st)
+	if err := cat.Load(ctx); err != nil {
 		return err
 	}
 	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}, DB: cfg.DB}
 	failed := 0
 	for _, name := range cfg.Files {
-		got := importedRecords{keep: true}
-		fr := importFile(ctx, cfg, name, actors, &got, e.stderr)
+		var fr fileReport
+		if cfg.DryRun {
+			fr = importFile(ctx, cfg, name, cat.Actors(), &importedRecords{}, e.stderr)
+		} else {
+			fr = importFileInto(ctx, cat, cfg, name, &rep)
+		}
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if fr.Error == "" && !cfg.DryRun {
-			govs.Assign(got.incidents)
-			res, err := st.ImportBatch(ctx, got.records(), "cli")
-			if err != nil {
-				fr.Error = err.Error()
-			}
-			rep.Added, rep.Updated = rep.Added+res.Created, rep.Updated+res.Updated
 		}
 		if fr.Error != "" {
 			failed++
@@ -197,9 +189,38 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 		return err
 	}
 	if failed > 0 {
-		return fmt.Errorf("import: %d of %d files refused; nothing of them was imported", failed, len(cfg.Files))
+		return fmt.Errorf("import: %d of %d files not imported", failed, len(cfg.Files))
 	}
 	return nil
+}
+
+// importFileInto imports the file name with cat.Import and adds what it
+// stored to rep. A file with rejected rows that is not stored (no
+// --partial) is reported as refused.
+func importFileInto(ctx context.Context, cat *catalog.Catalog, cfg importConfig, name string, rep *importReport) fileReport {
+	fr := fileReport{File: name, Report: &ingest.Report{Rows: []ingest.Rejection{}}}
+	f, err := os.Open(name)
+	if err != nil {
+		fr.Error = err.Error()
+		return fr
+	}
+	defer f.Close()
+	req := catalog.ImportRequest{Format: string(cfg.Format), Release: releaseOf(cfg, name), Partial: cfg.Partial}
+	out, err := cat.Import(ctx, req, f, "cli")
+	fr.Accepted, fr.Rejected, fr.Unlisted = out.Accepted, out.Rejected, out.Unlisted
+	for _, r := range out.Rows {
+		fr.Rows = append(fr.Rows, ingest.Rejection(r))
+	}
+	switch {
+	case err != nil:
+		fr.Error = err.Error()
+	case out.Error != "":
+		fr.Error = out.Error
+	case !out.Stored:
+		fr.Error = fmt.Sprintf("%d rows rejected, so nothing of the file was imported (--partial imports the accepted rows)", out.Rejected)
+	}
+	rep.Added, rep.Updated = rep.Added+out.Added, rep.Updated+out.Updated
+	return fr
 }
 
 // importActors loads the actors reported names are matched against.
@@ -260,6 +281,18 @@ func (r *importedRecords) records() []store.Record {
 // releaseRE finds a GED release in a file name: "ged-23.1", "GEDEvent_v24_1".
 var releaseRE = regexp.MustCompile(`(?i)ged\D*?(\d{2})[._](\d)`)
 
+// releaseOf returns the UCDP GED release of the file name: --release, or
+// one its name gives, or "".
+func releaseOf(cfg importConfig, name string) string {
+	if cfg.Release != "" {
+		return cfg.Release
+	}
+	if m := releaseRE.FindStringSubmatch(filepath.Base(name)); m != nil {
+		return m[1] + "." + m[2]
+	}
+	return ""
+}
+
 func importFile(ctx context.Context, cfg importConfig, name string, actors []geo.Actor, got *importedRecords, stderr io.Writer) fileReport {
 	fr := fileReport{File: name, Report: &ingest.Report{Rows: []ingest.Rejection{}}}
 	f, err := os.Open(name)
@@ -268,12 +301,7 @@ func importFile(ctx context.Context, cfg importConfig, name string, actors []geo
 		return fr
 	}
 	defer f.Close()
-	opts := ingest.Options{Actors: actors, KnownActors: true, Release: cfg.Release}
-	if opts.Release == "" {
-		if m := releaseRE.FindStringSubmatch(filepath.Base(name)); m != nil {
-			opts.Release = m[1] + "." + m[2]
-		}
-	}
+	opts := ingest.Options{Actors: actors, KnownActors: true, Release: releaseOf(cfg, name)}
 	if isTerminal(stderr) {
 		start := time.Now()
 		opts.Progress = func(p ingest.Progress) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,13 +15,11 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/data"
-	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/server"
 	"github.com/frontline-maps/frontline/store"
 	"github.com/frontline-maps/frontline/store/gpkg"
@@ -199,20 +196,17 @@ func runServe(ctx context.Context, args []string, e env) error {
 		PublicHistory:   cfg.PublicHistory,
 		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit), TrustedProxies: cfg.TrustedProxies,
 		SeparateMetrics: cfg.MetricsAddr != ""}
-	cat := &loadingCatalog{}
-	load := func() (*indexedData, error) { return loadCatalog(cfg.DataDir) }
+	cat := catalog.New(nil)
+	load := func() error { return loadDataset(cat, cfg.DataDir) }
 	if cfg.DataDir == "" {
 		st, err := openStore(ctx, cfg.DB, cfg.Seed)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		ed := &storeEditor{store: st}
-		scfg.Editor, scfg.Tokens = ed, ed
-		load = func() (*indexedData, error) {
-			err := ed.load(ctx, cfg.DB)
-			return ed.indexedData, err
-		}
+		cat = catalog.New(st)
+		scfg.Editor, scfg.Tokens = cat, cat
+		load = func() error { return cat.Load(ctx) }
 		log.Info("store", "db", cfg.DB, "public_read", cfg.PublicRead)
 	} else {
 		log.Info("serving a dataset directory read-only", "data", cfg.DataDir)
@@ -252,14 +246,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 		log.Info("serving metrics", "addr", "http://"+mln.Addr().String()+"/metrics")
 	}
 	go func() {
-		c, err := load()
-		if err != nil {
+		if err := load(); err != nil {
 			errc <- err
 			return
 		}
-		cat.loaded.Store(c)
-		z, in, st := c.Snapshot().Len()
-		log.Info("ready", "dataset", c.datasetID, "zones", z, "incidents", in, "sites", st)
+		z, in, st := cat.Snapshot().Len()
+		log.Info("ready", "dataset", cat.DatasetID(), "zones", z, "incidents", in, "sites", st)
 	}()
 	select {
 	case err = <-errc:
@@ -301,117 +293,22 @@ func openStore(ctx context.Context, path string, seed bool) (*gpkg.Store, error)
 	return st, nil
 }
 
-// loadCatalog reads and indexes the dataset in dir.
-func loadCatalog(dir string) (*indexedData, error) {
+// loadDataset reads the dataset in dir into cat, a catalog of no store.
+func loadDataset(cat *catalog.Catalog, dir string) error {
 	fsys := os.DirFS(dir)
 	ds, err := store.ReadDir(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("loading dataset: %w", err)
+		return fmt.Errorf("loading dataset: %w", err)
 	}
 	id, err := hashFS(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("loading dataset: %w", err)
+		return fmt.Errorf("loading dataset: %w", err)
 	}
-	c, err := newCatalog(ds, id)
-	if err != nil {
-		return nil, fmt.Errorf("indexing dataset: %w", err)
-	}
-	return c, nil
-}
-
-// loadingCatalog is the server's catalog while the dataset loads: empty,
-// with a nil Snapshot (not ready), until loaded is set. It is safe for
-// concurrent use.
-type loadingCatalog struct {
-	loaded atomic.Pointer[indexedData]
-}
-
-var _ server.Catalog = (*loadingCatalog)(nil)
-
-// Snapshot implements server.Catalog: nil until the dataset has loaded.
-func (l *loadingCatalog) Snapshot() *geo.Snapshot {
-	if c := l.loaded.Load(); c != nil {
-		return c.Snapshot()
+	if err := cat.LoadDataset(ds, id); err != nil {
+		return fmt.Errorf("indexing dataset: %w", err)
 	}
 	return nil
 }
-
-// Actors implements server.Catalog.
-func (l *loadingCatalog) Actors() []geo.Actor {
-	if c := l.loaded.Load(); c != nil {
-		return c.Actors()
-	}
-	return nil
-}
-
-// Governorates implements server.Catalog.
-func (l *loadingCatalog) Governorates() []geo.Boundary {
-	if c := l.loaded.Load(); c != nil {
-		return c.Governorates()
-	}
-	return nil
-}
-
-// Statistics implements server.Catalog.
-func (l *loadingCatalog) Statistics() []geo.Statistic {
-	if c := l.loaded.Load(); c != nil {
-		return c.Statistics()
-	}
-	return nil
-}
-
-// DatasetID implements server.Catalog.
-func (l *loadingCatalog) DatasetID() string {
-	if c := l.loaded.Load(); c != nil {
-		return c.DatasetID()
-	}
-	return ""
-}
-
-// indexedData serves a loaded dataset to the HTTP layer: the index for
-// zones, incidents and sites, and the dataset's other tables.
-type indexedData struct {
-	index        *geo.Index
-	actors       []geo.Actor
-	governorates []geo.Boundary
-	statistics   []geo.Statistic
-	datasetID    string
-}
-
-var _ server.Catalog = (*indexedData)(nil)
-
-// newCatalog indexes ds. datasetID identifies its content.
-func newCatalog(ds *geo.Dataset, datasetID string) (*indexedData, error) {
-	ix, err := geo.NewIndex(ds)
-	if err != nil {
-		return nil, err
-	}
-	c := &indexedData{index: ix, datasetID: datasetID}
-	c.actors = slices.SortedFunc(slices.Values(ds.Actors), func(a, b geo.Actor) int { return cmp.Compare(a.ID, b.ID) })
-	for _, b := range ds.Boundaries {
-		if b.Level == geo.LevelGovernorate {
-			c.governorates = append(c.governorates, b)
-		}
-	}
-	slices.SortFunc(c.governorates, func(a, b geo.Boundary) int { return cmp.Compare(a.ID, b.ID) })
-	c.statistics = slices.SortedFunc(slices.Values(ds.Statistics), func(a, b geo.Statistic) int { return cmp.Compare(a.ID, b.ID) })
-	return c, nil
-}
-
-// Snapshot implements server.Catalog.
-func (c *indexedData) Snapshot() *geo.Snapshot { return c.index.Snapshot() }
-
-// Actors implements server.Catalog.
-func (c *indexedData) Actors() []geo.Actor { return c.actors }
-
-// Governorates implements server.Catalog.
-func (c *indexedData) Governorates() []geo.Boundary { return c.governorates }
-
-// Statistics implements server.Catalog.
-func (c *indexedData) Statistics() []geo.Statistic { return c.statistics }
-
-// DatasetID implements server.Catalog.
-func (c *indexedData) DatasetID() string { return c.datasetID }
 
 // hashFS identifies a dataset directory's content: the first 16 hex digits
 // of SHA-256 over every file's path and bytes, in lexical path order.

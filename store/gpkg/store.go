@@ -25,7 +25,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -243,6 +245,27 @@ func (s *Store) DatasetVersion(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("gpkg: reading the dataset version: %w", err)
 	}
 	return v, nil
+}
+
+// Backup writes a consistent snapshot of the store to w as a GeoPackage
+// file: BackupTo a temporary file, which is streamed to w and removed.
+func (s *Store) Backup(ctx context.Context, w io.Writer) error {
+	dir, err := os.MkdirTemp("", "frontline-export-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "frontline.gpkg")
+	if err := s.BackupTo(ctx, path); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
 }
 
 // BackupTo writes a consistent snapshot of the store to a new GeoPackage
