@@ -1,7 +1,9 @@
-// Package catalog is the live dataset's application layer: the work that
-// keeps a store and the in-memory index in step and answers from them. For
-// now it holds the past states of the index that as_of reads ask for
-// (PastStates); the rest of the live dataset is still wired in cmd.
+// Package catalog is the live dataset's application layer: a store (the
+// Store interface it declares) and the in-memory index kept in step in
+// commit order (Catalog), the past states that as_of reads ask for
+// (PastStates), and imports with one policy for every caller. It knows
+// neither HTTP nor the file system; docs/architecture.md shows where it
+// sits.
 package catalog
 
 import (
