@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 # BENCHCOUNT runs of each benchmark; docs/benchmarks.md gets their medians.
 BENCHCOUNT ?= 3
 
-.PHONY: run test deps vet unit fuzz build bench bench-http bench-attack bench-reader
+.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-http bench-attack bench-reader
 
 ## run: serve ./frontline.gpkg on http://127.0.0.1:8080 (created and seeded from the
 ## curated embedded dataset on first run)
@@ -35,9 +35,12 @@ fuzz:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline
 
-## bench: run the geo benchmarks (BENCHCOUNT times, BENCHTIME each) and write
+## bench: the geo benchmarks and the start-up and import benchmarks
+bench: bench-geo bench-startup
+
+## bench-geo: run the geo benchmarks (BENCHCOUNT times, BENCHTIME each) and write
 ## the figures (medians), the command and the targets met into docs/benchmarks.md
-bench:
+bench-geo:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./geo/ | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section geo \
 		-cmd "go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./geo/" \
@@ -70,6 +73,18 @@ vendor:
 ## basemap: regenerate web/static/basemap/countries.geojson from data/boundaries
 basemap: web/e2e/node_modules/.package-lock.json
 	node web/tools/basemap.mjs
+
+## bench-startup: frontline import --db, serve --db and serve --data with
+## STARTUP_N synthetic incidents each (.ci/bench-startup says how it
+## measures), into the "startup" section of docs/benchmarks.md.
+STARTUP_N ?= 100000 1000000
+bench-startup:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/frontline ./cmd/frontline; \
+	bash .ci/bench-startup $$tmp/frontline $(STARTUP_N) | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section startup \
+		-cmd "bash .ci/bench-startup frontline $(STARTUP_N)" \
+		-targets 'Startup/db/n=1000000<=3s,Startup/db/n=1000000:peak-MB<=1000,Startup/db/n=1000000:steady-MB<=600,Startup/data/n=1000000<=8s,Startup/data/n=1000000:peak-MB<=1200,Import/db/n=1000000<=60s,Import/db/n=1000000:peak-MB<=1500'
 
 ## bench-http: the HTTP benchmarks. First the Go benchmarks of the query
 ## routes over httptest (server/query_bench_test.go), into the "http"

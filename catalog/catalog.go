@@ -500,4 +500,3 @@ func (c *Catalog) Authenticate(ctx context.Context, secret string) (string, stor
 	}
 	return c.store.Authenticate(ctx, secret)
 }
-

@@ -94,4 +94,3 @@ type AuditEntry struct {
 	After          int64 `json:"version_after"`
 	DatasetVersion int64 `json:"dataset_version"`
 }
-

@@ -44,7 +44,6 @@ type Version struct {
 	Record    Record // the record as stored (normalised), nil when Deleted
 }
 
-
 // ImportResult counts what ImportBatch did with each record.
 type ImportResult struct {
 	Created   int
@@ -57,7 +56,6 @@ type ImportResult struct {
 	// versions are Changes(DatasetVersion-1) when it changed anything.
 	DatasetVersion int64
 }
-
 
 // AuditEntry is one row of the audit log.
 type AuditEntry struct {
@@ -72,7 +70,6 @@ type AuditEntry struct {
 	DatasetVersion int64
 }
 
-
 // AuditFilter selects entries of the audit log. The zero value selects
 // every entry.
 type AuditFilter struct {
@@ -81,7 +78,6 @@ type AuditFilter struct {
 	// Limit is the most entries returned, the newest; 0 is no limit.
 	Limit int
 }
-
 
 // ErrUnauthorized is returned by Authenticate for a secret that matches no
 // token, or a revoked one (HTTP 401).
@@ -105,7 +101,6 @@ func (r Role) Valid() bool { return roleRank[r] > 0 }
 // Allows reports whether a token with role r may do what needs role need:
 // admin allows everything, editor allows editor and viewer.
 func (r Role) Allows(need Role) bool { return r.Valid() && roleRank[r] >= roleRank[need] }
-
 
 // Kind names a kind of record. Each kind has its own table of current
 // records; versions and audit rows name it.
@@ -146,4 +141,3 @@ func KindOf(rec Record) (Kind, bool) {
 	}
 	return "", false
 }
-

@@ -2,9 +2,9 @@ package gpkg
 
 import (
 	"bytes"
-	"errors"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
