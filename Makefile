@@ -99,7 +99,7 @@ bench-http:
 	$(GO) test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./server/ | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section http \
 		-cmd "go test -run '^$$' -bench 'HTTP' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./server/" \
-		-targets 'HTTPCount/Q1/n=1000000:x-in-process<=2,HTTPCount/Q2/n=1000000:x-in-process<=2,HTTPCount/Q3/n=1000000:x-in-process<=2,HTTPCount/Q5/n=1000000:x-in-process<=2,HTTPGeoJSON/Q1/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q2/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q5/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:ns/feature<=500,HTTPStream100k:ns/feature<=500'
+		-targets 'HTTPCount/Q1/n=1000000:us-over-in-process<=50,HTTPCount/Q2/n=1000000:us-over-in-process<=50,HTTPCount/Q3/n=1000000:us-over-in-process<=50,HTTPCount/Q5/n=1000000:us-over-in-process<=50,HTTPGeoJSON/Q1/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q2/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q5/n=1000000:serve-ns/feature<=500,HTTPGeoJSON/Q3/n=1000000:ns/feature<=500,HTTPStream100k:ns/feature<=500'
 	@set -e; tmp=$$(mktemp -d); pid=; \
 	trap 'test -n "$$pid" && kill $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \
 	$(GO) build -o $$tmp/frontline ./cmd/frontline; \

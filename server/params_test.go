@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -719,110 +718,15 @@ func TestParseSearchBody(t *testing.T) {
 	}
 }
 
-// TestScanSearchBody checks which bodies the one-pass scanner takes: the
-// ordinary ones, including the benchmarks' polygon, and none that
-// encoding/json would read differently or reject.
-func TestScanSearchBody(t *testing.T) {
-	tests := []struct {
-		body string
-		ok   bool
-	}{
-		{`{"geometry":{"type":"Polygon","coordinates":[[[36,33],[38,33.5e0],[38,-36.25],[36,36],[36,33]]]},"datetime":"2025-01-01/..","limit":3,"resultType":"hits"}`, true},
-		{` { "zone" : "tanf" , "geometry" : null , "limit" : null } `, true},
-		{`{"geometry":{"coordinates":[38.6,33.5],"type":"Point"},"radius":55000}`, true},
-		{`{"geometry":{}}`, true},
-		{`{}`, true},
-		{`{"zone":"t\u0061nf"}`, true},
-		{`{"geometry":{"type":"Point","coordinates":[+1,2]}}`, false},
-		{`{"geometry":{"type":"Point","coordinates":[01,2]}}`, false},
-		{`{"geometry":{"type":"Point","coordinates":[1.,2]}}`, false},
-		{`{"geometry":{"type":"Point","coordinates":[1,2,]}}`, false},
-		{`{"geometry":{"type":"Point","coordinates":null}}`, false},
-		{`{"geometry":{"Type":"Point","coordinates":[1,2]}}`, false},
-		{`{"geometry":{"type":"Point","type":"Point"}}`, false},
-		{`{"geometry":{"type":"Point","bbox":[1,2,1,2]}}`, false},
-		{`{"zone":"a","zone":"b"}`, false},
-		{`{"z\u006fne":"a"}`, false},
-		{`{"limit":[1]}`, false},
-		{`{"limit":1x}`, false},
-		{`{"zone":"tanf"} x`, false},
-		{`{"zone":"tanf",}`, false},
-		{`null`, false},
-		{``, false},
-	}
-	for _, tt := range tests {
-		if _, _, ok := scanSearchBody([]byte(tt.body)); ok != tt.ok {
-			t.Errorf("scanSearchBody(%s): ok %v, want %v", tt.body, ok, tt.ok)
-		}
-	}
-}
-
-// FuzzScanSearchBody checks that whatever body the one-pass scanner takes,
-// encoding/json takes too and reads the same members and geometry.
-func FuzzScanSearchBody(f *testing.F) {
-	for _, seed := range []string{
-		`{"geometry":{"type":"Polygon","coordinates":[[[36,33],[38,33],[38,36],[36,36],[36,33]]]},"datetime":"2020-01-01/..","limit":3}`,
-		`{"geometry":{"type":"Point","coordinates":[38.63,-33.5e-1]},"radius":55000,"resultType":"hits"}`,
-		`{"zone":"sdf-ne","type":"battles","actor":"isis","min_fatalities":1.5,"offset":1e9,"x":true}`,
-		`{"geometry":null,"zone":"a\"b"}`, `{"geometry":{}}`, `{}`, `{"a":1}`, `[]`, `{`, ``,
-	} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		defer fuzzguard.Start(t)()
-		members, g, ok := scanSearchBody(body)
-		if !ok {
-			return
-		}
-		want, err := decodeSearchBody(body)
-		if err != nil {
-			t.Fatalf("scanned %q, which encoding/json rejects: %v", body, err)
-		}
-		if len(members) != len(want) {
-			t.Fatalf("%q: %d members, encoding/json %d", body, len(members), len(want))
-		}
-		for name, raw := range want {
-			if !bytes.Equal(members[name], raw) {
-				t.Fatalf("%q: member %q is %q, encoding/json %q", body, name, members[name], raw)
-			}
-		}
-		if geom := want["geometry"]; len(geom) > 0 && string(geom) != "null" {
-			var wg struct {
-				Type        string          `json:"type"`
-				Coordinates json.RawMessage `json:"coordinates"`
-			}
-			if err := json.Unmarshal(geom, &wg); err != nil {
-				t.Fatalf("%q: scanned a geometry encoding/json rejects: %v", body, err)
-			}
-			if wg.Type != g.typ || !bytes.Equal(wg.Coordinates, g.coordinates) {
-				t.Fatalf("%q: geometry %q %q, encoding/json %q %q", body, g.typ, g.coordinates, wg.Type, wg.Coordinates)
-			}
-		}
-	})
-}
-
 // BenchmarkSearchBody reads the benchmarks' Q1 search body (a 2,000-vertex
-// polygon, 44 KB) into its place, by the one-pass scanner and by
-// encoding/json; PrepareRegion is left out, as it is the same for both.
+// polygon, 44 KB) into its place, as parseSearchBody does; PrepareRegion is
+// left out.
 func BenchmarkSearchBody(b *testing.B) {
 	geom, err := json.Marshal(map[string]any{"type": "Polygon", "coordinates": synth.Q1Polygon(httpBenchSeed)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	body := []byte(`{"geometry":` + string(geom) + `,"limit":10000,"resultType":"hits"}`)
-	b.Run("one-pass", func(b *testing.B) {
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		for b.Loop() {
-			_, g, ok := scanSearchBody(body)
-			if !ok {
-				b.Fatal("not scanned")
-			}
-			if _, err := readCoordinates(g.coordinates, (*coordReader).polygon); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 	b.Run("encoding-json", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
