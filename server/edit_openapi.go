@@ -34,11 +34,11 @@ var (
 	opCreate = operation{ID: "createItem", Summary: "Create a feature (OGC API – Features Part 4)", MediaType: contentTypeGeoJSON,
 		Status: http.StatusCreated, Auth: store.RoleEditor, Params: []param{paramEditableCollection},
 		Body: featureBodySchema, BodyTypes: []string{contentTypeGeoJSON, contentTypeJSON},
-		Description: "Stores the GeoJSON catalog.Feature as version 1 of a new feature: 201 with Location, ETag (the version) and the stored feature. Invalid: 400 naming the field, nothing stored; an ID (or an incident's origin) that exists: 409."}
+		Description: "Stores the GeoJSON Feature as version 1 of a new feature: 201 with Location, ETag (the version) and the stored feature. Invalid: 400 naming the field, nothing stored; an ID (or an incident's origin) that exists: 409."}
 	opReplace = operation{ID: "replaceItem", Summary: "Replace a feature", MediaType: contentTypeGeoJSON, Auth: store.RoleEditor,
 		Params: []param{paramEditableCollection, paramFeatureID, paramIfMatch},
 		Body:   featureBodySchema, BodyTypes: []string{contentTypeGeoJSON, contentTypeJSON},
-		Description: "Stores the catalog.Feature as the next version when If-Match names the current one; answers the stored feature with its new ETag."}
+		Description: "Stores the Feature as the next version when If-Match names the current one; answers the stored feature with its new ETag."}
 	opPatch = operation{ID: "updateItem", Summary: "Update a feature with a JSON merge patch (RFC 7396)", MediaType: contentTypeGeoJSON, Auth: store.RoleEditor,
 		Params: []param{paramEditableCollection, paramFeatureID, paramIfMatch},
 		Body:   map[string]any{"type": "object"}, BodyTypes: []string{contentTypeMergePatch, contentTypeJSON},

@@ -121,7 +121,7 @@ func readFeature(w http.ResponseWriter, r *http.Request, collection, id string, 
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil || members == nil {
-		return nil, &geo.ValidationError{Field: "body", Reason: "is not a JSON object (a GeoJSON catalog.Feature): " + jsonProblem(err)}
+		return nil, &geo.ValidationError{Field: "body", Reason: "is not a JSON object (a GeoJSON Feature): " + jsonProblem(err)}
 	}
 	var given string
 	if raw, ok := members["id"]; ok && json.Unmarshal(raw, &given) != nil {

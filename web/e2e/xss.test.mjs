@@ -125,7 +125,7 @@ describe('data shown as text', () => {
   it('with more incidents than it loads as markers, the page shows the API density grid, then markers when zoomed in', async () => {
     const page = await browser.page();
     await ready(page, server.base + '/#d=2026-01-31&w=all&c=38.5,35&z=7&l=incidents');
-    const grid = await page.evaluate(() => ({ mode: window.frontline.incidentMode, cells: window.frontline.layers.grid.getLayers().length, status: document.getElementById('status').textContent }));
+    const grid = await page.evaluate(() => ({ mode: window.frontline.incidents.mode, cells: window.frontline.layers.grid.getLayers().length, status: document.getElementById('status').textContent }));
     assert.equal(grid.mode, 'grid', JSON.stringify(grid));
     assert.ok(grid.cells > 50, JSON.stringify(grid));
     assert.match(grid.status, /density grid/);
@@ -133,7 +133,7 @@ describe('data shown as text', () => {
     // A narrower window holds fewer than the limit: all of them as markers.
     await page.selectOption('#window-select', '30');
     await idle(page);
-    assert.equal(await page.evaluate(() => window.frontline.incidentMode), 'all');
+    assert.equal(await page.evaluate(() => window.frontline.incidents.mode), 'all');
     assert.ok(await page.evaluate(() => document.querySelectorAll('.incident-icon, .incident-cluster').length) > 0);
     assert.deepEqual(browser.problems, []);
   });

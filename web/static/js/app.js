@@ -11,6 +11,7 @@ import { DrawTool } from './draw.js';
 import { bars, columns, table } from './charts.js';
 import * as Pop from './popups.js';
 import { toCSV } from './export.js';
+import { incidentState } from './incidents.js';
 import {
   SITE_KINDS, SITE_LETTERS, STATUS_LABELS, TYPE_LABELS, TYPE_SYMBOLS, ZONE_STATUSES,
   fatalitySize, label, symbol, zoneStyle, zoneSwatch,
@@ -33,6 +34,8 @@ const app = {
   layers: {},
   selection: null,
   areaResult: null,
+  // incidents is the incident layer's loading state (incidents.js).
+  incidents: incidentState(),
 };
 // For the browser tests and for poking at the page from the console.
 window.frontline = app;
@@ -42,7 +45,7 @@ window.frontline = app;
 function buildMap() {
   const st = app.state;
   const map = L.map('map', {
-    center: [st.center[1], st.center[0]],
+    center: L.GeoJSON.coordsToLatLng(st.center),
     zoom: st.zoom,
     minZoom: 4,
     maxZoom: 16,
@@ -114,7 +117,7 @@ function buildMap() {
     app.state.zoom = map.getZoom();
     writeURL();
     updateGovLabels();
-    if (app.incidentMode && app.incidentMode !== 'all') loadIncidents();
+    if (app.incidents.mode && app.incidents.mode !== 'all') loadIncidents();
   });
   map.on('click', (e) => {
     if (app.draw.active) return;
@@ -137,8 +140,8 @@ function syncLayers() {
   const { map, layers, state } = app;
   const want = {
     zones: state.layers.has('zones'),
-    incidents: state.layers.has('incidents') && app.incidentMode !== 'grid',
-    grid: state.layers.has('incidents') && app.incidentMode === 'grid',
+    incidents: state.layers.has('incidents') && app.incidents.mode !== 'grid',
+    grid: state.layers.has('incidents') && app.incidents.mode === 'grid',
     sites: state.layers.has('sites'),
     governorates: state.layers.has('governorates'),
     osm: state.osm,
@@ -221,51 +224,52 @@ function windowInterval() {
 // markers when there are at most CLIENT_MAX, else those in view, else (when
 // even the view holds more) the API's density grid.
 async function loadIncidents() {
-  const seq = (app.incSeq = (app.incSeq || 0) + 1);
+  const inc = app.incidents;
+  const seq = ++inc.seq;
   const params = incidentParams();
   const key = JSON.stringify(params);
-  if (key !== app.incKey) {
+  if (key !== inc.key) {
     const total = await api.count('incidents', params);
-    if (seq !== app.incSeq) return;
-    app.incKey = key;
-    app.incTotal = total;
-    app.incAll = null;
+    if (seq !== inc.seq) return;
+    inc.key = key;
+    inc.total = total;
+    inc.all = null;
   }
   let features;
-  if (app.incTotal <= CLIENT_MAX) {
-    if (!app.incAll) {
+  if (inc.total <= CLIENT_MAX) {
+    if (!inc.all) {
       const got = await api.items('incidents', params);
-      if (seq !== app.incSeq) return;
-      app.incAll = got.features;
+      if (seq !== inc.seq) return;
+      inc.all = got.features;
     }
-    features = app.incAll;
-    app.incidentMode = 'all';
+    features = inc.all;
+    app.incidents.mode = 'all';
   } else {
     const b = app.map.getBounds().pad(0.25);
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v, i) => round(Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)), 4)).join(',');
     const inView = await api.count('incidents', { ...params, bbox });
-    if (seq !== app.incSeq) return;
+    if (seq !== inc.seq) return;
     if (inView <= CLIENT_MAX) {
       features = (await api.items('incidents', { ...params, bbox })).features;
-      app.incidentMode = 'view';
+      app.incidents.mode = 'view';
     } else {
       const cell = Math.max(0.01, round(360 / 2 ** app.map.getZoom() / 16, 3));
       const grid = await api.get('/api/grid', { ...params, bbox, cell });
-      if (seq !== app.incSeq) return;
+      if (seq !== inc.seq) return;
       app.layers.grid.clearLayers();
       app.layers.grid.addData(grid);
       app.gridMax = Math.max(1, ...(grid.features || []).map(cellCount));
       app.layers.grid.setStyle(gridStyle);
-      app.incidentMode = 'grid';
-      app.incShown = inView;
+      app.incidents.mode = 'grid';
+      app.incidents.shown = inView;
       syncLayers();
       status();
       return;
     }
-    if (seq !== app.incSeq) return;
+    if (seq !== inc.seq) return;
   }
   renderIncidents(features);
-  app.incShown = features.length;
+  app.incidents.shown = features.length;
   syncLayers();
   status();
 }
@@ -293,7 +297,7 @@ function renderIncidents(features) {
     const c = f.geometry && f.geometry.coordinates;
     if (!c) continue;
     const p = f.properties || {};
-    const m = L.marker([c[1], c[0]], {
+    const m = L.marker(L.GeoJSON.coordsToLatLng(c), {
       icon: incidentIcon(p.type, p.fatalities_best),
       title: `${label(TYPE_LABELS, p.type)}, ${fmt(p.date)}, ${p.fatalities_best || 0} killed${p.place ? ', ' + p.place : ''}`,
       alt: label(TYPE_LABELS, p.type),
@@ -346,7 +350,7 @@ async function loadSites() {
     const c = f.geometry && f.geometry.coordinates;
     if (!c) continue;
     const p = f.properties || {};
-    const m = L.marker([c[1], c[0]], {
+    const m = L.marker(L.GeoJSON.coordsToLatLng(c), {
       pane: 'sites',
       icon: siteIcon(p.kind),
       title: `${p.name}${p.name_ar ? ' · ' + p.name_ar : ''} (${label(SITE_KINDS, p.kind)})`,
@@ -589,17 +593,17 @@ async function applyHash() {
   if (!next.date) next.date = app.state.date;
   next.date = clampDay(next.date);
   app.state = next;
-  app.map.setView([next.center[1], next.center[0]], next.zoom);
+  app.map.setView(L.GeoJSON.coordsToLatLng(next.center), next.zoom);
   syncLayers();
   await changed({ zones: true, incidents: true, area: false });
   await restoreSelection();
 }
 
 function status() {
-  const mode = app.incidentMode;
+  const mode = app.incidents.mode;
   const inc = mode === 'grid'
-    ? `${(app.incShown || 0).toLocaleString('en-GB')} incidents in view (density grid)`
-    : `${(app.incShown || 0).toLocaleString('en-GB')} incidents${mode === 'view' ? ' in view' : ''}`;
+    ? `${(app.incidents.shown || 0).toLocaleString('en-GB')} incidents in view (density grid)`
+    : `${(app.incidents.shown || 0).toLocaleString('en-GB')} incidents${mode === 'view' ? ' in view' : ''}`;
   $('status').textContent = `${app.zones.length} zones · ${inc}`;
 }
 
@@ -671,14 +675,14 @@ async function select(sel) {
   writeURL();
   app.layers.selection.clearLayers();
   if (sel.kind === 'point') {
-    L.circleMarker([sel.point[1], sel.point[0]], { pane: 'selection', radius: 7, color: '#111827', weight: 2.5, fillColor: '#facc15', fillOpacity: 1, interactive: false })
+    L.circleMarker(L.GeoJSON.coordsToLatLng(sel.point), { pane: 'selection', radius: 7, color: '#111827', weight: 2.5, fillColor: '#facc15', fillOpacity: 1, interactive: false })
       .addTo(app.layers.selection);
     await guard(runPoint());
     return;
   }
   const style = { pane: 'selection', color: '#1d4ed8', weight: 2.5, fillColor: '#3b82f6', fillOpacity: 0.1, interactive: false, className: 'selection-shape' };
-  if (sel.kind === 'poly') L.polygon(sel.ring.map((p) => [p[1], p[0]]), style).addTo(app.layers.selection);
-  if (sel.kind === 'circle') L.circle([sel.center[1], sel.center[0]], { ...style, radius: sel.radius }).addTo(app.layers.selection);
+  if (sel.kind === 'poly') L.polygon(L.GeoJSON.coordsToLatLngs(sel.ring), style).addTo(app.layers.selection);
+  if (sel.kind === 'circle') L.circle(L.GeoJSON.coordsToLatLng(sel.center), { ...style, radius: sel.radius }).addTo(app.layers.selection);
   if (sel.kind === 'zone') {
     const f = app.zones.find((z) => z.id === sel.id) || await guard(api.get(`/api/collections/zones/items/${encodeURIComponent(sel.id)}`));
     if (f) L.geoJSON(f, { style: { ...style, dashArray: null } }).addTo(app.layers.selection);
@@ -873,7 +877,7 @@ function openIncident(id) {
   if (m && app.map.hasLayer(app.layers.incidents)) {
     app.layers.incidents.zoomToShowLayer(m, () => m.openPopup());
   } else {
-    L.popup({ maxWidth: 380, minWidth: 260, className: 'incident-popup' }).setLatLng([c[1], c[0]]).setContent(Pop.incident(f, app.actors)).openOn(app.map);
+    L.popup({ maxWidth: 380, minWidth: 260, className: 'incident-popup' }).setLatLng(L.GeoJSON.coordsToLatLng(c)).setContent(Pop.incident(f, app.actors)).openOn(app.map);
   }
 }
 
