@@ -13,6 +13,14 @@
 //   - A point on the boundary of a polygon, or exactly at a circle's radius,
 //     is inside.
 //
+// Each record kind has one codec (codec.go): GeoJSON (AppendGeoJSON, which
+// MarshalJSON calls and the server streams with; UnmarshalJSON) and the
+// stored form the stores keep (AppendBinary, UnmarshalBinary), both driven
+// by the kind's field table. Adding a field to a record touches three
+// places: the struct, one line of its kind's field table in codec.go, and
+// its check in Validate (and docs/api.md, which documents the property).
+// TestCodecCarriesEveryField fails when a field is left out of the table.
+//
 // The package does no I/O, reads no environment and does not log. Records are
 // values; the Index is safe for concurrent use.
 package geo
