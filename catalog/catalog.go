@@ -112,7 +112,11 @@ func New(st Store) *Catalog {
 // (a hash of its files), as Load does a store's. It is for a catalog of no
 // store (New(nil)), whose writes fail with ErrReadOnly.
 func (c *Catalog) LoadDataset(ds *geo.Dataset, id string) error {
-	return c.publish(ds, id, 0)
+	if err := c.publish(ds, id, 0); err != nil {
+		return err
+	}
+	debug.FreeOSMemory()
+	return nil
 }
 
 // ErrReadOnly is returned by the writes of a catalog without a store.

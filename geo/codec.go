@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -68,6 +69,23 @@ type field[T any] struct {
 	parse   func(r *T, raw []byte) error
 	put     func(b []byte, r *T) []byte // appends the stored value
 	get     func(r *T, d *reader)
+	// fast reads the GeoJSON value for fastDecode (codec_fast.go), or
+	// reports false for a value it leaves to parse; nil takes none.
+	fast func(r *T, p *jsonReader) bool
+	// text is the string of a text field, nil for other fields.
+	text func(*T) *string
+}
+
+// eachText calls fn with a pointer to each non-empty text field of r (not
+// the strings in its lists), in table order.
+func (c *codec[T]) eachText(r *T, fn func(*string)) {
+	for i := range c.fields {
+		if t := c.fields[i].text; t != nil {
+			if s := t(r); *s != "" {
+				fn(s)
+			}
+		}
+	}
 }
 
 // codec is the encoding of one record kind.
@@ -147,6 +165,31 @@ func (c *codec[T]) appendJSON(b []byte, r *T) []byte {
 		return append(b, '}')
 	}
 	return append(b, "}}"...)
+}
+
+// unmarshalJSON decodes GeoJSON into r: by fastDecode when it takes the
+// input, else by decodeJSON. Either way every string of r shares one copy
+// of b.
+func (c *codec[T]) unmarshalJSON(r *T, b []byte) error {
+	if c.fastDecode(r, string(b)) {
+		return nil
+	}
+	return c.decodeJSON(r, b)
+}
+
+// compactStrings copies the non-empty strings each visits into one new
+// string and points them into it.
+func compactStrings(each func(func(*string))) {
+	n := 0
+	each(func(s *string) { n += len(*s) })
+	var b strings.Builder
+	b.Grow(n)
+	each(func(s *string) { b.WriteString(*s) })
+	text, off := b.String(), 0
+	each(func(s *string) {
+		*s = text[off : off+len(*s)]
+		off += len(*s)
+	})
 }
 
 // decodeJSON decodes GeoJSON written by appendJSON into r.
@@ -283,13 +326,19 @@ func (c *codec[T]) decodeBinary(r *T, s string) error {
 // The field constructors. Each takes the field's tag, its property name
 // and a function returning a pointer to it in a record.
 
-// textField is a string field; omitEmpty leaves "" out.
-func textField[T any, S ~string](tag byte, name string, p func(*T) *S, omitEmpty bool) field[T] {
-	f := field[T]{tag: tag, name: name,
-		json:  func(b []byte, r *T) []byte { return appendJSONString(b, string(*p(r))) },
+// textField is a string field (of a string type: a named one as
+// (*string)(&r.Field)); omitEmpty leaves "" out.
+func textField[T any](tag byte, name string, p func(*T) *string, omitEmpty bool) field[T] {
+	f := field[T]{tag: tag, name: name, text: p,
+		json:  func(b []byte, r *T) []byte { return appendJSONString(b, *p(r)) },
 		parse: func(r *T, raw []byte) error { return json.Unmarshal(raw, p(r)) },
-		put:   func(b []byte, r *T) []byte { return appendText(b, string(*p(r))) },
-		get:   func(r *T, d *reader) { *p(r) = S(d.text()) },
+		put:   func(b []byte, r *T) []byte { return appendText(b, *p(r)) },
+		get:   func(r *T, d *reader) { *p(r) = d.text() },
+		fast: func(r *T, j *jsonReader) bool {
+			v, ok := j.str()
+			*p(r) = v
+			return ok
+		},
 	}
 	if omitEmpty {
 		f.empty = func(r *T) bool { return *p(r) == "" }
@@ -304,6 +353,11 @@ func intField[T any](tag byte, name string, p func(*T) *int) field[T] {
 		parse: func(r *T, raw []byte) error { return json.Unmarshal(raw, p(r)) },
 		put:   func(b []byte, r *T) []byte { return binary.AppendVarint(b, int64(*p(r))) },
 		get:   func(r *T, d *reader) { *p(r) = int(d.varint()) },
+		fast: func(r *T, j *jsonReader) bool {
+			v, ok := j.integer()
+			*p(r) = v
+			return ok
+		},
 	}
 }
 
@@ -314,6 +368,11 @@ func numberField[T any](tag byte, name string, p func(*T) *float64, omitZero boo
 		parse: func(r *T, raw []byte) error { return json.Unmarshal(raw, p(r)) },
 		put:   func(b []byte, r *T) []byte { return appendNumber(b, *p(r)) },
 		get:   func(r *T, d *reader) { *p(r) = d.number() },
+		fast: func(r *T, j *jsonReader) bool {
+			v, ok := j.number()
+			*p(r) = v
+			return ok
+		},
 	}
 	if omitZero {
 		f.empty = func(r *T) bool { return *p(r) == 0 }
@@ -333,6 +392,11 @@ func boolField[T any](tag byte, name string, p func(*T) *bool) field[T] {
 			return append(b, 0)
 		},
 		get: func(r *T, d *reader) { *p(r) = d.byte() != 0 },
+		fast: func(r *T, j *jsonReader) bool {
+			v, ok := j.boolean()
+			*p(r) = v
+			return ok
+		},
 	}
 }
 
@@ -344,6 +408,15 @@ func dayField[T any](tag byte, name string, p func(*T) *Day, missing func(*T)) f
 		parse: func(r *T, raw []byte) error { return json.Unmarshal(raw, p(r)) },
 		put:   func(b []byte, r *T) []byte { return binary.AppendVarint(b, int64(*p(r))) },
 		get:   func(r *T, d *reader) { *p(r) = Day(d.varint()) },
+		fast: func(r *T, j *jsonReader) bool {
+			s, ok := j.str()
+			if !ok {
+				return false
+			}
+			v, err := ParseDay(s)
+			*p(r) = v
+			return err == nil
+		},
 	}
 }
 
@@ -376,6 +449,16 @@ func textsField[T any](tag byte, name string, p func(*T) *[]string) field[T] {
 				l[i] = d.text()
 			}
 			*p(r) = l
+		},
+		fast: func(r *T, j *jsonReader) bool {
+			l := []string{}
+			ok := j.array(func() bool {
+				s, ok := j.str()
+				l = append(l, s)
+				return ok
+			})
+			*p(r) = l
+			return ok
 		},
 	}
 }
@@ -417,6 +500,35 @@ func sourcesField[T any](tag byte, p func(*T) *[]Source, omitEmpty bool) field[T
 				l[i] = Source{Publisher: d.text(), Title: d.text(), URL: d.text(), Published: Day(d.varint()), Note: d.text()}
 			}
 			*p(r) = l
+		},
+		fast: func(r *T, j *jsonReader) bool {
+			l := []Source{}
+			ok := j.array(func() bool {
+				var src Source
+				var seen keys
+				ok := j.object(func(key string) bool {
+					i, ok := oneOf(key, "publisher", "title", "url", "published", "note")
+					if !ok || i < 0 || !seen.first(i) {
+						return false
+					}
+					if i == 3 {
+						if j.null() {
+							return true
+						}
+						s, ok := j.str()
+						d, err := ParseDay(s)
+						src.Published = d
+						return ok && err == nil
+					}
+					s, ok := j.str()
+					*[...]*string{&src.Publisher, &src.Title, &src.URL, nil, &src.Note}[i] = s
+					return ok
+				})
+				l = append(l, src)
+				return ok
+			})
+			*p(r) = l
+			return ok
 		},
 	}
 	if omitEmpty {
@@ -483,8 +595,8 @@ var actorCodec = (&codec[Actor]{kind: "actor",
 		textField(3, "short_name", func(a *Actor) *string { return &a.ShortName }, true),
 		textsField(4, "aliases", func(a *Actor) *[]string { return &a.Aliases }),
 		textField(5, "colour", func(a *Actor) *string { return &a.Colour }, false),
-		textField(6, "kind", func(a *Actor) *ActorKind { return &a.Kind }, false),
-		textField(7, "affiliation", func(a *Actor) *ActorID { return &a.Affiliation }, true),
+		textField(6, "kind", func(a *Actor) *string { return (*string)(&a.Kind) }, false),
+		textField(7, "affiliation", func(a *Actor) *string { return (*string)(&a.Affiliation) }, true),
 		sourcesField(8, func(a *Actor) *[]Source { return &a.Sources }, true),
 		textField(9, "notes", func(a *Actor) *string { return &a.Notes }, true),
 	}}).build()
@@ -502,8 +614,8 @@ var zoneCodec = (&codec[Zone]{kind: "zone", feature: true,
 	},
 	fields: []field[Zone]{
 		textField(1, "name", func(z *Zone) *string { return &z.Name }, true),
-		textField(2, "actor", func(z *Zone) *ActorID { return &z.Actor }, false),
-		textField(3, "status", func(z *Zone) *ZoneStatus { return &z.Status }, false),
+		textField(2, "actor", func(z *Zone) *string { return (*string)(&z.Actor) }, false),
+		textField(3, "status", func(z *Zone) *string { return (*string)(&z.Status) }, false),
 		dayField(4, "valid_from", func(z *Zone) *Day { return &z.Valid.From }, func(z *Zone) { z.Valid.From = OpenStart }),
 		dayField(5, "valid_to", func(z *Zone) *Day { return &z.Valid.To }, func(z *Zone) { z.Valid.To = OpenEnd }),
 		circleField(6),
@@ -561,9 +673,9 @@ var incidentCodec = (&codec[Incident]{kind: "incident", feature: true,
 	fields: []field[Incident]{
 		dayField(1, "date", func(in *Incident) *Day { return &in.Date }, nil),
 		dateEndField(2),
-		textField(3, "date_precision", func(in *Incident) *DatePrecision { return &in.DatePrecision }, false),
-		textField(4, "type", func(in *Incident) *EventType { return &in.Type }, false),
-		textField(5, "sub_type", func(in *Incident) *SubType { return &in.SubType }, true),
+		textField(3, "date_precision", func(in *Incident) *string { return (*string)(&in.DatePrecision) }, false),
+		textField(4, "type", func(in *Incident) *string { return (*string)(&in.Type) }, false),
+		textField(5, "sub_type", func(in *Incident) *string { return (*string)(&in.SubType) }, true),
 		incidentActorsField(6),
 		numberField(7, "precision_m", func(in *Incident) *float64 { return &in.PrecisionMeters }, false),
 		textField(8, "place", func(in *Incident) *string { return &in.Place }, true),
@@ -574,7 +686,7 @@ var incidentCodec = (&codec[Incident]{kind: "incident", feature: true,
 		intField(13, "fatalities_civilians", func(in *Incident) *int { return &in.Fatalities.Civilians }),
 		textField(14, "description", func(in *Incident) *string { return &in.Description }, true),
 		sourcesField(15, func(in *Incident) *[]Source { return &in.Sources }, false),
-		textField(16, "status", func(in *Incident) *IncidentStatus { return &in.Status }, false),
+		textField(16, "status", func(in *Incident) *string { return (*string)(&in.Status) }, false),
 		textField(17, "origin", func(in *Incident) *string { return &in.Origin.Dataset }, true),
 		textField(18, "origin_id", func(in *Incident) *string { return &in.Origin.ID }, true),
 	}}).build()
@@ -652,6 +764,25 @@ func incidentActorsField(tag byte) field[Incident] {
 			}
 			in.Actors = l
 		},
+		fast: func(in *Incident, j *jsonReader) bool {
+			var l []IncidentActor
+			ok := j.array(func() bool {
+				var a [3]string
+				var seen keys
+				ok := j.object(func(key string) bool {
+					i, ok := oneOf(key, "actor", "name", "role")
+					if !ok || i < 0 || !seen.first(i) {
+						return false
+					}
+					a[i], ok = j.str()
+					return ok
+				})
+				l = append(l, IncidentActor{Actor: ActorID(a[0]), Name: a[1], Role: ActorRole(a[2])})
+				return ok
+			})
+			in.Actors = l
+			return ok
+		},
 	}
 }
 
@@ -671,7 +802,7 @@ var siteCodec = (&codec[Site]{kind: "site", feature: true,
 		textField(1, "name", func(s *Site) *string { return &s.Name }, false),
 		textField(2, "name_ar", func(s *Site) *string { return &s.NameAR }, true),
 		textsField(3, "alt_names", func(s *Site) *[]string { return &s.AltNames }),
-		textField(4, "kind", func(s *Site) *SiteKind { return &s.Kind }, false),
+		textField(4, "kind", func(s *Site) *string { return (*string)(&s.Kind) }, false),
 		textField(5, "governorate", func(s *Site) *string { return &s.Governorate }, true),
 		sourcesField(6, func(s *Site) *[]Source { return &s.Sources }, false),
 		textField(7, "notes", func(s *Site) *string { return &s.Notes }, true),
@@ -686,7 +817,7 @@ var boundaryCodec = (&codec[Boundary]{kind: "boundary", feature: true,
 	fields: []field[Boundary]{
 		textField(1, "name", func(b *Boundary) *string { return &b.Name }, false),
 		textField(2, "name_ar", func(b *Boundary) *string { return &b.NameAR }, true),
-		textField(3, "level", func(b *Boundary) *BoundaryLevel { return &b.Level }, false),
+		textField(3, "level", func(b *Boundary) *string { return (*string)(&b.Level) }, false),
 		textField(4, "source", func(b *Boundary) *string { return &b.Source }, true),
 	}}).build()
 
@@ -756,7 +887,15 @@ func (in Incident) MarshalJSON() ([]byte, error) { return in.AppendGeoJSON(nil),
 
 // UnmarshalJSON decodes a GeoJSON Feature written by MarshalJSON. A missing
 // date_end means the incident lasted one day.
-func (in *Incident) UnmarshalJSON(b []byte) error { return incidentCodec.decodeJSON(in, b) }
+func (in *Incident) UnmarshalJSON(b []byte) error {
+	if incidentCodec.fastDecode(in, string(b)) {
+		// The fast path's strings are substrings of the whole feature's
+		// text; a copy of just the values keeps a quarter of it.
+		compactStrings(in.eachString)
+		return nil
+	}
+	return incidentCodec.decodeJSON(in, b)
+}
 
 // AppendBinary appends in's stored form.
 func (in *Incident) AppendBinary(b []byte) ([]byte, error) { return incidentCodec.appendBinary(b, in) }
@@ -771,7 +910,7 @@ func (s *Site) AppendGeoJSON(b []byte) []byte { return siteCodec.appendJSON(b, s
 func (s Site) MarshalJSON() ([]byte, error) { return s.AppendGeoJSON(nil), nil }
 
 // UnmarshalJSON decodes a GeoJSON Feature written by MarshalJSON.
-func (s *Site) UnmarshalJSON(b []byte) error { return siteCodec.decodeJSON(s, b) }
+func (s *Site) UnmarshalJSON(b []byte) error { return siteCodec.unmarshalJSON(s, b) }
 
 // AppendBinary appends s's stored form.
 func (s *Site) AppendBinary(b []byte) ([]byte, error) { return siteCodec.appendBinary(b, s) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // ReadFeatures reads a GeoJSON FeatureCollection from r one feature at a
@@ -21,11 +22,15 @@ import (
 func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) error) error {
 	lc := &lineCounter{r: r}
 	dec := json.NewDecoder(lc)
+	// base is the offset in r of the decoder's input (negative while it
+	// reads a prefix): the decoder is made anew after the features, which
+	// splitter reads.
+	var base int64
 	// line returns the line on which the value the decoder has just
 	// consumed starts: raw is its exact bytes, so it starts len(raw)
 	// bytes before the decoder's offset.
 	line := func(raw []byte) int {
-		return lc.lineAt(dec.InputOffset() - int64(len(raw)))
+		return lc.lineAt(base + dec.InputOffset() - int64(len(raw)))
 	}
 	syntax := func(field string, err error) error {
 		var se *json.SyntaxError
@@ -66,17 +71,53 @@ func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) err
 			} else if t != json.Delim('[') {
 				return invalid("features", "must be an array")
 			}
-			for i := 0; dec.More(); i++ {
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					return syntax("features["+strconv.Itoa(i)+"]", err)
+			// The features are cut out of the stream by splitter, one scan
+			// of each byte; the decoder takes the rest of the document.
+			sp := &splitter{r: io.MultiReader(dec.Buffered(), lc), off: base + dec.InputOffset()}
+			for i := 0; ; i++ {
+				raw, start, more, err := sp.next(i == 0)
+				if err == errEndAfterValue {
+					if err := fn(i, lc.lineAt(start), raw); err != nil {
+						return err
+					}
+					return invalid("features", "unexpected end of input")
 				}
-				if err := fn(i, line(raw), raw); err != nil {
+				if err != nil {
+					field := "features[" + strconv.Itoa(i) + "]"
+					if errors.Is(err, io.ErrUnexpectedEOF) {
+						return invalid(field, "unexpected end of input")
+					}
+					return invalid(field, "malformed JSON at byte %d (line %d): %v", sp.off, lc.lineAt(sp.off), err)
+				}
+				if raw == nil {
+					break
+				}
+				if !json.Valid(raw) {
+					var v any
+					err := json.Unmarshal(raw, &v)
+					var se *json.SyntaxError
+					at := start
+					if errors.As(err, &se) {
+						at += se.Offset
+					}
+					return invalid("features["+strconv.Itoa(i)+"]", "malformed JSON at byte %d (line %d): %s", at, lc.lineAt(at), cleanJSONErr(err))
+				}
+				if err := fn(i, lc.lineAt(start), raw); err != nil {
 					return err
 				}
+				if !more {
+					break
+				}
 			}
-			if _, err := dec.Token(); err != nil {
-				return syntax("features", err)
+			// A new decoder takes the rest of the collection, after the
+			// tokens that put it back where the array ended.
+			const resume = `{"features":[]`
+			base = sp.off - int64(len(resume))
+			dec = json.NewDecoder(io.MultiReader(strings.NewReader(resume), bytes.NewReader(sp.buffered()), lc))
+			for range 4 { // { "features" [ ]
+				if _, err := dec.Token(); err != nil {
+					return syntax("features", err)
+				}
 			}
 		default:
 			var skip json.RawMessage
@@ -96,6 +137,138 @@ func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) err
 	}
 	return nil
 }
+
+// splitter cuts the values of a JSON array out of a stream, after its
+// opening bracket: it tracks strings, escapes and the nesting of brackets,
+// and copies each value's bytes. It checks no more than that; ReadFeatures
+// checks each value with json.Valid. Together they scan a feature twice,
+// where json.Decoder's Decode into a RawMessage scanned it three times: the
+// splitting is what the start-up of serve --data waits on.
+type splitter struct {
+	r   io.Reader
+	buf []byte
+	pos int
+	off int64 // offset in the whole input of buf[pos]
+	eof bool
+}
+
+// fill reads more input; it reports false at the end.
+func (sp *splitter) fill() bool {
+	if sp.eof {
+		return false
+	}
+	if sp.buf == nil {
+		sp.buf = make([]byte, 0, 64<<10)
+	}
+	sp.buf = append(sp.buf[:0], sp.buf[sp.pos:]...)
+	sp.pos = 0
+	n, err := sp.r.Read(sp.buf[len(sp.buf):cap(sp.buf)])
+	sp.buf = sp.buf[:len(sp.buf)+n]
+	if err != nil {
+		sp.eof = true
+	}
+	return n > 0 || !sp.eof
+}
+
+// peek returns the next byte that is not JSON whitespace.
+func (sp *splitter) peek() (byte, bool) {
+	for {
+		for sp.pos < len(sp.buf) {
+			switch c := sp.buf[sp.pos]; c {
+			case ' ', '\t', '\n', '\r':
+				sp.pos++
+				sp.off++
+			default:
+				return c, true
+			}
+		}
+		if !sp.fill() {
+			return 0, false
+		}
+	}
+}
+
+// next returns the next value of the array, the offset at which it starts
+// and whether more follow; nil at the closing bracket. first is true for
+// the first call, when the array may be empty.
+func (sp *splitter) next(first bool) (raw []byte, start int64, more bool, err error) {
+	c, ok := sp.peek()
+	switch {
+	case !ok:
+		return nil, 0, false, io.ErrUnexpectedEOF
+	case c == ']' && first:
+		sp.pos++
+		sp.off++
+		return nil, 0, false, nil
+	}
+	start = sp.off
+	var stack []byte
+	inString, escaped := false, false
+	for {
+		if sp.pos == len(sp.buf) && !sp.fill() {
+			return raw, start, false, io.ErrUnexpectedEOF
+		}
+		b := sp.buf[sp.pos:]
+		i := 0
+		done := false
+		for ; i < len(b) && !done; i++ {
+			c := b[i]
+			switch {
+			case inString:
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+					done = len(stack) == 0
+				}
+			case c == '"':
+				inString = true
+			case c == '{' || c == '[':
+				stack = append(stack, c)
+			case c == '}' || c == ']':
+				if len(stack) == 0 || (c == '}') != (stack[len(stack)-1] == '{') {
+					sp.pos += i
+					sp.off += int64(i)
+					return raw, start, false, errors.New("mismatched bracket")
+				}
+				stack = stack[:len(stack)-1]
+				done = len(stack) == 0
+			case len(stack) == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+				// the end of a number or literal
+				i--
+				done = true
+			}
+		}
+		raw = append(raw, b[:i]...)
+		sp.pos += i
+		sp.off += int64(i)
+		if done {
+			break
+		}
+	}
+	switch c, ok := sp.peek(); {
+	case !ok:
+		return raw, start, false, errEndAfterValue
+	case c == ',':
+		sp.pos++
+		sp.off++
+		return raw, start, true, nil
+	case c == ']':
+		sp.pos++
+		sp.off++
+		return raw, start, false, nil
+	}
+	return raw, start, false, errors.New("expected , or ] after a feature")
+}
+
+// errEndAfterValue is next's error for input that ends after a whole value.
+var errEndAfterValue = errors.New("the input ends after a feature")
+
+// buffered returns the input read but not consumed.
+func (sp *splitter) buffered() []byte { return sp.buf[sp.pos:] }
 
 // lineCounter notes the offsets of the newlines read through it, so
 // ReadFeatures can give line numbers without keeping the input. It keeps

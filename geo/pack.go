@@ -344,16 +344,13 @@ func (in *Incident) eachString(fn func(*string)) {
 }
 
 // eachOwnString calls fn with a pointer to every non-empty string field of
-// in, not counting its actors and sources.
+// in, not counting its actors and sources: its ID and the text fields of
+// the codec's table, so a field added there is packed too.
 func (in *Incident) eachOwnString(fn func(*string)) {
-	for _, s := range [...]*string{
-		(*string)(&in.ID), (*string)(&in.DatePrecision), (*string)(&in.Type), (*string)(&in.SubType),
-		&in.Place, &in.Governorate, &in.Description, (*string)(&in.Status), &in.Origin.Dataset, &in.Origin.ID,
-	} {
-		if *s != "" {
-			fn(s)
-		}
+	if in.ID != "" {
+		fn((*string)(&in.ID))
 	}
+	incidentCodec.eachText(in, fn)
 }
 
 // eachActorString calls fn with a pointer to every non-empty string of

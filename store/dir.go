@@ -37,8 +37,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -111,42 +113,35 @@ func ReadDir(fsys fs.FS) (*geo.Dataset, error) {
 
 	r.array(ActorsFile, true, func(raw json.RawMessage) error {
 		var a geo.Actor
-		err := json.Unmarshal(raw, &a)
+		err := a.UnmarshalJSON(raw)
 		ds.Actors = append(ds.Actors, a)
 		return err
 	})
 	r.collection(ZonesFile, func(raw json.RawMessage) error {
 		var z geo.Zone
-		err := json.Unmarshal(raw, &z)
+		err := z.UnmarshalJSON(raw)
 		ds.Zones = append(ds.Zones, z)
 		return err
 	})
 	r.collection(SitesFile, func(raw json.RawMessage) error {
 		var s geo.Site
-		err := json.Unmarshal(raw, &s)
+		err := s.UnmarshalJSON(raw)
 		ds.Sites = append(ds.Sites, s)
 		return err
 	})
 	for _, name := range incidentFiles(fsys) {
-		r.collection(name, func(raw json.RawMessage) error {
-			var in geo.Incident
-			err := json.Unmarshal(raw, &in)
-			ds.Incidents = append(ds.Incidents, in)
-			return err
-		})
+		decodeCollection(&r, name, &ds.Incidents)
 	}
 	r.array(StatisticsFile, false, func(raw json.RawMessage) error {
 		var s geo.Statistic
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		err := dec.Decode(&s)
+		err := s.UnmarshalJSON(raw)
 		ds.Statistics = append(ds.Statistics, s)
 		return err
 	})
 	for _, name := range []string{GovernoratesFile, CountryFile, NeighboursFile} {
 		r.collection(name, func(raw json.RawMessage) error {
 			var b geo.Boundary
-			err := json.Unmarshal(raw, &b)
+			err := b.UnmarshalJSON(raw)
 			ds.Boundaries = append(ds.Boundaries, b)
 			return err
 		})
@@ -191,19 +186,105 @@ func (r *reader) open(name string, required bool) io.ReadCloser {
 
 // collection decodes each feature of a FeatureCollection file with decode.
 func (r *reader) collection(name string, decode func(json.RawMessage) error) {
+	r.features(name, func(i, line int, raw json.RawMessage) {
+		if err := decode(raw); err != nil {
+			r.add(recordProblem(name, fmt.Sprintf("features[%d] (line %d)", i, line), raw, err))
+		}
+	})
+}
+
+// features calls fn with each feature of the FeatureCollection file name,
+// its index and its line, and records a problem for a file that is not a
+// FeatureCollection. A missing file has no features.
+func (r *reader) features(name string, fn func(i, line int, raw json.RawMessage)) {
 	f := r.open(name, false)
 	if f == nil {
 		return
 	}
 	defer f.Close()
 	err := geo.ReadFeatures(f, func(i, line int, raw json.RawMessage) error {
-		if err := decode(raw); err != nil {
-			r.add(recordProblem(name, fmt.Sprintf("features[%d] (line %d)", i, line), raw, err))
-		}
+		fn(i, line, raw)
 		return nil
 	})
 	if err != nil {
 		r.add(recordProblem(name, "", nil, err))
+	}
+}
+
+// decodeBatch is how many features decodeCollection hands a worker at once.
+const decodeBatch = 1024
+
+// decodeCollection decodes each feature of the FeatureCollection file name
+// and appends it to *out, in file order, as collection does one at a time:
+// the file is read here while the features are decoded on every core, and
+// *out grows once, by the whole file, so a million incidents are neither
+// decoded on one core nor copied at every doubling of a slice.
+func decodeCollection[T any, P interface {
+	*T
+	UnmarshalJSON([]byte) error
+}](r *reader, name string, out *[]T) {
+	type batch struct {
+		raws  []json.RawMessage
+		lines []int
+		first int // index of raws[0] in the file
+		recs  []T
+		errs  []error
+		done  chan struct{}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, workers)
+	order := make(chan *batch, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range work {
+				b.recs = make([]T, len(b.raws))
+				b.errs = make([]error, len(b.raws))
+				for i, raw := range b.raws {
+					b.errs[i] = P(&b.recs[i]).UnmarshalJSON(raw)
+				}
+				close(b.done)
+			}
+		})
+	}
+	var decoded [][]T
+	n := 0
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for b := range order {
+			<-b.done
+			for i, err := range b.errs {
+				if err != nil {
+					r.add(recordProblem(name, fmt.Sprintf("features[%d] (line %d)", b.first+i, b.lines[i]), b.raws[i], err))
+				}
+			}
+			decoded = append(decoded, b.recs)
+			n += len(b.recs)
+		}
+	}()
+	b := &batch{done: make(chan struct{})}
+	send := func() {
+		order <- b
+		work <- b
+	}
+	r.features(name, func(i, line int, raw json.RawMessage) {
+		if len(b.raws) == decodeBatch {
+			send()
+			b = &batch{first: i, done: make(chan struct{})}
+		}
+		b.raws, b.lines = append(b.raws, raw), append(b.lines, line)
+	})
+	if len(b.raws) > 0 {
+		send()
+	}
+	close(work)
+	close(order)
+	wg.Wait()
+	<-collected
+	*out = slices.Grow(*out, n)
+	for _, recs := range decoded {
+		*out = append(*out, recs...)
 	}
 }
 
@@ -254,19 +335,10 @@ func recordProblem(file, pos string, raw json.RawMessage, err error) geo.Problem
 			p.ID = id
 		}
 	}
+	// geo's decoders name the field of what is wrong.
 	var ve *geo.ValidationError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &ve):
+	if errors.As(err, &ve) {
 		p.Field, p.Reason = ve.Field, ve.Reason
-	case errors.As(err, &te):
-		p.Field, p.Reason = te.Field, fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value)
-	default:
-		// encoding/json has no typed error for DisallowUnknownFields.
-		var name string
-		if _, e := fmt.Sscanf(err.Error(), "json: unknown field %q", &name); e == nil {
-			p.Field, p.Reason = name, "unknown property"
-		}
 	}
 	return p
 }
