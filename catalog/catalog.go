@@ -78,6 +78,8 @@ type Catalog struct {
 	applied int64
 	// past builds and keeps the states that as_of reads ask for.
 	past *PastStates
+	// tablesOnly marks a catalog loaded by LoadTables: no index to keep.
+	tablesOnly bool
 }
 
 // loaded is what Load reads: the index and the tables it does not hold.
@@ -106,6 +108,25 @@ func New(st Store) *Catalog {
 	c := &Catalog{store: st}
 	c.past = NewPastStates(c.stateAt, pastBuilds, pastBudget, pastTimeout)
 	return c
+}
+
+// LoadTables reads what an import needs, the store's actors, boundaries
+// and statistics, and indexes none of its records: for a process that only
+// imports (frontline import --db), which then neither holds the store's
+// records nor applies its writes to an index.
+func (c *Catalog) LoadTables(ctx context.Context) error {
+	ds, version, err := c.store.Load(ctx)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tables := &geo.Dataset{Actors: ds.Actors, Boundaries: ds.Boundaries, Statistics: ds.Statistics}
+	if err := c.publish(tables, c.store.ID(), version); err != nil {
+		return err
+	}
+	c.applied, c.tablesOnly = version, true
+	return nil
 }
 
 // LoadDataset indexes ds, a read-only dataset whose content id identifies
@@ -233,11 +254,11 @@ func (c *Catalog) write(ctx context.Context, op func() (store.Version, error)) (
 // catchUp applies every version committed after c.applied to the index in
 // one update. The caller holds mu. On error the index keeps its state and
 // c.applied, so the next write tries again; the store has the data either
-// way, and a restart rebuilds the index from it. Before Load there is no
-// index to bring up to date.
+// way, and a restart rebuilds the index from it. Before Load, and after
+// LoadTables, there is no index to bring up to date.
 func (c *Catalog) catchUp(ctx context.Context) error {
 	l := c.state.Load()
-	if l == nil {
+	if l == nil || c.tablesOnly {
 		return nil
 	}
 	changes, err := c.store.Changes(ctx, c.applied)

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,6 +81,15 @@ func (r Record) checkActors(known func(geo.ActorID) bool) error {
 
 // decodeFeature decodes and validates one feature of any kind.
 func decodeFeature(raw json.RawMessage) (Record, error) {
+	// Nearly every feature of an import is an incident: decode it as one
+	// first. A decoded date says the properties had one ("date" does not
+	// occur in JSON text but as a key), as the test below would find.
+	if bytes.Contains(raw, []byte(`"date"`)) {
+		var in geo.Incident
+		if in.UnmarshalJSON(raw) == nil && in.Date != 0 {
+			return Record{Incident: &in}, in.Validate()
+		}
+	}
 	var head struct {
 		Properties map[string]json.RawMessage `json:"properties"`
 	}

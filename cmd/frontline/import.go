@@ -163,7 +163,7 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 	}
 	defer st.Close()
 	cat := catalog.New(st)
-	if err := cat.Load(ctx); err != nil {
+	if err := cat.LoadTables(ctx); err != nil {
 		return err
 	}
 	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}, DB: cfg.DB}

@@ -196,8 +196,9 @@ func (s *Store) Restore(ctx context.Context, kind store.Kind, id string, number 
 }
 
 // ImportBatch stores records in one transaction: all of them or, on any
-// error, none. Every record is validated first; the first invalid one fails
-// the batch with a *BatchError. Each record is an upsert: an incident with
+// error, none. Each record is validated as it is written; the first invalid
+// one fails the batch with a *BatchError and the transaction rolls back, so
+// a batch of a million records is never held twice. Each record is an upsert: an incident with
 // an origin ("dataset:id") updates the incident with that origin, keeping
 // that incident's ID; any other record, or an incident whose origin is new,
 // updates the record with its ID or is created. A record identical to the
@@ -205,18 +206,14 @@ func (s *Store) Restore(ctx context.Context, kind store.Kind, id string, number 
 // nothing, and a record whose match was deleted is skipped. Audit rows name
 // the action "import".
 func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error) {
-	rows := make([]row, len(records))
-	for i, rec := range records {
-		rw, err := prepare(rec)
-		if err != nil {
-			k, _ := store.KindOf(rec)
-			return store.ImportResult{}, &BatchError{Index: i, Kind: k, ID: idOf(rec), Err: err}
-		}
-		rows[i] = rw
-	}
 	var res store.ImportResult
 	err := s.write(ctx, author, func(w *writeTx) error {
-		for _, rw := range rows {
+		for i, rec := range records {
+			rw, err := prepare(rec)
+			if err != nil {
+				k, _ := store.KindOf(rec)
+				return &BatchError{Index: i, Kind: k, ID: idOf(rec), Err: err}
+			}
 			if err := w.importRow(rw, &res); err != nil {
 				return err
 			}
@@ -465,7 +462,8 @@ func (w *writeTx) put(rw row, action string, prev state) (store.Version, error) 
 	if err := w.checkActors(rw.value); err != nil {
 		return store.Version{}, err
 	}
-	if rw.origin != "" {
+	// An import has matched the record by its origin already (importRow).
+	if rw.origin != "" && action != store.ActionImport {
 		var other string
 		in := rw.value.(geo.Incident)
 		err := w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND id <> ? AND "+originIndexed,
