@@ -567,7 +567,7 @@ type jsonSource struct {
 // members.
 func (s *Source) UnmarshalJSON(b []byte) error {
 	var js jsonSource
-	if err := decodeStrict(b, &js, ""); err != nil {
+	if err := decodeObject(b, &js, "publisher", "title", "url", "published", "note"); err != nil {
 		return err
 	}
 	*s = Source{Publisher: js.Publisher, Title: js.Title, URL: js.URL, Note: js.Note}
@@ -643,7 +643,7 @@ func circleField(tag byte) field[Zone] {
 		},
 		parse: func(z *Zone, raw []byte) error {
 			var c jsonCircle
-			if err := decodeStrict(raw, &c, ""); err != nil {
+			if err := decodeObject(raw, &c, "center", "radius_m"); err != nil {
 				return err
 			}
 			z.Circle = &Circle{Center: c.Center, RadiusMeters: c.RadiusMeters}
@@ -735,12 +735,16 @@ func incidentActorsField(tag byte) field[Incident] {
 			return append(b, ']')
 		},
 		parse: func(in *Incident, raw []byte) error {
-			var l []jsonIncidentActor
+			var l []json.RawMessage
 			if err := decodeStrict(raw, &l, ""); err != nil {
 				return err
 			}
 			in.Actors = nil
-			for _, a := range l {
+			for _, e := range l {
+				var a jsonIncidentActor
+				if err := decodeObject(e, &a, "actor", "name", "role"); err != nil {
+					return err
+				}
 				in.Actors = append(in.Actors, IncidentActor(a))
 			}
 			return nil

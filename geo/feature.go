@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -55,11 +57,11 @@ func unmarshalFeature(b []byte) (string, orb.Geometry, json.RawMessage, error) {
 	return id, g, f.Properties, nil
 }
 
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
-// trailing data, and reports failures as *ValidationError under prefix.
+// decodeStrict decodes one JSON value into v, refusing trailing data, and
+// reports failures as *ValidationError under prefix. A struct's unknown
+// members are decodeObject's to find.
 func decodeStrict(b []byte, v any, prefix string) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err, prefix)
 	}
@@ -67,6 +69,23 @@ func decodeStrict(b []byte, v any, prefix string) error {
 		return invalid(orDefault(prefix, "body"), "unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// decodeObject decodes the JSON object b into v, a struct whose JSON names
+// are known, and reports a member with none of those names (matched
+// without regard to case, as encoding/json matches them) as an unknown
+// property: a *ValidationError naming it. Anything but an object is left
+// to v's decoding to refuse.
+func decodeObject(b []byte, v any, known ...string) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(b, &members) == nil {
+		for _, k := range slices.Sorted(maps.Keys(members)) {
+			if !slices.ContainsFunc(known, func(n string) bool { return strings.EqualFold(n, k) }) {
+				return invalid(k, "unknown property")
+			}
+		}
+	}
+	return decodeStrict(b, v, "")
 }
 
 // jsonError turns a decoding error into a *ValidationError naming the field.
@@ -83,30 +102,19 @@ func jsonError(err error, prefix string) error {
 		if te.Type == dayType {
 			return invalid(join(prefix, te.Field), "%s is not a date of the form YYYY-MM-DD", te.Value)
 		}
-		return invalid(join(prefix, te.Field), "expected %s, got JSON %s", jsonTypeName(te.Type), te.Value)
+		return invalid(join(prefix, te.Field), "expected %s, got JSON %s", JSONTypeName(te.Type), te.Value)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return invalid(orDefault(prefix, "body"), "malformed JSON at byte %d", se.Offset)
 	}
-	if f, ok := unknownField(err); ok {
-		return invalid(join(prefix, f), "unknown property")
-	}
 	return invalid(orDefault(prefix, "body"), "%s", cleanJSONErr(err))
 }
 
-// unknownField extracts the name from encoding/json's "unknown field" error,
-// which has no typed form.
-func unknownField(err error) (string, bool) {
-	var name string
-	if _, scanErr := fmt.Sscanf(err.Error(), "json: unknown field %q", &name); scanErr == nil {
-		return name, true
-	}
-	return "", false
-}
-
-// jsonTypeName names a Go type the way a JSON user thinks of it.
-func jsonTypeName(t reflect.Type) string {
+// JSONTypeName names a Go type the way a JSON user thinks of it: "a
+// string", "an integer", "a number", "true or false", "an array", "an
+// object". The server words its own JSON errors with it too.
+func JSONTypeName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"

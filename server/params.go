@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -1014,24 +1013,9 @@ func jsonProblem(err error) string {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("is not valid JSON at byte %d: %s", syn.Offset, syn.Error())
 	case errors.As(err, &typ):
-		return fmt.Sprintf("has a JSON %s where %s was expected", typ.Value, jsonKind(typ.Type.Kind()))
+		return fmt.Sprintf("has a JSON %s where %s was expected", typ.Value, geo.JSONTypeName(typ.Type))
 	}
 	return "is not valid: " + err.Error()
-}
-
-// jsonKind names a Go kind as the JSON type it decodes from.
-func jsonKind(k reflect.Kind) string {
-	switch k {
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.String:
-		return "a string"
-	case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int64, reflect.Int32:
-		return "a number"
-	}
-	return "another type"
 }
 
 // reasonOf returns the Reason of a *geo.ValidationError, or err's message.
