@@ -15,7 +15,8 @@ import (
 )
 
 // Editor is the writable store behind the write routes (OGC API – Features
-// Part 4), the import route and the history routes. Collections are
+// Part 4), the import route and the history routes, as the three small
+// interfaces their handlers use: Writer, History and Transfer. Collections are
 // "zones", "incidents" and "sites". Implementations must be safe for
 // concurrent use, and a write that returns must be durable and visible to
 // the Catalog's next snapshot.
@@ -26,8 +27,13 @@ import (
 // origin) is taken, *geo.ValidationError for an invalid record; nothing is
 // stored on error.
 type Editor interface {
-	// Get returns the current version of a live feature.
-	Get(ctx context.Context, collection, id string) (catalog.Version, error)
+	Writer
+	History
+	Transfer
+}
+
+// Writer stores edits of features: the write routes.
+type Writer interface {
 	// Create stores f as a new feature.
 	Create(ctx context.Context, f catalog.Feature, author string) (catalog.Version, error)
 	// Replace stores f as the next version of the feature with its ID.
@@ -36,20 +42,31 @@ type Editor interface {
 	Patch(ctx context.Context, collection, id string, patch []byte, expected int64, author string) (catalog.Version, error)
 	// Delete stores a tombstone; the history stays.
 	Delete(ctx context.Context, collection, id string, expected int64, author string) (catalog.Version, error)
-	// Versions returns every version of a feature, oldest first.
-	Versions(ctx context.Context, collection, id string) ([]catalog.Version, error)
 	// Restore stores version number of a feature as its next version.
 	Restore(ctx context.Context, collection, id string, number int64, author string) (catalog.Version, error)
-	// Import reads body as req says and stores every accepted record in
-	// one transaction. When any row is rejected, or the file is refused as
-	// a whole, it stores nothing and returns the report with a nil error.
-	Import(ctx context.Context, req catalog.ImportRequest, body io.Reader, author string) (catalog.ImportReport, error)
+}
+
+// History reads what was: the history routes, as_of and a feature's ETag.
+type History interface {
+	// Get returns the current version of a live feature.
+	Get(ctx context.Context, collection, id string) (catalog.Version, error)
+	// Versions returns every version of a feature, oldest first.
+	Versions(ctx context.Context, collection, id string) ([]catalog.Version, error)
 	// AsOf returns the zones, incidents and sites as they were at t, or
-	// ErrBusy when it is building as many past states as it may at once.
+	// catalog.ErrBusy when it is building as many past states as it may at
+	// once.
 	AsOf(ctx context.Context, t time.Time) (*geo.Snapshot, error)
 	// Audit returns the most recent entries of the audit log matching f,
 	// newest first.
 	Audit(ctx context.Context, f catalog.AuditFilter) ([]catalog.AuditEntry, error)
+}
+
+// Transfer moves data in and out whole: the import and export routes.
+type Transfer interface {
+	// Import reads body as req says and stores the accepted records in one
+	// transaction, under catalog.Import's policy; a file it does not store
+	// is a report with a nil error.
+	Import(ctx context.Context, req catalog.ImportRequest, body io.Reader, author string) (catalog.ImportReport, error)
 	// Backup writes a consistent snapshot of the whole store, history and
 	// tokens included, as a GeoPackage file to w.
 	Backup(ctx context.Context, w io.Writer) error
@@ -85,7 +102,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Editor.Create(r.Context(), f, author(r))
+	v, err := s.writes.Create(r.Context(), f, author(r))
 	if err == nil {
 		s.postWrite(w)
 	}
@@ -107,7 +124,7 @@ func (s *Server) handleReplace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Editor.Replace(r.Context(), f, expected, author(r))
+	v, err := s.writes.Replace(r.Context(), f, expected, author(r))
 	if err == nil {
 		s.postWrite(w)
 	}
@@ -128,7 +145,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Editor.Patch(r.Context(), c, id, patch, expected, author(r))
+	v, err := s.writes.Patch(r.Context(), c, id, patch, expected, author(r))
 	if err == nil {
 		s.postWrite(w)
 	}
@@ -145,7 +162,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Editor.Delete(r.Context(), c, id, expected, author(r))
+	_, err = s.writes.Delete(r.Context(), c, id, expected, author(r))
 	if err == nil {
 		s.postWrite(w)
 	}
@@ -166,10 +183,10 @@ func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if s.cfg.Editor == nil {
+	if s.histories == nil {
 		return errNoHistory
 	}
-	vs, err := s.cfg.Editor.Versions(r.Context(), c, chi.URLParam(r, "featureId"))
+	vs, err := s.histories.Versions(r.Context(), c, chi.URLParam(r, "featureId"))
 	if err != nil {
 		return err
 	}
@@ -193,7 +210,7 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Editor.Restore(r.Context(), c, chi.URLParam(r, "featureId"), number, author(r))
+	v, err := s.writes.Restore(r.Context(), c, chi.URLParam(r, "featureId"), number, author(r))
 	if err == nil {
 		s.postWrite(w)
 	}

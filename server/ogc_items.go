@@ -93,10 +93,10 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
 // and itemJSON returns nil.
 func (s *Server) itemJSON(w http.ResponseWriter, r *http.Request, c collection, snap *geo.Snapshot) ([]byte, error) {
 	id := chi.URLParam(r, "featureId")
-	if s.cfg.Editor == nil || snap != s.snapshot(r) || !slices.Contains(editableCollections, c.id) {
+	if s.histories == nil || snap != s.snapshot(r) || !slices.Contains(editableCollections, c.id) {
 		return c.item(snap, id)
 	}
-	v, err := s.cfg.Editor.Get(r.Context(), c.id, id)
+	v, err := s.histories.Get(r.Context(), c.id, id)
 	if errors.Is(err, geo.ErrNotFound) {
 		return nil, notFeature(c.id, id)
 	} else if err != nil {
@@ -127,13 +127,13 @@ func (s *Server) readState(r *http.Request, collection string, allowDate bool) (
 	switch {
 	case err != nil || !ok:
 		return s.snapshot(r), q, err
-	case s.cfg.Editor == nil:
+	case s.histories == nil:
 		return nil, nil, errNoHistory
 	}
 	if err := s.authorizeHistory(r); err != nil {
 		return nil, nil, err
 	}
-	snap, err := s.cfg.Editor.AsOf(r.Context(), t)
+	snap, err := s.histories.AsOf(r.Context(), t)
 	return snap, rest, err
 }
 

@@ -123,6 +123,11 @@ type Server struct {
 	ids *requestIDs
 	// version is the latest snapshot's datasetVersion.
 	version atomic.Pointer[snapshotVersion]
+	// writes, histories and transfers are cfg.Editor, as the handlers use
+	// it; nil without one.
+	writes    Writer
+	histories History
+	transfers Transfer
 }
 
 // New returns the server: an HTTP handler for the API under /api, /healthz,
@@ -137,6 +142,9 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) *Server {
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.ImportBodyTimeout = cmp.Or(cfg.ImportBodyTimeout, defaultImportBodyTimeout)
 	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg), ids: newRequestIDs()}
+	if cfg.Editor != nil {
+		s.writes, s.histories, s.transfers = cfg.Editor, cfg.Editor, cfg.Editor
+	}
 	s.collections = s.newCollections()
 	s.mux = s.routes()
 	return s

@@ -44,7 +44,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.cfg.Editor.Import(r.Context(), req, r.Body, author(r))
+	rep, err := s.transfers.Import(r.Context(), req, r.Body, author(r))
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		setDownload(w, contentTypeGeoPackage, name+".gpkg")
-		return s.cfg.Editor.Backup(r.Context(), w)
+		return s.transfers.Backup(r.Context(), w)
 	case "csv":
 		setDownload(w, contentTypeCSV+"; charset=utf-8", name+"-"+req.collections[0]+".csv")
 		return writeCSV(w, snap, req.collections[0])
@@ -89,7 +89,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 // authorizeBackup checks that the server has a store to back up and that
 // the request's token is an admin's.
 func (s *Server) authorizeBackup(r *http.Request) error {
-	if s.cfg.Editor == nil {
+	if s.histories == nil {
 		return errExportNeedsStore
 	}
 	p, _ := r.Context().Value(principalKey{}).(*principal)
@@ -103,7 +103,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.cfg.Editor.Audit(r.Context(), f)
+	entries, err := s.histories.Audit(r.Context(), f)
 	if err != nil {
 		return err
 	}
