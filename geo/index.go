@@ -3,6 +3,7 @@ package geo
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -294,7 +295,10 @@ func buildIncidentIDs(incs []Incident) (*incidentIDs, error) {
 		if _, dup := m[id]; dup {
 			return nil, invalid(fmt.Sprintf("incidents[%d].id", i), "duplicate id %q", id)
 		}
-		m[id] = uint32(i)
+		// The key is a copy: the ID may be a substring of the record's
+		// whole text (as the codec decodes it), which NewIndex repacks
+		// after, and a key must not keep that text alive.
+		m[IncidentID(strings.Clone(string(id)))] = uint32(i)
 	}
 	return ids, nil
 }

@@ -1,7 +1,6 @@
 package gpkg
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -64,7 +63,7 @@ func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, tab
 	recs := make([]T, n)
 	type batch struct {
 		at  int // index in recs of raw[0]
-		raw [][]byte
+		raw []string
 	}
 	work := make(chan batch, runtime.GOMAXPROCS(0))
 	errs := make([]error, runtime.GOMAXPROCS(0))
@@ -73,7 +72,7 @@ func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, tab
 		wg.Go(func() {
 			for b := range work {
 				for i, r := range b.raw {
-					if err := P(&recs[b.at+i]).UnmarshalBinary(r); err != nil && errs[w] == nil {
+					if err := P(&recs[b.at+i]).DecodeStored(r); err != nil && errs[w] == nil {
 						errs[w] = fmt.Errorf("gpkg: a record of %s does not decode: %w", table, err)
 					}
 				}
@@ -92,7 +91,7 @@ func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, tab
 			err = fmt.Errorf("gpkg: load %s: %w", table, err)
 			break
 		}
-		b.raw = append(b.raw, bytes.Clone(raw))
+		b.raw = append(b.raw, string(raw))
 		i++
 		if len(b.raw) == decodeBatch {
 			work <- b

@@ -165,6 +165,7 @@ type stored[T store.Record] interface {
 	store.Record
 	AppendBinary([]byte) ([]byte, error)
 	UnmarshalBinary([]byte) error
+	DecodeStored(string) error
 	UnmarshalJSON([]byte) error
 }
 
