@@ -860,7 +860,7 @@ func (a Actor) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil), nil }
 func (a *Actor) UnmarshalJSON(b []byte) error { return actorCodec.decodeJSON(a, b) }
 
 // AppendBinary appends a's stored form.
-func (a *Actor) AppendBinary(b []byte) ([]byte, error) { return actorCodec.appendBinary(b, a) }
+func (a Actor) AppendBinary(b []byte) ([]byte, error) { return actorCodec.appendBinary(b, &a) }
 
 // UnmarshalBinary decodes a stored form.
 func (a *Actor) UnmarshalBinary(b []byte) error { return actorCodec.decodeBinary(a, string(b)) }
@@ -885,7 +885,7 @@ func (z Zone) MarshalJSON() ([]byte, error) { return z.AppendGeoJSON(nil), nil }
 func (z *Zone) UnmarshalJSON(b []byte) error { return zoneCodec.decodeJSON(z, b) }
 
 // AppendBinary appends z's stored form.
-func (z *Zone) AppendBinary(b []byte) ([]byte, error) { return zoneCodec.appendBinary(b, z) }
+func (z Zone) AppendBinary(b []byte) ([]byte, error) { return zoneCodec.appendBinary(b, &z) }
 
 // UnmarshalBinary decodes a stored form.
 func (z *Zone) UnmarshalBinary(b []byte) error { return zoneCodec.decodeBinary(z, string(b)) }
@@ -913,7 +913,7 @@ func (in *Incident) UnmarshalJSON(b []byte) error {
 }
 
 // AppendBinary appends in's stored form.
-func (in *Incident) AppendBinary(b []byte) ([]byte, error) { return incidentCodec.appendBinary(b, in) }
+func (in Incident) AppendBinary(b []byte) ([]byte, error) { return incidentCodec.appendBinary(b, &in) }
 
 // UnmarshalBinary decodes a stored form.
 func (in *Incident) UnmarshalBinary(b []byte) error { return incidentCodec.decodeBinary(in, string(b)) }
@@ -932,7 +932,7 @@ func (s Site) MarshalJSON() ([]byte, error) { return s.AppendGeoJSON(nil), nil }
 func (s *Site) UnmarshalJSON(b []byte) error { return siteCodec.unmarshalJSON(s, b) }
 
 // AppendBinary appends s's stored form.
-func (s *Site) AppendBinary(b []byte) ([]byte, error) { return siteCodec.appendBinary(b, s) }
+func (s Site) AppendBinary(b []byte) ([]byte, error) { return siteCodec.appendBinary(b, &s) }
 
 // UnmarshalBinary decodes a stored form.
 func (s *Site) UnmarshalBinary(b []byte) error { return siteCodec.decodeBinary(s, string(b)) }
@@ -951,7 +951,7 @@ func (bd Boundary) MarshalJSON() ([]byte, error) { return bd.AppendGeoJSON(nil),
 func (bd *Boundary) UnmarshalJSON(b []byte) error { return boundaryCodec.decodeJSON(bd, b) }
 
 // AppendBinary appends bd's stored form.
-func (bd *Boundary) AppendBinary(b []byte) ([]byte, error) { return boundaryCodec.appendBinary(b, bd) }
+func (bd Boundary) AppendBinary(b []byte) ([]byte, error) { return boundaryCodec.appendBinary(b, &bd) }
 
 // UnmarshalBinary decodes a stored form.
 func (bd *Boundary) UnmarshalBinary(b []byte) error { return boundaryCodec.decodeBinary(bd, string(b)) }
@@ -970,7 +970,7 @@ func (s Statistic) MarshalJSON() ([]byte, error) { return s.AppendJSON(nil), nil
 func (s *Statistic) UnmarshalJSON(b []byte) error { return statisticCodec.decodeJSON(s, b) }
 
 // AppendBinary appends s's stored form.
-func (s *Statistic) AppendBinary(b []byte) ([]byte, error) { return statisticCodec.appendBinary(b, s) }
+func (s Statistic) AppendBinary(b []byte) ([]byte, error) { return statisticCodec.appendBinary(b, &s) }
 
 // UnmarshalBinary decodes a stored form.
 func (s *Statistic) UnmarshalBinary(b []byte) error { return statisticCodec.decodeBinary(s, string(b)) }

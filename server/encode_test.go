@@ -247,7 +247,7 @@ func TestEncodeWriteErrorIsSticky(t *testing.T) {
 	}
 	_, incidents, _, _ := goldenRecords()
 	if err := fw.Write(&incidents[0]); !errors.Is(err, broken) {
-		t.Errorf("WriteIncident after a failed write = %v", err)
+		t.Errorf("Write after a failed write = %v", err)
 	}
 }
 
@@ -346,7 +346,7 @@ func TestEncodeIncidentAllocatesNothing(t *testing.T) {
 		i++
 	})
 	if allocs != 0 {
-		t.Errorf("WriteIncident allocates %.2f times per incident, want 0", allocs)
+		t.Errorf("Write allocates %.2f times per incident, want 0", allocs)
 	}
 }
 

@@ -198,10 +198,8 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 // stored to rep. A file with rejected rows that is not stored (no
 // --partial) is reported as refused.
 func importFileInto(ctx context.Context, cat *catalog.Catalog, cfg importConfig, name string, rep *importReport) fileReport {
-	fr := fileReport{File: name, Report: &ingest.Report{Rows: []ingest.Rejection{}}}
-	f, err := os.Open(name)
-	if err != nil {
-		fr.Error = err.Error()
+	fr, f := openInput(name)
+	if f == nil {
 		return fr
 	}
 	defer f.Close()
@@ -293,11 +291,21 @@ func releaseOf(cfg importConfig, name string) string {
 	return ""
 }
 
-func importFile(ctx context.Context, cfg importConfig, name string, actors []geo.Actor, got *importedRecords, stderr io.Writer) fileReport {
+// openInput opens the file name for an import: its empty report and the
+// file, or a report of why it cannot be opened and nil.
+func openInput(name string) (fileReport, *os.File) {
 	fr := fileReport{File: name, Report: &ingest.Report{Rows: []ingest.Rejection{}}}
 	f, err := os.Open(name)
 	if err != nil {
 		fr.Error = err.Error()
+		return fr, nil
+	}
+	return fr, f
+}
+
+func importFile(ctx context.Context, cfg importConfig, name string, actors []geo.Actor, got *importedRecords, stderr io.Writer) fileReport {
+	fr, f := openInput(name)
+	if f == nil {
 		return fr
 	}
 	defer f.Close()

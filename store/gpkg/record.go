@@ -1,6 +1,7 @@
 package gpkg
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -171,19 +172,10 @@ type stored[T store.Record] interface {
 
 // encode returns the stored form of rec, a record the store can hold.
 func encode(rec store.Record) ([]byte, error) {
-	switch r := rec.(type) {
-	case geo.Actor:
-		return r.AppendBinary(nil)
-	case geo.Zone:
-		return r.AppendBinary(nil)
-	case geo.Incident:
-		return r.AppendBinary(nil)
-	case geo.Site:
-		return r.AppendBinary(nil)
-	case geo.Boundary:
-		return r.AppendBinary(nil)
-	case geo.Statistic:
-		return r.AppendBinary(nil)
+	if _, ok := store.KindOf(rec); ok {
+		if r, ok := rec.(encoding.BinaryAppender); ok {
+			return r.AppendBinary(nil)
+		}
 	}
 	return nil, fmt.Errorf("gpkg: cannot store a %T", rec)
 }
