@@ -216,9 +216,13 @@ const decodeBatch = 1024
 
 // decodeCollection decodes each feature of the FeatureCollection file name
 // and appends it to *out, in file order, as collection does one at a time:
-// the file is read here while the features are decoded on every core, and
-// *out grows once, by the whole file, so a million incidents are neither
-// decoded on one core nor copied at every doubling of a slice.
+// the file is read here while the features are decoded on every core. Once
+// the first batch is read, the file's size over the batch's bytes a
+// feature estimates how many there are, *out grows by that once, and the
+// features are decoded in place there; only those past the estimate are
+// appended after. So a million incidents are neither decoded on one core
+// nor copied from one slice to another (which held a second copy of every
+// record at the end of the load).
 func decodeCollection[T any, P interface {
 	*T
 	UnmarshalJSON([]byte) error
@@ -227,10 +231,17 @@ func decodeCollection[T any, P interface {
 		raws  []json.RawMessage
 		lines []int
 		first int // index of raws[0] in the file
+		dst   []T // where to decode in place, or nil
 		recs  []T
 		errs  []error
 		done  chan struct{}
 	}
+	base := len(*out)
+	var size int64
+	if st, err := fs.Stat(r.fsys, name); err == nil {
+		size = st.Size()
+	}
+	var place []T // (*out)[base:], the features decoded in place
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *batch, workers)
 	order := make(chan *batch, 2*workers)
@@ -238,7 +249,10 @@ func decodeCollection[T any, P interface {
 	for range workers {
 		wg.Go(func() {
 			for b := range work {
-				b.recs = make([]T, len(b.raws))
+				b.recs = b.dst
+				if b.recs == nil {
+					b.recs = make([]T, len(b.raws))
+				}
 				b.errs = make([]error, len(b.raws))
 				for i, raw := range b.raws {
 					b.errs[i] = P(&b.recs[i]).UnmarshalJSON(raw)
@@ -247,8 +261,8 @@ func decodeCollection[T any, P interface {
 			}
 		})
 	}
-	var decoded [][]T
-	n := 0
+	var overflow []T
+	placed := 0 // how many of place hold features: batches are in order
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
@@ -259,12 +273,25 @@ func decodeCollection[T any, P interface {
 					r.add(recordProblem(name, fmt.Sprintf("features[%d] (line %d)", b.first+i, b.lines[i]), b.raws[i], err))
 				}
 			}
-			decoded = append(decoded, b.recs)
-			n += len(b.recs)
+			if b.dst == nil {
+				overflow = append(overflow, b.recs...)
+			} else {
+				placed = b.first + len(b.recs)
+			}
 		}
 	}()
 	b := &batch{done: make(chan struct{})}
+	read := 0 // bytes of the features read
 	send := func() {
+		if place == nil && len(b.raws) == decodeBatch && size > 0 {
+			// Two bytes a feature for the separator and line break.
+			est := int(size/int64(read/len(b.raws)+2)) + decodeBatch
+			*out = slices.Grow(*out, est)[:base+est]
+			place = (*out)[base:]
+		}
+		if end := b.first + len(b.raws); end <= len(place) {
+			b.dst = place[b.first:end]
+		}
 		order <- b
 		work <- b
 	}
@@ -274,6 +301,7 @@ func decodeCollection[T any, P interface {
 			b = &batch{first: i, done: make(chan struct{})}
 		}
 		b.raws, b.lines = append(b.raws, raw), append(b.lines, line)
+		read += len(raw)
 	})
 	if len(b.raws) > 0 {
 		send()
@@ -282,10 +310,7 @@ func decodeCollection[T any, P interface {
 	close(order)
 	wg.Wait()
 	<-collected
-	*out = slices.Grow(*out, n)
-	for _, recs := range decoded {
-		*out = append(*out, recs...)
-	}
+	*out = append((*out)[:base+placed], overflow...)
 }
 
 // array decodes each element of a JSON array file with decode, without

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -246,5 +247,60 @@ func TestFileOf(t *testing.T) {
 		if got := FileOf(tc.rec); got != tc.want {
 			t.Errorf("FileOf(%T) = %q, want %q", tc.rec, got, tc.want)
 		}
+	}
+}
+
+// TestReadDirLargeCollections reads incident files of a few thousand
+// features whose first batch is much longer, or much shorter, than the
+// rest, so that decodeCollection's estimate of the count falls short (the
+// rest is appended) or goes over (the slice is cut): the incidents come
+// back whole and in file order either way, after those of the file before.
+func TestReadDirLargeCollections(t *testing.T) {
+	feature := func(i int, note string) string {
+		return fmt.Sprintf(`{"type": "Feature", "id": "inc-%05d", "geometry": {"type": "Point", "coordinates": [40.%d, 36.06]},
+ "properties": {"date": "2026-01-20", "date_precision": "day", "type": "battles", "actors": [], "precision_m": 0,
+  "fatalities_low": 0, "fatalities_best": 0, "fatalities_high": 0, "fatalities_civilians": 0,
+  "description": %q, "sources": [{"publisher": "AP"}], "status": "reported", "origin": "ucdp", "origin_id": "%d"}}`, i, i, note, i)
+	}
+	collection := func(n int, long func(i int) bool) (string, []string) {
+		var feats, ids []string
+		for i := range n {
+			note := "short"
+			if long(i) {
+				note = strings.Repeat("long ", 200)
+			}
+			feats = append(feats, feature(i, note))
+			ids = append(ids, fmt.Sprintf("inc-%05d", i))
+		}
+		return `{"type": "FeatureCollection", "features": [` + strings.Join(feats, ",\n") + "]}", ids
+	}
+	for name, long := range map[string]func(int) bool{
+		"estimate short": func(i int) bool { return i < 1024 },
+		"estimate over":  func(i int) bool { return i >= 1024 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			fsys := goodFS()
+			text, ids := collection(3000, long)
+			fsys["incidents-ucdp.geojson"] = &fstest.MapFile{Data: []byte(text)}
+			ds, err := ReadDir(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, in := range ds.Incidents {
+				got = append(got, string(in.ID))
+			}
+			want := append([]string{"shaddadi-2026-01"}, ids...)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("incidents %d, want %d, or out of order", len(got), len(want))
+			}
+			wantLast := "short"
+			if long(2999) {
+				wantLast = strings.Repeat("long ", 200)
+			}
+			if d := ds.Incidents[len(ds.Incidents)-1].Description; d != wantLast {
+				t.Errorf("last incident's description %.20q, want %.20q", d, wantLast)
+			}
+		})
 	}
 }
