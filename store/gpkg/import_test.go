@@ -2,6 +2,7 @@ package gpkg
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -120,5 +121,44 @@ func TestImportBatchDuplicatesWithinBatch(t *testing.T) {
 	}
 	if n := count(t, s, "SELECT count(*) FROM incidents"); n != 1 {
 		t.Errorf("%d incidents, want 1", n)
+	}
+}
+
+// TestImportBatchBulk: a batch large enough to rebuild the incidents' lon
+// and lat indexes leaves them in place, with the layer's extent right;
+// a bulk batch that fails rolls the indexes' rebuild back with the rest.
+func TestImportBatchBulk(t *testing.T) {
+	defer func(n int) { bulkRecords = n }(bulkRecords)
+	bulkRecords = 10
+	s, _ := openTest(t, Options{})
+	indexes := func() int {
+		return count(t, s, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('incidents_lon', 'incidents_lat')")
+	}
+	bad := testUCDP(50)
+	bad.Fatalities.Best = -1
+	if _, err := s.ImportBatch(t.Context(), append(ucdpBatch(0, 40), bad), "importer"); err == nil {
+		t.Fatal("a bulk batch with an invalid record was stored")
+	}
+	if n := indexes(); n != 2 || count(t, s, "SELECT count(*) FROM incidents") != 0 {
+		t.Fatalf("after a failed bulk batch: %d of the 2 indexes, %d incidents", n, count(t, s, "SELECT count(*) FROM incidents"))
+	}
+	res, err := s.ImportBatch(t.Context(), ucdpBatch(0, 40), "importer")
+	if err != nil || res.Created != 40 {
+		t.Fatalf("bulk import: %+v, %v", res, err)
+	}
+	if n := indexes(); n != 2 {
+		t.Fatalf("after a bulk import %d of the 2 indexes", n)
+	}
+	var plan string
+	if err := s.r.QueryRow("SELECT detail FROM (EXPLAIN QUERY PLAN SELECT min(lon) FROM incidents)").Scan(&plan); err == nil && !strings.Contains(plan, "incidents_lon") {
+		t.Errorf("min(lon) does not use the rebuilt index: %s", plan)
+	}
+	var minX float64
+	if err := s.r.QueryRow("SELECT min_x FROM gpkg_contents WHERE table_name = 'incidents'").Scan(&minX); err != nil {
+		t.Fatal(err)
+	}
+	var wantX float64
+	if err := s.r.QueryRow("SELECT min(lon) FROM incidents").Scan(&wantX); err != nil || minX != wantX {
+		t.Errorf("extent min_x %v, want %v (%v)", minX, wantX, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -196,9 +197,10 @@ func (s *Store) Restore(ctx context.Context, kind store.Kind, id string, number 
 }
 
 // ImportBatch stores records in one transaction: all of them or, on any
-// error, none. Each record is validated as it is written; the first invalid
-// one fails the batch with a *BatchError and the transaction rolls back, so
-// a batch of a million records is never held twice. Each record is an upsert: an incident with
+// error, none. Each record is validated just before it is written (a few
+// thousand ahead, on another goroutine); the first invalid one fails the
+// batch with a *BatchError and the transaction rolls back, so a batch of a
+// million records is never held twice. Each record is an upsert: an incident with
 // an origin ("dataset:id") updates the incident with that origin, keeping
 // that incident's ID; any other record, or an incident whose origin is new,
 // updates the record with its ID or is created. A record identical to the
@@ -208,14 +210,32 @@ func (s *Store) Restore(ctx context.Context, kind store.Kind, id string, number 
 func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error) {
 	var res store.ImportResult
 	err := s.write(ctx, author, func(w *writeTx) error {
-		for i, rec := range records {
-			rw, err := prepare(rec)
-			if err != nil {
-				k, _ := store.KindOf(rec)
-				return &BatchError{Index: i, Kind: k, ID: idOf(rec), Err: err}
+		if len(records) >= bulkRecords {
+			// The point tables' lon and lat indexes take their inserts in
+			// random order; a large batch goes in without them and has them
+			// built again, sorted, in the same transaction.
+			for _, idx := range pointIndexes {
+				if err := w.exec("DROP INDEX " + idx.name); err != nil {
+					return fmt.Errorf("gpkg: import: %w", err)
+				}
 			}
-			if err := w.importRow(rw, &res); err != nil {
+		}
+		rows, stop := prepareAhead(records)
+		defer stop()
+		for p := range rows {
+			if p.err != nil {
+				k, _ := store.KindOf(records[p.index])
+				return &BatchError{Index: p.index, Kind: k, ID: idOf(records[p.index]), Err: p.err}
+			}
+			if err := w.importRow(p.row, &res); err != nil {
 				return err
+			}
+		}
+		if len(records) >= bulkRecords {
+			for _, idx := range pointIndexes {
+				if err := w.exec(idx.create); err != nil {
+					return fmt.Errorf("gpkg: import: %w", err)
+				}
 			}
 		}
 		res.DatasetVersion = w.dataset
@@ -228,6 +248,49 @@ func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author 
 		return store.ImportResult{}, err
 	}
 	return res, nil
+}
+
+// preparedRow is a record of a batch prepared for writing, or why it
+// cannot be.
+type preparedRow struct {
+	index int
+	row   row
+	err   error
+}
+
+// prepareAhead validates and prepares records on another goroutine, a few
+// thousand ahead of the writer, in order, so that the writer's SQLite work
+// and the preparing share the CPUs. The channel ends after the first
+// record that fails. Call stop when done reading, early or not.
+func prepareAhead(records []store.Record) (<-chan preparedRow, func()) {
+	rows := make(chan preparedRow, 4096)
+	done := make(chan struct{})
+	go func() {
+		defer close(rows)
+		for i, rec := range records {
+			rw, err := prepare(rec)
+			select {
+			case rows <- preparedRow{i, rw, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return rows, sync.OnceFunc(func() { close(done) })
+}
+
+// bulkRecords is the size of a batch from which ImportBatch builds the
+// incidents' lon and lat indexes again rather than inserting into them (a
+// variable so that a test can make a small batch bulk).
+var bulkRecords = 50_000
+
+// pointIndexes are the incidents table's lon and lat indexes.
+var pointIndexes = []struct{ name, create string }{
+	{"incidents_lon", "CREATE INDEX incidents_lon ON incidents (lon)"},
+	{"incidents_lat", "CREATE INDEX incidents_lat ON incidents (lat)"},
 }
 
 // importRow upserts one record of a batch and counts the outcome.
