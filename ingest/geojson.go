@@ -2,11 +2,14 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -33,6 +36,66 @@ func ReadGeoJSON(ctx context.Context, r io.Reader, opts Options, emit func(Recor
 		ids[a.ID] = true
 	}
 	known := func(id geo.ActorID) bool { return ids[id] }
+	// Features are decoded and checked on every core, in batches, and
+	// reported and emitted here in file order.
+	type batch struct {
+		raws  []json.RawMessage
+		lines []int
+		recs  []Record
+		errs  []error
+		done  chan struct{}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range work {
+				b.recs, b.errs = make([]Record, len(b.raws)), make([]error, len(b.raws))
+				for i, raw := range b.raws {
+					rec, err := decodeFeature(raw)
+					if err == nil && opts.KnownActors {
+						err = rec.checkActors(known)
+					}
+					b.recs[i], b.errs[i] = rec, err
+				}
+				close(b.done)
+			}
+		})
+	}
+	// pending holds the batches handed out and not yet emitted, in order.
+	var pending []*batch
+	// flush emits the first pending batch once it is decoded.
+	flush := func() error {
+		b := pending[0]
+		pending = pending[1:]
+		<-b.done
+		for i, err := range b.errs {
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
+			if err != nil {
+				rep.reject(featureRejection(b.lines[i], err))
+				continue
+			}
+			b.recs[i].Line = b.lines[i]
+			if emitErr = emit(b.recs[i]); emitErr != nil {
+				return emitErr
+			}
+			rep.Accepted++
+		}
+		return nil
+	}
+	cur := &batch{done: make(chan struct{})}
+	send := func() error {
+		pending = append(pending, cur)
+		work <- cur
+		cur = &batch{done: make(chan struct{})}
+		if len(pending) > 2*workers {
+			return flush()
+		}
+		return nil
+	}
 	err := geo.ReadFeatures(r, func(_, line int, raw json.RawMessage) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -41,32 +104,40 @@ func ReadGeoJSON(ctx context.Context, r io.Reader, opts Options, emit func(Recor
 		if n%ProgressEvery == 0 && opts.Progress != nil {
 			opts.Progress(Progress{Rows: n, Rejected: rep.Rejected})
 		}
-		rec, err := decodeFeature(raw)
-		if err == nil && opts.KnownActors {
-			err = rec.checkActors(known)
+		cur.raws, cur.lines = append(cur.raws, raw), append(cur.lines, line)
+		if len(cur.raws) == geoJSONBatch {
+			return send()
 		}
-		if err != nil {
-			rep.reject(featureRejection(line, err))
-			return nil
-		}
-		rec.Line = line
-		if emitErr = emit(rec); emitErr != nil {
-			return emitErr
-		}
-		rep.Accepted++
 		return nil
 	})
+	if err == nil && len(cur.raws) > 0 {
+		err = send()
+	} else if len(cur.raws) > 0 {
+		// The features read before a malformed one are reported as usual.
+		pending = append(pending, cur)
+		work <- cur
+	}
+	var ferr error
+	for ferr == nil && emitErr == nil && len(pending) > 0 {
+		ferr = flush()
+	}
+	close(work)
+	wg.Wait()
 	if opts.Progress != nil {
 		opts.Progress(Progress{Rows: n, Rejected: rep.Rejected})
 	}
 	if emitErr != nil {
 		return rep, emitErr
 	}
+	err = cmp.Or(ferr, err)
 	if err != nil {
 		return rep, err
 	}
 	return rep, nil
 }
+
+// geoJSONBatch is how many features ReadGeoJSON hands a worker at once.
+const geoJSONBatch = 256
 
 // checkActors checks the actor IDs of a zone or an incident with known.
 func (r Record) checkActors(known func(geo.ActorID) bool) error {
