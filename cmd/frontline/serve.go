@@ -318,12 +318,23 @@ func hashFS(fsys fs.FS) (string, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(fsys, p)
+		// Streamed, not read whole: a dataset's incident file may be
+		// hundreds of megabytes.
+		f, err := fsys.Open(p)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
-		h.Write(b)
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, st.Size())
+		if n, err := io.Copy(h, f); err != nil {
+			return err
+		} else if n != st.Size() {
+			return fmt.Errorf("%s changed while it was read", p)
+		}
 		return nil
 	})
 	if err != nil {
