@@ -1,6 +1,10 @@
 package catalog
 
-import "time"
+import (
+	"time"
+
+	"github.com/frontline-maps/frontline/store"
+)
 
 // This file holds the values the live dataset answers with, which the
 // HTTP layer serves as they are.
@@ -94,3 +98,23 @@ type AuditEntry struct {
 	After          int64 `json:"version_after"`
 	DatasetVersion int64 `json:"dataset_version"`
 }
+
+// Role is what a token may do: the store's roles, named here so that the
+// catalog's users (the server) need not name the store.
+type Role = store.Role
+
+// The roles, from least to most powerful (store.Role's).
+const (
+	RoleViewer = store.RoleViewer
+	RoleEditor = store.RoleEditor
+	RoleAdmin  = store.RoleAdmin
+)
+
+// The store's errors that reach the catalog's users unchanged.
+var (
+	// ErrPreconditionFailed: a write's expected version is not the
+	// record's current one.
+	ErrPreconditionFailed = store.ErrPreconditionFailed
+	// ErrUnauthorized: a secret that matches no valid token.
+	ErrUnauthorized = store.ErrUnauthorized
+)

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/frontline-maps/frontline/store"
+	"github.com/frontline-maps/frontline/catalog"
 	"net/http"
 )
 
@@ -32,25 +32,25 @@ var featureBodySchema = map[string]any{
 // The OpenAPI operations of the write, history and transfer routes.
 var (
 	opCreate = operation{ID: "createItem", Summary: "Create a feature (OGC API – Features Part 4)", MediaType: contentTypeGeoJSON,
-		Status: http.StatusCreated, Auth: store.RoleEditor, Params: []param{paramEditableCollection},
+		Status: http.StatusCreated, Auth: catalog.RoleEditor, Params: []param{paramEditableCollection},
 		Body: featureBodySchema, BodyTypes: []string{contentTypeGeoJSON, contentTypeJSON},
 		Description: "Stores the GeoJSON Feature as version 1 of a new feature: 201 with Location, ETag (the version) and the stored feature. Invalid: 400 naming the field, nothing stored; an ID (or an incident's origin) that exists: 409."}
-	opReplace = operation{ID: "replaceItem", Summary: "Replace a feature", MediaType: contentTypeGeoJSON, Auth: store.RoleEditor,
+	opReplace = operation{ID: "replaceItem", Summary: "Replace a feature", MediaType: contentTypeGeoJSON, Auth: catalog.RoleEditor,
 		Params: []param{paramEditableCollection, paramFeatureID, paramIfMatch},
 		Body:   featureBodySchema, BodyTypes: []string{contentTypeGeoJSON, contentTypeJSON},
 		Description: "Stores the Feature as the next version when If-Match names the current one; answers the stored feature with its new ETag."}
-	opPatch = operation{ID: "updateItem", Summary: "Update a feature with a JSON merge patch (RFC 7396)", MediaType: contentTypeGeoJSON, Auth: store.RoleEditor,
+	opPatch = operation{ID: "updateItem", Summary: "Update a feature with a JSON merge patch (RFC 7396)", MediaType: contentTypeGeoJSON, Auth: catalog.RoleEditor,
 		Params: []param{paramEditableCollection, paramFeatureID, paramIfMatch},
 		Body:   map[string]any{"type": "object"}, BodyTypes: []string{contentTypeMergePatch, contentTypeJSON},
 		Description: `Merges the patch into the feature's GeoJSON ({"properties": {"status": "confirmed"}} changes one property, null removes one, "geometry" replaces the geometry) and stores the result as the next version when If-Match names the current one.`}
-	opDelete = operation{ID: "deleteItem", Summary: "Delete a feature (a tombstone: its history stays)", Status: http.StatusNoContent, Auth: store.RoleEditor,
+	opDelete = operation{ID: "deleteItem", Summary: "Delete a feature (a tombstone: its history stays)", Status: http.StatusNoContent, Auth: catalog.RoleEditor,
 		Params: []param{paramEditableCollection, paramFeatureID, paramIfMatch}}
 	opVersions = operation{ID: "getItemVersions", Summary: "Every version of a feature, oldest first, deletions included",
 		Params: []param{paramEditableCollection, paramFeatureID, paramF}}
-	opRestore = operation{ID: "restoreItemVersion", Summary: "Restore an old version of a feature as its next version", MediaType: contentTypeGeoJSON, Auth: store.RoleAdmin,
+	opRestore = operation{ID: "restoreItemVersion", Summary: "Restore an old version of a feature as its next version", MediaType: contentTypeGeoJSON, Auth: catalog.RoleAdmin,
 		Params:      []param{paramEditableCollection, paramFeatureID, paramVersion},
 		Description: "Writes the feature as it was at that version as a new version, whether the feature is live or deleted, with an audit entry. No If-Match: restoring is an admin's decision over whatever is current."}
-	opImport = operation{ID: "importFile", Summary: "Import a UCDP, ACLED or GeoJSON file, all or nothing", Auth: store.RoleEditor,
+	opImport = operation{ID: "importFile", Summary: "Import a UCDP, ACLED or GeoJSON file, all or nothing", Auth: catalog.RoleEditor,
 		Params: []param{{Name: "format", In: "query", Required: true, Description: "The file's format: ucdp (UCDP GED CSV), acled (ACLED CSV) or geojson (Frontline GeoJSON).",
 			Schema: map[string]any{"type": "string", "enum": importFormats}},
 			{Name: "release", In: "query", Description: "ucdp: the GED release the file comes from, such as 23.1, cited in each incident's source (the command line reads it from the file name).",
@@ -64,7 +64,7 @@ var (
 			{Name: "collection", In: "query", Description: "geojson: one collection (default all three); csv: required.",
 				Schema: map[string]any{"type": "string", "enum": editableCollections}},
 		}}
-	opAudit = operation{ID: "getAudit", Summary: "The audit log, newest first", Auth: store.RoleAdmin,
+	opAudit = operation{ID: "getAudit", Summary: "The audit log, newest first", Auth: catalog.RoleAdmin,
 		Params: []param{
 			{Name: "collection", In: "query", Description: "Only changes to this collection.", Schema: map[string]any{"type": "string", "enum": editableCollections}},
 			{Name: "id", In: "query", Description: "Only changes to this feature; needs collection.", Schema: map[string]any{"type": "string"}},

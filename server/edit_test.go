@@ -15,7 +15,6 @@ import (
 
 	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
-	"github.com/frontline-maps/frontline/store"
 )
 
 // fakeEditor is an in-memory Editor and Authenticator for handler tests:
@@ -28,10 +27,10 @@ type fakeEditor struct {
 }
 
 // fakeTokens are the test secrets: one per role, and "revoked".
-var fakeTokens = map[string]store.Role{"viewer-secret": store.RoleViewer, "editor-secret": store.RoleEditor, "admin-secret": store.RoleAdmin}
+var fakeTokens = map[string]catalog.Role{"viewer-secret": catalog.RoleViewer, "editor-secret": catalog.RoleEditor, "admin-secret": catalog.RoleAdmin}
 
 // Authenticate implements Authenticator.
-func (f *fakeEditor) Authenticate(_ context.Context, secret string) (string, store.Role, error) {
+func (f *fakeEditor) Authenticate(_ context.Context, secret string) (string, catalog.Role, error) {
 	role, ok := fakeTokens[secret]
 	if !ok {
 		return "", "", ErrUnauthorized

@@ -2,7 +2,7 @@ package server
 
 import (
 	"cmp"
-	"github.com/frontline-maps/frontline/store"
+	"github.com/frontline-maps/frontline/catalog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -40,7 +40,7 @@ type operation struct {
 	// Auth is the role the operation needs, documented as a bearer-token
 	// security requirement with 401, 403 and 429 responses; "" is a read,
 	// public unless Config.PrivateRead.
-	Auth store.Role
+	Auth catalog.Role
 }
 
 // param is one OpenAPI parameter.

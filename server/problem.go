@@ -10,7 +10,6 @@ import (
 
 	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
-	"github.com/frontline-maps/frontline/store"
 )
 
 // Media types written by the server.
@@ -117,8 +116,8 @@ var domainErrors = []struct {
 }{
 	{geo.ErrNotFound, errNoSuchResource},
 	{geo.ErrConflict, errConflict},
-	{store.ErrPreconditionFailed, ErrPreconditionFailed},
-	{store.ErrUnauthorized, ErrUnauthorized},
+	{catalog.ErrPreconditionFailed, ErrPreconditionFailed},
+	{catalog.ErrUnauthorized, ErrUnauthorized},
 	{catalog.ErrBusy, errBusy},
 	{catalog.ErrReadOnly, errReadOnly},
 	{os.ErrDeadlineExceeded, errTimeout},

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/frontline-maps/frontline/store"
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/go-chi/httprate"
 )
 
@@ -18,7 +18,7 @@ type Authenticator interface {
 	// Authenticate returns the name and role of the valid token whose
 	// secret this is, or an error wrapping ErrUnauthorized for an unknown
 	// or revoked one.
-	Authenticate(ctx context.Context, secret string) (name string, role store.Role, err error)
+	Authenticate(ctx context.Context, secret string) (name string, role catalog.Role, err error)
 }
 
 // Defaults of the rate limits, per client IP address and minute.
@@ -44,7 +44,7 @@ const (
 // (403).
 type forbiddenError struct {
 	name      string
-	has, need store.Role
+	has, need catalog.Role
 }
 
 // Error says which role is needed.
@@ -55,7 +55,7 @@ func (e *forbiddenError) Error() string {
 // principal is the token a request was authenticated with.
 type principal struct {
 	name string
-	role store.Role
+	role catalog.Role
 }
 
 // principalKey is the request context key of the request's *principal.
@@ -152,7 +152,7 @@ func anyContains(prefixes []netip.Prefix, addr netip.Addr) bool {
 // client's write limit. A token, when given, must be valid even on a
 // public read. The token's principal, if any, goes into the request's
 // context.
-func (s *Server) guard(need store.Role) func(http.Handler) http.Handler {
+func (s *Server) guard(need catalog.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := s.admit(w, r, need); err != nil {
@@ -180,7 +180,7 @@ func (s *Server) guard(need store.Role) func(http.Handler) http.Handler {
 
 // admit turns a write away from a read-only server or a client over its
 // write limit.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, need store.Role) error {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, need catalog.Role) error {
 	switch {
 	case need == "":
 		return nil
@@ -224,7 +224,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principa
 // needs unless Config.PublicHistory.
 func (s *Server) history(op operation) operation {
 	if !s.cfg.PublicHistory && op.Auth == "" {
-		op.Auth = store.RoleViewer
+		op.Auth = catalog.RoleViewer
 	}
 	return op
 }
@@ -236,14 +236,14 @@ func (s *Server) authorizeHistory(r *http.Request) error {
 		return nil
 	}
 	p, _ := r.Context().Value(principalKey{}).(*principal)
-	return authorize(p, store.RoleViewer, true)
+	return authorize(p, catalog.RoleViewer, true)
 }
 
 // authorize checks that p may do what needs role need: a read needs
 // nothing unless private, when it needs a viewer.
-func authorize(p *principal, need store.Role, privateRead bool) error {
+func authorize(p *principal, need catalog.Role, privateRead bool) error {
 	if need == "" && privateRead {
-		need = store.RoleViewer
+		need = catalog.RoleViewer
 	}
 	switch {
 	case need == "":

@@ -14,7 +14,6 @@ import (
 
 	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
-	"github.com/frontline-maps/frontline/store"
 )
 
 // contentTypeGeoPackage is the media type of a GeoPackage file (OGC 12-128r18).
@@ -93,7 +92,7 @@ func (s *Server) authorizeBackup(r *http.Request) error {
 		return errExportNeedsStore
 	}
 	p, _ := r.Context().Value(principalKey{}).(*principal)
-	return authorize(p, store.RoleAdmin, true)
+	return authorize(p, catalog.RoleAdmin, true)
 }
 
 // handleAudit answers the most recent entries of the audit log, newest
