@@ -27,35 +27,51 @@ func (s *Store) Load(ctx context.Context) (*geo.Dataset, int64, error) {
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions").Scan(&v); err != nil {
 		return nil, 0, fmt.Errorf("gpkg: load: %w", err)
 	}
-	ds := &geo.Dataset{}
-	err = errors.Join(
-		loadTable(ctx, tx, "actors", &ds.Actors, func(r *geo.Actor) string { return string(r.ID) }),
-		loadTable(ctx, tx, "zones", &ds.Zones, func(r *geo.Zone) string { return string(r.ID) }),
-		loadTable(ctx, tx, "incidents", &ds.Incidents, func(r *geo.Incident) string { return string(r.ID) }),
-		loadTable(ctx, tx, "sites", &ds.Sites, func(r *geo.Site) string { return string(r.ID) }),
-		loadTable(ctx, tx, "boundaries", &ds.Boundaries, func(r *geo.Boundary) string { return r.ID }),
-		loadTable(ctx, tx, "statistics", &ds.Statistics, func(r *geo.Statistic) string { return r.ID }))
+	ds, err := readDataset(ctx, tx, func(sp *kindSpec) (string, []any) { return sp.table, nil })
 	if err != nil {
 		return nil, 0, err
 	}
 	return ds, v, nil
 }
 
+// readDataset reads one source of records per kind into a dataset: from
+// gives, for a kind's spec, the FROM clause (a table, or a subquery and
+// its WHERE) whose rows' record column holds them, and its arguments.
+func readDataset(ctx context.Context, tx *sql.Tx, from func(*kindSpec) (string, []any)) (*geo.Dataset, error) {
+	ds := &geo.Dataset{}
+	err := errors.Join(
+		readKind(ctx, tx, &ds.Actors, store.KindActor, from),
+		readKind(ctx, tx, &ds.Zones, store.KindZone, from),
+		readKind(ctx, tx, &ds.Incidents, store.KindIncident, from),
+		readKind(ctx, tx, &ds.Sites, store.KindSite, from),
+		readKind(ctx, tx, &ds.Boundaries, store.KindBoundary, from),
+		readKind(ctx, tx, &ds.Statistics, store.KindStatistic, from))
+	if err != nil {
+		return nil, err
+	}
+	return ds, nil
+}
+
+// readKind reads the records of kind k from what from gives for it.
+func readKind[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, out *[]T, k store.Kind, from func(*kindSpec) (string, []any)) error {
+	sp, _ := specOf(k)
+	f, args := from(sp)
+	return loadTable[T, P](ctx, tx, out, sp.table, f, args...)
+}
+
 // decodeBatch is how many rows loadTable hands a decoding worker at once.
 const decodeBatch = 1024
 
-// loadTable reads every record of table into *out, ordered by id. It reads
-// the rows here and decodes them on every core, each straight into its
-// place in *out, so a million incidents cost no copy but the read. Rows
-// are read in the table's order, which is ID order when records were
-// stored in ID order (an import of a generated or exported file); only
-// otherwise are they sorted.
-func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, table string, out *[]T, id func(*T) string) error {
+// loadTable reads the records of table, as the rows of from (a FROM
+// clause and its args) give them, into *out, ordered by id. It counts them first, reads the rows
+// here and decodes them on every core, each straight into its place in
+// *out, so a million incidents cost no copy but the read.
+func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, out *[]T, table, from string, args ...any) error {
 	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&n); err != nil {
 		return fmt.Errorf("gpkg: load %s: %w", table, err)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT record FROM "+table+" ORDER BY id")
+	rows, err := tx.QueryContext(ctx, "SELECT record FROM "+from+" ORDER BY id", args...)
 	if err != nil {
 		return fmt.Errorf("gpkg: load %s: %w", table, err)
 	}
@@ -108,42 +124,6 @@ func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, tab
 	}
 	*out = recs[:i]
 	return nil
-}
-
-// eachRecord decodes the record column of rows, records of kind k, closing
-// rows, and calls fn with each.
-func eachRecord(rows *sql.Rows, k store.Kind, fn func(store.Record)) error {
-	defer rows.Close()
-	for rows.Next() {
-		var b sql.RawBytes
-		if err := rows.Scan(&b); err != nil {
-			return fmt.Errorf("gpkg: load: %w", err)
-		}
-		rec, err := decode(k, b)
-		if err != nil {
-			return fmt.Errorf("gpkg: a stored %s does not decode: %w", k, err)
-		}
-		fn(rec)
-	}
-	return rows.Err()
-}
-
-// add appends rec to the field of ds for its kind.
-func add(ds *geo.Dataset, rec store.Record) {
-	switch r := rec.(type) {
-	case geo.Actor:
-		ds.Actors = append(ds.Actors, r)
-	case geo.Zone:
-		ds.Zones = append(ds.Zones, r)
-	case geo.Incident:
-		ds.Incidents = append(ds.Incidents, r)
-	case geo.Site:
-		ds.Sites = append(ds.Sites, r)
-	case geo.Boundary:
-		ds.Boundaries = append(ds.Boundaries, r)
-	case geo.Statistic:
-		ds.Statistics = append(ds.Statistics, r)
-	}
 }
 
 // versionColumns are the columns scanVersion reads, in order.
@@ -258,21 +238,16 @@ func (s *Store) DatasetAt(ctx context.Context, v int64) (*geo.Dataset, error) {
 
 // datasetAt reads the records at dataset version v in tx.
 func datasetAt(ctx context.Context, tx *sql.Tx, v int64) (*geo.Dataset, error) {
-	ds := &geo.Dataset{}
-	for _, sp := range specs {
-		// SQLite takes the bare columns of an aggregate query with max()
-		// from the row holding the maximum
-		// (https://sqlite.org/lang_select.html#bareagg): here, each
-		// record's last version at v.
-		rows, err := tx.QueryContext(ctx, `SELECT record FROM (
-  SELECT id, max(version), deleted, record FROM versions WHERE kind = ? AND dataset_version <= ? GROUP BY id)
-WHERE NOT deleted ORDER BY id`, string(sp.kind), v)
-		if err != nil {
-			return nil, fmt.Errorf("gpkg: the state at %d: %w", v, err)
-		}
-		if err := eachRecord(rows, sp.kind, func(rec store.Record) { add(ds, rec) }); err != nil {
-			return nil, err
-		}
+	// SQLite takes the bare columns of an aggregate query with max() from
+	// the row holding the maximum
+	// (https://sqlite.org/lang_select.html#bareagg): here, each record's
+	// last version at v.
+	ds, err := readDataset(ctx, tx, func(sp *kindSpec) (string, []any) {
+		return `(SELECT id, max(version), deleted, record FROM versions WHERE kind = ? AND dataset_version <= ? GROUP BY id)
+WHERE NOT deleted`, []any{string(sp.kind), v}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: the state at %d: %w", v, err)
 	}
 	return ds, nil
 }
