@@ -21,7 +21,6 @@ import (
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/ingest"
 	"github.com/frontline-maps/frontline/store"
-	"github.com/frontline-maps/frontline/store/gpkg"
 )
 
 // importConfig is the command line of "frontline import".
@@ -273,7 +272,7 @@ func (r *importedRecords) add(rec ingest.Record) {
 
 // records returns the collected records as the store takes them.
 func (r *importedRecords) records() []store.Record {
-	return gpkg.Records(&geo.Dataset{Zones: r.zones, Incidents: r.incidents, Sites: r.sites})
+	return store.Records(&geo.Dataset{Zones: r.zones, Incidents: r.incidents, Sites: r.sites})
 }
 
 // releaseRE finds a GED release in a file name: "ged-23.1", "GEDEvent_v24_1".

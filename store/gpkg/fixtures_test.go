@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/frontline-maps/frontline/store"
 	"path/filepath"
 	"testing"
 	"time"
@@ -86,11 +87,11 @@ func openTest(t *testing.T, opts Options) (*Store, string) {
 	}
 	t.Cleanup(func() { s.Close() })
 	if opts.Seed == nil {
-		err := s.write(t.Context(), "fixture", func(w *writeTx) error {
+		err := s.write(t.Context(), "fixture", func(_ *store.Write, w *writeTx) error {
 			for _, a := range fixtureActors {
-				rw, err := prepare(a)
+				rw, err := store.Prepare(a)
 				if err == nil {
-					err = w.setCurrent(rw, 1)
+					err = w.setCurrent(rw, store.Version{Number: 1, ValidFrom: time.Now().UTC()})
 				}
 				if err != nil {
 					return err

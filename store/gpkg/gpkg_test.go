@@ -134,8 +134,8 @@ func TestGeoPackageStructure(t *testing.T) {
 		{"sites", "features", "POINT", 1, &orb.Bound{Min: orb.Point{40.6, 36.05}, Max: orb.Point{40.6, 36.05}}},
 		{"boundaries", "features", "MULTIPOLYGON", 1, &orb.Bound{Min: orb.Point{39.5, 35.5}, Max: orb.Point{42.4, 37.4}}},
 		{"statistics", "attributes", "", 1, nil},
-		{"versions", "attributes", "", len(Records(testDataset())) + 1, nil},
-		{"audit", "attributes", "", len(Records(testDataset())) + 1, nil},
+		{"versions", "attributes", "", len(store.Records(testDataset())) + 1, nil},
+		{"audit", "attributes", "", len(store.Records(testDataset())) + 1, nil},
 		{"tokens", "attributes", "", 0, nil},
 		{"frontline_store", "attributes", "", 2, nil},
 	}
@@ -201,7 +201,7 @@ func TestGeoPackageStructure(t *testing.T) {
 				t.Fatalf("%s: %v", tc.table, err)
 			}
 			kind := map[string]store.Kind{"zones": store.KindZone, "incidents": store.KindIncident, "sites": store.KindSite, "boundaries": store.KindBoundary}[tc.table]
-			rec, err := decode(kind, record)
+			rec, err := store.Decode(kind, record)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -413,8 +413,8 @@ func checkOgrinfo(t *testing.T, ogrinfo, path string, want map[string]int) []byt
 			t.Errorf("ogrinfo: layer %s has %d features, want %d", table, got[table], n)
 		}
 	}
-	if len(got) != len(specs)+4 {
-		t.Errorf("ogrinfo lists layers %v, want the %d tables", got, len(specs)+4)
+	if len(got) != len(store.Tables)+4 {
+		t.Errorf("ogrinfo lists layers %v, want the %d tables", got, len(store.Tables)+4)
 	}
 	return out
 }

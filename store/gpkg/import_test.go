@@ -24,7 +24,7 @@ func TestImportBatchAllOrNothing(t *testing.T) {
 	bad.Fatalities.Best = -1
 	batch = append(batch[:50], append([]store.Record{bad}, batch[50:]...)...)
 	_, err := s.ImportBatch(t.Context(), batch, "importer")
-	var be *BatchError
+	var be *store.BatchError
 	var ve *geo.ValidationError
 	if !errors.As(err, &be) || be.Index != 50 || be.ID != "ucdp-100" || !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want a *BatchError at index 50 wrapping a validation error", err)

@@ -74,9 +74,9 @@ func migrate(ctx context.Context, tx *sql.Tx) error {
 	if err := createMeta(ctx, tx); err != nil {
 		return err
 	}
-	for _, sp := range specs {
-		kind := sp.kind
-		if err := convertRecords(ctx, tx, sp.table, "''", "NOT NULL DEFAULT x''", func(string) store.Kind { return kind }); err != nil {
+	for _, sp := range store.Tables {
+		kind := sp.Kind
+		if err := convertRecords(ctx, tx, sp.Name, "''", "NOT NULL DEFAULT x''", func(string) store.Kind { return kind }); err != nil {
 			return err
 		}
 	}
@@ -125,11 +125,11 @@ func convertRecords(ctx context.Context, tx *sql.Tx, table, kindColumn, constrai
 			break
 		}
 		for _, st := range batch {
-			rec, err := decodeJSON(kindOf(st.kind), st.record)
+			rec, err := store.DecodeJSON(kindOf(st.kind), st.record)
 			if err != nil {
 				return fmt.Errorf("converting %s row %d: %w", table, st.fid, err)
 			}
-			b, err := encode(rec)
+			b, err := store.Encode(rec)
 			if err != nil {
 				return fmt.Errorf("converting %s row %d: %w", table, st.fid, err)
 			}

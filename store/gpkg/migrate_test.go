@@ -34,7 +34,7 @@ func downgrade(t *testing.T, path string) {
 			if err := rows.Scan(&fid, &kind, &b); err != nil {
 				t.Fatal(err)
 			}
-			rec, err := decode(kindOf(kind), b)
+			rec, err := store.Decode(kindOf(kind), b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,9 +51,9 @@ func downgrade(t *testing.T, path string) {
 			}
 		}
 	}
-	for _, sp := range specs {
-		kind := sp.kind
-		convert(sp.table, "''", func(string) store.Kind { return kind })
+	for _, sp := range store.Tables {
+		kind := sp.Kind
+		convert(sp.Name, "''", func(string) store.Kind { return kind })
 	}
 	convert("versions", "kind", func(k string) store.Kind { return store.Kind(k) })
 	for _, s := range []string{"DROP TABLE frontline_store", "DELETE FROM gpkg_contents WHERE table_name = 'frontline_store'"} {
@@ -110,7 +110,7 @@ func TestMigrateFormat0(t *testing.T) {
 			t.Errorf("%s: a record is still %.20q (%v), want the stored form", table, b, err)
 		}
 	}
-	res, err := s.ImportBatch(t.Context(), Records(want), "bob")
+	res, err := s.ImportBatch(t.Context(), store.Records(want), "bob")
 	if err != nil || res.Created+res.Updated != 0 {
 		t.Errorf("re-importing the same records after migration: %+v, %v; want nothing changed", res, err)
 	}

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -27,7 +25,7 @@ func (s *Store) Load(ctx context.Context) (*geo.Dataset, int64, error) {
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions").Scan(&v); err != nil {
 		return nil, 0, fmt.Errorf("gpkg: load: %w", err)
 	}
-	ds, err := readDataset(ctx, tx, func(sp *kindSpec) (string, []any) { return sp.table, nil })
+	ds, err := readDataset(ctx, tx, func(sp *store.Table) (string, []any) { return sp.Name, nil })
 	if err != nil {
 		return nil, 0, err
 	}
@@ -37,7 +35,7 @@ func (s *Store) Load(ctx context.Context) (*geo.Dataset, int64, error) {
 // readDataset reads one source of records per kind into a dataset: from
 // gives, for a kind's spec, the FROM clause (a table, or a subquery and
 // its WHERE) whose rows' record column holds them, and its arguments.
-func readDataset(ctx context.Context, tx *sql.Tx, from func(*kindSpec) (string, []any)) (*geo.Dataset, error) {
+func readDataset(ctx context.Context, tx *sql.Tx, from func(*store.Table) (string, []any)) (*geo.Dataset, error) {
 	ds := &geo.Dataset{}
 	err := errors.Join(
 		readKind(ctx, tx, &ds.Actors, store.KindActor, from),
@@ -53,20 +51,16 @@ func readDataset(ctx context.Context, tx *sql.Tx, from func(*kindSpec) (string, 
 }
 
 // readKind reads the records of kind k from what from gives for it.
-func readKind[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, out *[]T, k store.Kind, from func(*kindSpec) (string, []any)) error {
-	sp, _ := specOf(k)
+func readKind[T store.Record, P store.Stored[T]](ctx context.Context, tx *sql.Tx, out *[]T, k store.Kind, from func(*store.Table) (string, []any)) error {
+	sp, _ := store.TableOf(k)
 	f, args := from(sp)
-	return loadTable[T, P](ctx, tx, out, sp.table, f, args...)
+	return loadTable[T, P](ctx, tx, out, sp.Name, f, args...)
 }
 
-// decodeBatch is how many rows loadTable hands a decoding worker at once.
-const decodeBatch = 1024
-
 // loadTable reads the records of table, as the rows of from (a FROM
-// clause and its args) give them, into *out, ordered by id. It counts them first, reads the rows
-// here and decodes them on every core, each straight into its place in
-// *out, so a million incidents cost no copy but the read.
-func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, out *[]T, table, from string, args ...any) error {
+// clause and its args) give them, into *out, ordered by id: it counts them
+// first, then store.DecodeRows decodes them on every core as they are read.
+func loadTable[T store.Record, P store.Stored[T]](ctx context.Context, tx *sql.Tx, out *[]T, table, from string, args ...any) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&n); err != nil {
 		return fmt.Errorf("gpkg: load %s: %w", table, err)
@@ -76,53 +70,20 @@ func loadTable[T store.Record, P stored[T]](ctx context.Context, tx *sql.Tx, out
 		return fmt.Errorf("gpkg: load %s: %w", table, err)
 	}
 	defer rows.Close()
-	recs := make([]T, n)
-	type batch struct {
-		at  int // index in recs of raw[0]
-		raw []string
-	}
-	work := make(chan batch, runtime.GOMAXPROCS(0))
-	errs := make([]error, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for w := range errs {
-		wg.Go(func() {
-			for b := range work {
-				for i, r := range b.raw {
-					if err := P(&recs[b.at+i]).DecodeStored(r); err != nil && errs[w] == nil {
-						errs[w] = fmt.Errorf("gpkg: a record of %s does not decode: %w", table, err)
-					}
-				}
-			}
-		})
-	}
-	b := batch{}
-	i := 0
-	for rows.Next() {
-		if i == n { // a table of one snapshot does not grow
-			err = fmt.Errorf("gpkg: load %s: more rows than counted", table)
-			break
+	recs, err := store.DecodeRows[T, P](n, table, func() (string, bool, error) {
+		if !rows.Next() {
+			return "", false, rows.Err()
 		}
 		var raw sql.RawBytes
-		if err = rows.Scan(&raw); err != nil {
-			err = fmt.Errorf("gpkg: load %s: %w", table, err)
-			break
+		if err := rows.Scan(&raw); err != nil {
+			return "", false, err
 		}
-		b.raw = append(b.raw, string(raw))
-		i++
-		if len(b.raw) == decodeBatch {
-			work <- b
-			b = batch{at: i}
-		}
+		return string(raw), true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("gpkg: load %s: %w", table, err)
 	}
-	if len(b.raw) > 0 {
-		work <- b
-	}
-	close(work)
-	wg.Wait()
-	if err = errors.Join(err, rows.Err(), errors.Join(errs...)); err != nil {
-		return err
-	}
-	*out = recs[:i]
+	*out = recs
 	return nil
 }
 
@@ -147,7 +108,7 @@ func scanVersion(sc interface{ Scan(...any) error }) (store.Version, error) {
 	}
 	v.ValidFrom = t
 	if !v.Deleted {
-		if v.Record, err = decode(v.Kind, record); err != nil {
+		if v.Record, err = store.Decode(v.Kind, record); err != nil {
 			return store.Version{}, fmt.Errorf("gpkg: stored %s %q version %d does not decode: %w", kind, v.ID, v.Number, err)
 		}
 	}
@@ -242,9 +203,9 @@ func datasetAt(ctx context.Context, tx *sql.Tx, v int64) (*geo.Dataset, error) {
 	// the row holding the maximum
 	// (https://sqlite.org/lang_select.html#bareagg): here, each record's
 	// last version at v.
-	ds, err := readDataset(ctx, tx, func(sp *kindSpec) (string, []any) {
+	ds, err := readDataset(ctx, tx, func(sp *store.Table) (string, []any) {
 		return `(SELECT id, max(version), deleted, record FROM versions WHERE kind = ? AND dataset_version <= ? GROUP BY id)
-WHERE NOT deleted`, []any{string(sp.kind), v}
+WHERE NOT deleted`, []any{string(sp.Kind), v}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: the state at %d: %w", v, err)
@@ -316,7 +277,7 @@ ORDER BY t.kind, t.id`, since, at)
 			}
 		}
 		if !v.Deleted {
-			if v.Record, err = decode(v.Kind, record); err != nil {
+			if v.Record, err = store.Decode(v.Kind, record); err != nil {
 				return nil, fmt.Errorf("gpkg: stored %s %q version %d does not decode: %w", kind, id, v.Number, err)
 			}
 		}

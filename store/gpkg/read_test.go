@@ -43,8 +43,8 @@ func TestSeedAndLoad(t *testing.T) {
 	if got, w := mustJSON(t, ds), mustJSON(t, want); got != w {
 		t.Errorf("Load = %s\nwant %s", got, w)
 	}
-	if n := count(t, s, "SELECT count(*) FROM audit WHERE action = 'import' AND who = ?", SeedAuthor); n != len(Records(seed)) {
-		t.Errorf("%d audit rows for the seed, want %d", n, len(Records(seed)))
+	if n := count(t, s, "SELECT count(*) FROM audit WHERE action = 'import' AND who = ?", SeedAuthor); n != len(store.Records(seed)) {
+		t.Errorf("%d audit rows for the seed, want %d", n, len(store.Records(seed)))
 	}
 
 	// Reopening with a seed does not seed again.
@@ -65,7 +65,7 @@ func TestSeedInvalid(t *testing.T) {
 	seed := testDataset()
 	seed.Sites[0].Location[0] = 200
 	_, err := Open(t.Context(), t.TempDir()+"/x.gpkg", Options{Seed: seed})
-	var be *BatchError
+	var be *store.BatchError
 	var ve *geo.ValidationError
 	if !errors.As(err, &be) || be.Kind != store.KindSite || !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want a *BatchError for the site", err)
@@ -252,7 +252,7 @@ func TestChangesGroupTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := len(Records(testDataset()))
+	n := len(store.Records(testDataset()))
 	if len(all) != n+1 || all[n-1].DatasetVersion != 1 || all[n].DatasetVersion != 2 || all[n].ID != "late" {
 		t.Errorf("Changes(0): %d versions, want %d in two transactions", len(all), n+1)
 	}

@@ -97,101 +97,44 @@ var historyDDL = []string{
   revoked TEXT)`,
 }
 
-// column is one attribute column of a content table, shown by QGIS and
-// ogrinfo. Its value is derived from the record; the record column is the
-// source of truth.
-type column struct {
-	name, typ string
+// sqlTypes are the GeoPackage types of the attribute columns: a day as
+// DATE text, sources as their publishers' names.
+var sqlTypes = map[store.ColumnType]string{
+	store.TextColumn: "TEXT", store.DateColumn: "DATE", store.DoubleColumn: "DOUBLE",
+	store.IntegerColumn: "INTEGER", store.BooleanColumn: "BOOLEAN", store.SourcesColumn: "TEXT",
 }
-
-// kindSpec describes the content table that holds the current records of
-// one Kind.
-type kindSpec struct {
-	kind        store.Kind
-	table       string
-	description string
-	// geometryType is the GeoPackage geometry type name of the geom column,
-	// or "" for an attribute table.
-	geometryType string
-	// columns come after fid, geom and id; version, updated and record
-	// follow them.
-	columns []column
-}
-
-// specs lists the content tables in the order Load reads them.
-var specs = []kindSpec{
-	{kind: store.KindActor, table: "actors", description: "Armed groups, states and coalitions",
-		columns: []column{{"name", "TEXT"}, {"name_ar", "TEXT"}, {"short_name", "TEXT"}, {"colour", "TEXT"},
-			{"kind", "TEXT"}, {"affiliation", "TEXT"}}},
-	{kind: store.KindZone, table: "zones", geometryType: "MULTIPOLYGON",
-		description: "Areas of control with validity intervals; circle zones as their drawn polygon",
-		columns: []column{{"name", "TEXT"}, {"actor", "TEXT"}, {"status", "TEXT"}, {"valid_from", "DATE"},
-			{"valid_to", "DATE"}, {"circle_lon", "DOUBLE"}, {"circle_lat", "DOUBLE"}, {"circle_radius_m", "DOUBLE"},
-			{"approximate", "BOOLEAN"}, {"uncertainty_m", "DOUBLE"}, {"sources", "TEXT"}}},
-	{kind: store.KindIncident, table: "incidents", geometryType: "POINT",
-		description: "Reported incidents with dates, actors, fatalities and sources",
-		columns: []column{{"date", "DATE"}, {"date_end", "DATE"}, {"date_precision", "TEXT"}, {"type", "TEXT"},
-			{"sub_type", "TEXT"}, {"actors", "TEXT"}, {"lon", "DOUBLE"}, {"lat", "DOUBLE"}, {"precision_m", "DOUBLE"},
-			{"place", "TEXT"}, {"governorate", "TEXT"}, {"fatalities_low", "INTEGER"}, {"fatalities_best", "INTEGER"},
-			{"fatalities_high", "INTEGER"}, {"fatalities_civilians", "INTEGER"}, {"status", "TEXT"},
-			{"origin", "TEXT"}, {"origin_id", "TEXT"}, {"description", "TEXT"}, {"sources", "TEXT"}}},
-	{kind: store.KindSite, table: "sites", geometryType: "POINT",
-		description: "Prisons, camps, bases, fields, crossings and towns",
-		columns: []column{{"name", "TEXT"}, {"name_ar", "TEXT"}, {"kind", "TEXT"}, {"lon", "DOUBLE"}, {"lat", "DOUBLE"},
-			{"governorate", "TEXT"}, {"sources", "TEXT"}}},
-	{kind: store.KindBoundary, table: "boundaries", geometryType: "MULTIPOLYGON",
-		description: "Country and governorate boundaries",
-		columns:     []column{{"name", "TEXT"}, {"name_ar", "TEXT"}, {"level", "TEXT"}, {"source", "TEXT"}}},
-	{kind: store.KindStatistic, table: "statistics", description: "Aggregate figures quoted by sources",
-		columns: []column{{"subject", "TEXT"}, {"value", "DOUBLE"}, {"unit", "TEXT"}, {"period_from", "DATE"},
-			{"period_to", "DATE"}, {"area", "TEXT"}, {"sources", "TEXT"}}},
-}
-
-// specOf returns the spec of kind k.
-func specOf(k store.Kind) (*kindSpec, bool) {
-	for i := range specs {
-		if specs[i].kind == k {
-			return &specs[i], true
-		}
-	}
-	return nil, false
-}
-
-// points reports whether the table's geometries are points, whose extent
-// comes from the indexed lon and lat columns.
-func (sp *kindSpec) points() bool { return sp.geometryType == "POINT" }
 
 // ddl returns the statements that create the content table and register it
 // in gpkg_contents (and gpkg_geometry_columns for a feature table).
-func (sp *kindSpec) ddl() []string {
+func ddl(sp *store.Table) []string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE %s (\n  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", sp.table)
-	if sp.geometryType != "" {
-		fmt.Fprintf(&b, ",\n  geom %s NOT NULL", sp.geometryType)
+	fmt.Fprintf(&b, "CREATE TABLE %s (\n  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", sp.Name)
+	if sp.Geometry != "" {
+		fmt.Fprintf(&b, ",\n  geom %s NOT NULL", sp.Geometry)
 	}
 	b.WriteString(",\n  id TEXT NOT NULL UNIQUE")
-	for _, c := range sp.columns {
-		fmt.Fprintf(&b, ",\n  %s %s", c.name, c.typ)
+	for _, c := range sp.Columns {
+		fmt.Fprintf(&b, ",\n  %s %s", c.Name, sqlTypes[c.Type])
 	}
 	b.WriteString(",\n  version INTEGER NOT NULL,\n  updated DATETIME NOT NULL,\n  record BLOB NOT NULL)")
 	out := []string{b.String()}
-	if sp.geometryType == "" {
+	if sp.Geometry == "" {
 		return append(out, fmt.Sprintf(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
-  VALUES ('%s', 'attributes', '%[1]s', '%s')`, sp.table, sp.description))
+  VALUES ('%s', 'attributes', '%[1]s', '%s')`, sp.Name, sp.Description))
 	}
 	out = append(out,
 		fmt.Sprintf(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-  VALUES ('%s', 'features', '%[1]s', '%s', %d)`, sp.table, sp.description, srsWGS84),
+  VALUES ('%s', 'features', '%[1]s', '%s', %d)`, sp.Name, sp.Description, srsWGS84),
 		fmt.Sprintf(`INSERT INTO gpkg_geometry_columns VALUES ('%s', 'geom', '%s', %d, 0, 0)`,
-			sp.table, sp.geometryType, srsWGS84))
-	if sp.points() {
+			sp.Name, sp.Geometry, srsWGS84))
+	if sp.Points() {
 		// min() and max() over an indexed column are single index probes,
 		// so the extent stays cheap to recompute with a million incidents.
 		out = append(out,
-			fmt.Sprintf("CREATE INDEX %s_lon ON %[1]s (lon)", sp.table),
-			fmt.Sprintf("CREATE INDEX %s_lat ON %[1]s (lat)", sp.table))
+			fmt.Sprintf("CREATE INDEX %s_lon ON %[1]s (lon)", sp.Name),
+			fmt.Sprintf("CREATE INDEX %s_lat ON %[1]s (lat)", sp.Name))
 	}
-	if sp.kind == store.KindIncident {
+	if sp.Kind == store.KindIncident {
 		out = append(out, "CREATE UNIQUE INDEX incidents_origin ON incidents (origin, origin_id) WHERE "+originIndexed)
 	}
 	return out
@@ -200,13 +143,13 @@ func (sp *kindSpec) ddl() []string {
 // upsertSQL returns the statement that inserts a current record or updates
 // the row of the same id in place, so a record keeps its fid (QGIS's
 // feature id) across versions.
-func (sp *kindSpec) upsertSQL() string {
+func upsertSQL(sp *store.Table) string {
 	names := []string{"id"}
-	if sp.geometryType != "" {
+	if sp.Geometry != "" {
 		names = append(names, "geom")
 	}
-	for _, c := range sp.columns {
-		names = append(names, c.name)
+	for _, c := range sp.Columns {
+		names = append(names, c.Name)
 	}
 	names = append(names, "version", "updated", "record")
 	sets := make([]string, 0, len(names)-1)
@@ -214,7 +157,7 @@ func (sp *kindSpec) upsertSQL() string {
 		sets = append(sets, n+" = excluded."+n)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO UPDATE SET %s",
-		sp.table, strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", "),
+		sp.Name, strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", "),
 		strings.Join(sets, ", "))
 }
 
@@ -231,8 +174,8 @@ func createSchema(ctx context.Context, tx *sql.Tx) error {
 		fmt.Sprintf("PRAGMA user_version = %d", userVersion),
 	}
 	stmts = append(stmts, coreDDL...)
-	for i := range specs {
-		stmts = append(stmts, specs[i].ddl()...)
+	for i := range store.Tables {
+		stmts = append(stmts, ddl(&store.Tables[i])...)
 	}
 	stmts = append(stmts, historyDDL...)
 	for _, table := range []string{"versions", "audit", "tokens"} {

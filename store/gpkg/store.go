@@ -152,8 +152,8 @@ func (s *Store) init(ctx context.Context, path string) error {
 		return fmt.Errorf("gpkg: %s is not a GeoPackage (application_id %#x)", path, app)
 	default:
 		want := []string{"versions", "audit", "tokens"}
-		for _, sp := range specs {
-			want = append(want, sp.table)
+		for _, sp := range store.Tables {
+			want = append(want, sp.Name)
 		}
 		for _, t := range want {
 			var n int
@@ -195,33 +195,8 @@ func (s *Store) seed(ctx context.Context, ds *geo.Dataset) error {
 	if err != nil || v > 0 {
 		return err
 	}
-	_, err = s.ImportBatch(ctx, Records(ds), SeedAuthor)
+	_, err = s.ImportBatch(ctx, store.Records(ds), SeedAuthor)
 	return err
-}
-
-// Records flattens ds into the records ImportBatch takes, kind by kind.
-func Records(ds *geo.Dataset) []store.Record {
-	out := make([]store.Record, 0, len(ds.Actors)+len(ds.Zones)+len(ds.Incidents)+len(ds.Sites)+
-		len(ds.Boundaries)+len(ds.Statistics))
-	for _, r := range ds.Actors {
-		out = append(out, r)
-	}
-	for _, r := range ds.Zones {
-		out = append(out, r)
-	}
-	for _, r := range ds.Incidents {
-		out = append(out, r)
-	}
-	for _, r := range ds.Sites {
-		out = append(out, r)
-	}
-	for _, r := range ds.Boundaries {
-		out = append(out, r)
-	}
-	for _, r := range ds.Statistics {
-		out = append(out, r)
-	}
-	return out
 }
 
 // Close checkpoints the WAL into the main file, so the .gpkg alone is

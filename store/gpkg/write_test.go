@@ -355,7 +355,7 @@ func TestWritesDoNotBlockReaders(t *testing.T) {
 	s, _ := openTest(t, Options{Seed: testDataset()})
 	// Hold the write transaction open while a reader loads.
 	loaded := make(chan error)
-	err := s.write(t.Context(), "alice", func(w *writeTx) error {
+	err := s.write(t.Context(), "alice", func(*store.Write, *writeTx) error {
 		go func() {
 			_, _, err := s.Load(t.Context())
 			loaded <- err
