@@ -60,11 +60,11 @@ type Tx interface {
 	OriginDeleted(origin string) (bool, error)
 	// ActorIDs returns the IDs of every stored actor.
 	ActorIDs() (map[geo.ActorID]bool, error)
-	// Append appends v, a version of the transaction, and makes it the
-	// current record (row) or, for a tombstone (v.Deleted, row nil),
-	// removes the current record; then appends its audit row, naming
-	// action and the version it follows (before, 0 for a new record).
-	Append(v Version, row *Row, action string, before int64) error
+	// Put appends v, a version, and makes it the current record (row) or,
+	// for a tombstone (v.Deleted, row nil), removes the current record.
+	Put(v Version, row *Row) error
+	// Audit appends e to the audit log.
+	Audit(e AuditEntry) error
 }
 
 // Write applies the rules of one write transaction: one dataset version,
@@ -369,7 +369,12 @@ func (w *Write) put(rw Row, action string, prev Latest) (Version, error) {
 }
 
 func (w *Write) append(v Version, rw *Row, action string, before int64) error {
-	if err := w.tx.Append(v, rw, action, before); err != nil {
+	if err := w.tx.Put(v, rw); err != nil {
+		return err
+	}
+	err := w.tx.Audit(AuditEntry{At: v.ValidFrom, Who: v.Author, Action: action, Kind: v.Kind, ID: v.ID,
+		Before: before, After: v.Number, DatasetVersion: v.DatasetVersion})
+	if err != nil {
 		return err
 	}
 	w.wrote = true

@@ -106,10 +106,10 @@ func (s *Store) writeOne(ctx context.Context, author string, op func(*store.Writ
 
 // writeTx is one immediate write transaction, store.Tx for the rules.
 type writeTx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-	w     *store.Write
+	ctx     context.Context
+	tx      *sql.Tx
+	stmts   map[string]*sql.Stmt
+	touched map[store.Kind]bool // the kinds whose tables changed
 }
 
 // write runs fn in one immediate transaction on the writer connection and
@@ -138,9 +138,8 @@ func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, 
 	if t, err := time.Parse(timeFormat, last.String); err == nil && !at.After(t) {
 		at = t.Add(time.Nanosecond)
 	}
-	wt := &writeTx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}
-	wt.w = store.NewWrite(wt, author, at, dataset+1)
-	if err := fn(wt.w, wt); err != nil {
+	wt := &writeTx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}, touched: map[store.Kind]bool{}}
+	if err := fn(store.NewWrite(wt, author, at, dataset+1), wt); err != nil {
 		return err
 	}
 	if err := wt.updateContents(at); err != nil {
@@ -256,10 +255,9 @@ func (w *writeTx) ActorIDs() (map[geo.ActorID]bool, error) {
 	return ids, nil
 }
 
-// Append implements store.Tx: a row of versions, the current row written or
-// removed, and a row of audit.
-func (w *writeTx) Append(v store.Version, rw *store.Row, action string, before int64) error {
-	at := v.ValidFrom.Format(timeFormat)
+// Put implements store.Tx: a row of versions, and the current row written
+// or removed.
+func (w *writeTx) Put(v store.Version, rw *store.Row) error {
 	var origin, record any
 	switch {
 	case rw != nil:
@@ -273,7 +271,7 @@ func (w *writeTx) Append(v store.Version, rw *store.Row, action string, before i
 	}
 	err := w.exec(`INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(v.Kind), v.ID, v.Number, v.DatasetVersion, at, v.Author, v.Deleted, origin, record)
+		string(v.Kind), v.ID, v.Number, v.DatasetVersion, v.ValidFrom.Format(timeFormat), v.Author, v.Deleted, origin, record)
 	if err == nil {
 		if rw != nil {
 			err = w.setCurrent(*rw, v)
@@ -285,12 +283,18 @@ func (w *writeTx) Append(v store.Version, rw *store.Row, action string, before i
 	if err != nil {
 		return fmt.Errorf("gpkg: writing %s %q: %w", v.Kind, v.ID, err)
 	}
-	var b any
-	if before > 0 {
-		b = before
+	w.touched[v.Kind] = true
+	return nil
+}
+
+// Audit implements store.Tx.
+func (w *writeTx) Audit(e store.AuditEntry) error {
+	var before any
+	if e.Before > 0 {
+		before = e.Before
 	}
-	err = w.exec(`INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, at, v.Author, action, string(v.Kind), v.ID, b, v.Number, v.DatasetVersion)
+	err := w.exec(`INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.At.Format(timeFormat), e.Who, e.Action, string(e.Kind), e.ID, before, e.After, e.DatasetVersion)
 	if err != nil {
 		return fmt.Errorf("gpkg: writing the audit log: %w", err)
 	}
@@ -337,7 +341,7 @@ func columnValue(c store.Column, v any) any {
 func (w *writeTx) updateContents(at time.Time) error {
 	for i := range store.Tables {
 		sp := &store.Tables[i]
-		if !w.w.Touched(sp.Kind) {
+		if !w.touched[sp.Kind] {
 			continue
 		}
 		var ext [4]sql.NullFloat64 // min_x, min_y, max_x, max_y

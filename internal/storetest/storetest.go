@@ -1,0 +1,438 @@
+// Package storetest is the contract every store of Frontline's records
+// keeps (store/gpkg, store/postgis): one script of writes, imports, reads
+// of the past and token checks, run against a store, asserting each rule
+// and writing down each answer. Run it on two stores and compare the
+// transcripts: the same script gets the same answers from both.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
+	"github.com/paulmach/orb"
+)
+
+// Store is what the contract uses of a store.
+type Store interface {
+	ID() string
+	DatasetVersion(ctx context.Context) (int64, error)
+	Load(ctx context.Context) (*geo.Dataset, int64, error)
+	Changes(ctx context.Context, since int64) ([]store.Version, error)
+	VersionAt(ctx context.Context, t time.Time) (int64, error)
+	ChangedSince(ctx context.Context, v int64) (int, error)
+	StateAt(ctx context.Context, at, since int64) ([]store.Version, error)
+	DatasetAt(ctx context.Context, v int64) (*geo.Dataset, error)
+	Get(ctx context.Context, kind store.Kind, id string) (store.Version, error)
+	History(ctx context.Context, kind store.Kind, id string) ([]store.Version, error)
+	Create(ctx context.Context, rec store.Record, author string) (store.Version, error)
+	Replace(ctx context.Context, rec store.Record, expected int64, author string) (store.Version, error)
+	Patch(ctx context.Context, kind store.Kind, id string, patch []byte, expected int64, author string, derive func(store.Record) store.Record) (store.Version, error)
+	Delete(ctx context.Context, kind store.Kind, id string, expected int64, author string) (store.Version, error)
+	Restore(ctx context.Context, kind store.Kind, id string, number int64, author string) (store.Version, error)
+	ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error)
+	AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
+	Backup(ctx context.Context, w io.Writer) error
+	Authenticate(ctx context.Context, secret string) (string, store.Role, error)
+	CreateToken(ctx context.Context, name string, role store.Role) (string, error)
+	ListTokens(ctx context.Context) ([]store.Token, error)
+	RevokeToken(ctx context.Context, name string) error
+	store.Archive
+	Fill(ctx context.Context, src store.Archive) error
+}
+
+var src = []geo.Source{{Publisher: "Reuters", Title: "Clashes reported", URL: "https://www.reuters.com/x", Published: geo.DateOf(2026, 1, 20)}}
+
+// Actors are the actors the script's records refer to; Run imports them
+// first.
+func Actors() []store.Record {
+	return []store.Record{
+		geo.Actor{ID: "sdf", Name: "Syrian Democratic Forces", Colour: "#e8c33b", Kind: geo.KindNonState},
+		geo.Actor{ID: "isis", Name: "Islamic State", Colour: "#222222", Kind: geo.KindNonState},
+	}
+}
+
+func incident(id string, lon, lat float64) geo.Incident {
+	return geo.Incident{
+		ID: geo.IncidentID(id), Date: geo.DateOf(2026, 1, 19), DateEnd: geo.DateOf(2026, 1, 19),
+		DatePrecision: geo.PrecisionDay, Type: geo.Battles, SubType: "armed_clash",
+		Actors:   []geo.IncidentActor{{Actor: "isis", Role: geo.RolePerpetrator}},
+		Location: orb.Point{lon, lat}, Place: "al-Shaddadi", Governorate: "Al-Hasakeh",
+		Fatalities: geo.Fatalities{Low: 1, Best: 2, High: 5},
+		Sources:    src, Status: geo.Reported,
+	}
+}
+
+func zone(id string) geo.Zone {
+	return geo.Zone{
+		ID: geo.ZoneID(id), Name: "Zone " + id, Actor: "sdf", Status: geo.StatusControl,
+		Area:    orb.Polygon{{{40, 36}, {41, 36}, {41, 37}, {40, 37}, {40, 36}}},
+		Valid:   geo.Interval{From: geo.DateOf(2024, 12, 6), To: geo.OpenEnd},
+		Sources: src,
+	}
+}
+
+func ucdp(n int) geo.Incident {
+	in := incident(fmt.Sprintf("ucdp-%d", n), 40.5+float64(n%100)/1000, 36.1)
+	in.Origin = geo.Origin{Dataset: "ucdp", ID: fmt.Sprint(n)}
+	return in
+}
+
+// Run runs the contract against s, a new empty store, and returns the
+// transcript of its answers, free of what differs between stores by
+// design (the store id, the times of writes).
+func Run(t *testing.T, s Store) []string {
+	ctx := t.Context()
+	var log []string
+	note := func(format string, args ...any) { log = append(log, fmt.Sprintf(format, args...)) }
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantErr := func(what string, err, want error) {
+		t.Helper()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", what, err, want)
+		}
+		note("%s: %v", what, errors.Is(err, want))
+	}
+	version := func(v store.Version) string {
+		return fmt.Sprintf("%s %s #%d dv%d by %s deleted=%v", v.Kind, v.ID, v.Number, v.DatasetVersion, v.Author, v.Deleted)
+	}
+
+	if v, err := s.DatasetVersion(ctx); err != nil || v != 0 {
+		t.Fatalf("a new store is at dataset version %d, %v; want 0", v, err)
+	}
+	res, err := s.ImportBatch(ctx, Actors(), "seed")
+	must(err)
+	note("import actors: %+v", res)
+
+	// Create, and the conflicts a create meets.
+	start := time.Now()
+	v, err := s.Create(ctx, incident("a", 40.7, 36.4), "alice")
+	must(err)
+	note("create: %s", version(v))
+	if v.Number != 1 || v.DatasetVersion != 2 || v.ValidFrom.Before(start.Add(-time.Second)) {
+		t.Errorf("create = %s at %v", version(v), v.ValidFrom)
+	}
+	_, err = s.Create(ctx, incident("a", 40.7, 36.4), "alice")
+	wantErr("create again", err, geo.ErrConflict)
+	bad := incident("bad", 400, 36)
+	_, err = s.Create(ctx, bad, "alice")
+	var ve *geo.ValidationError
+	if !errors.As(err, &ve) {
+		t.Errorf("create invalid: err = %v, want a validation error", err)
+	}
+	note("create invalid: field %v", ve != nil && ve.Field != "")
+	unknown := incident("b", 40.7, 36.4)
+	unknown.Actors = []geo.IncidentActor{{Actor: "nobody", Role: geo.RolePerpetrator}}
+	_, err = s.Create(ctx, unknown, "alice")
+	note("create with an unknown actor: %v", errors.As(err, &ve))
+	u1 := ucdp(1)
+	v, err = s.Create(ctx, u1, "alice")
+	must(err)
+	note("create ucdp-1: %s", version(v))
+	dup := ucdp(1)
+	dup.ID = "other"
+	_, err = s.Create(ctx, dup, "alice")
+	wantErr("create with a taken origin", err, geo.ErrConflict)
+	_, err = s.Create(ctx, zone("z"), "alice")
+	must(err)
+
+	// Replace and patch with If-Match.
+	a := incident("a", 40.8, 36.5)
+	a.Fatalities.Best = 3
+	v, err = s.Replace(ctx, a, 1, "bob")
+	must(err)
+	note("replace: %s", version(v))
+	_, err = s.Replace(ctx, a, 1, "bob")
+	wantErr("replace stale", err, store.ErrPreconditionFailed)
+	_, err = s.Replace(ctx, incident("missing", 40, 36), 1, "bob")
+	wantErr("replace missing", err, geo.ErrNotFound)
+	v, err = s.Patch(ctx, store.KindIncident, "a", []byte(`{"properties": {"status": "disputed"}}`), 2, "carol", nil)
+	must(err)
+	note("patch: %s %s", version(v), v.Record.(geo.Incident).Status)
+	_, err = s.Patch(ctx, store.KindIncident, "a", []byte(`{"properties": {"id": "renamed"}}`), 3, "carol", nil)
+	note("patch the id: %v", errors.As(err, &ve))
+	_, err = s.Patch(ctx, store.KindIncident, "a", []byte(`[1]`), 3, "carol", nil)
+	note("patch not an object: %v", errors.As(err, &ve))
+
+	// Delete, tombstones, restore.
+	_, err = s.Delete(ctx, store.KindIncident, "a", 2, "dave")
+	wantErr("delete stale", err, store.ErrPreconditionFailed)
+	v, err = s.Delete(ctx, store.KindIncident, "a", 3, "dave")
+	must(err)
+	note("delete: %s", version(v))
+	_, err = s.Get(ctx, store.KindIncident, "a")
+	wantErr("get deleted", err, geo.ErrNotFound)
+	h, err := s.History(ctx, store.KindIncident, "a")
+	must(err)
+	for _, v := range h {
+		note("history: %s", version(v))
+	}
+	_, err = s.Restore(ctx, store.KindIncident, "a", 4, "erin")
+	note("restore a tombstone: %v", errors.As(err, &ve))
+	_, err = s.Restore(ctx, store.KindIncident, "a", 9, "erin")
+	wantErr("restore a missing version", err, geo.ErrNotFound)
+	v, err = s.Restore(ctx, store.KindIncident, "a", 1, "erin")
+	must(err)
+	note("restore: %s at %v", version(v), v.Record.(geo.Incident).Location)
+	got, err := s.Get(ctx, store.KindIncident, "a")
+	must(err)
+	if got.Number != 5 || got.Record.(geo.Incident).Location != (orb.Point{40.7, 36.4}) {
+		t.Errorf("after restore, get = %s %v", version(got), got.Record)
+	}
+	mid := got.ValidFrom
+
+	// Imports: all or nothing, upserts by origin, skips deleted matches.
+	before, err := s.DatasetVersion(ctx)
+	must(err)
+	batch := []store.Record{ucdp(2), ucdp(3), incident("bad", 400, 36), ucdp(4)}
+	_, err = s.ImportBatch(ctx, batch, "importer")
+	var be *store.BatchError
+	if !errors.As(err, &be) || be.Index != 2 {
+		t.Errorf("import with an invalid record: err = %v, want a BatchError at 2", err)
+	}
+	after, err := s.DatasetVersion(ctx)
+	must(err)
+	if after != before {
+		t.Errorf("a failed import moved the dataset version from %d to %d", before, after)
+	}
+	if _, err := s.Get(ctx, store.KindIncident, "ucdp-2"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("a failed import stored ucdp-2: %v", err)
+	}
+	note("failed import: index %d, version %d", be.Index, after)
+	renamed := ucdp(1)
+	renamed.ID = "ucdp-1-renamed"
+	renamed.Fatalities.Best = 4
+	res, err = s.ImportBatch(ctx, []store.Record{renamed, ucdp(2), ucdp(3)}, "importer")
+	must(err)
+	note("import: %+v", res)
+	if g, err := s.Get(ctx, store.KindIncident, "ucdp-1"); err != nil || g.Record.(geo.Incident).Fatalities.Best != 4 {
+		t.Errorf("an import by origin did not update ucdp-1 in place: %v %v", g.Record, err)
+	}
+	res, err = s.ImportBatch(ctx, []store.Record{ucdp(2), ucdp(3)}, "importer")
+	must(err)
+	note("import again: %+v", res)
+	g, err := s.Get(ctx, store.KindIncident, "ucdp-3")
+	must(err)
+	_, err = s.Delete(ctx, store.KindIncident, "ucdp-3", g.Number, "dave")
+	must(err)
+	res, err = s.ImportBatch(ctx, []store.Record{ucdp(3)}, "importer")
+	must(err)
+	note("import a deleted match: %+v", res)
+	if res.Skipped != 1 {
+		t.Errorf("an import brought back a deleted incident: %+v", res)
+	}
+
+	// The change feed and the past.
+	changes, err := s.Changes(ctx, 0)
+	must(err)
+	last := int64(0)
+	for _, c := range changes {
+		if c.DatasetVersion < last {
+			t.Errorf("Changes out of commit order: %d after %d", c.DatasetVersion, last)
+		}
+		last = c.DatasetVersion
+		note("change: %s", version(c))
+	}
+	now, err := s.DatasetVersion(ctx)
+	must(err)
+	if last != now {
+		t.Errorf("the last change is at %d, the dataset at %d", last, now)
+	}
+	vAt, err := s.VersionAt(ctx, mid)
+	must(err)
+	note("version at the restore: %d", vAt)
+	if vAt != got.DatasetVersion {
+		t.Errorf("VersionAt(restore time) = %d, want %d", vAt, got.DatasetVersion)
+	}
+	if v0, err := s.VersionAt(ctx, start.Add(-time.Hour)); err != nil || v0 != 0 {
+		t.Errorf("VersionAt(before the first write) = %d, %v", v0, err)
+	}
+	for at := int64(0); at <= now; at++ {
+		ds, err := s.DatasetAt(ctx, at)
+		must(err)
+		note("dataset at %d: %s", at, summary(ds))
+		n, err := s.ChangedSince(ctx, at)
+		must(err)
+		st, err := s.StateAt(ctx, at, at)
+		must(err)
+		note("changed since %d: %d; state at it: %d records", at, n, len(st))
+		// The state at `at`, reached from the current state.
+		cur, _, err := s.Load(ctx)
+		must(err)
+		from, err := s.StateAt(ctx, at, at)
+		must(err)
+		if summary(apply(cur, from)) != summary(ds) {
+			t.Errorf("the current state with StateAt(%d) applied is %s, DatasetAt says %s", at, summary(apply(cur, from)), summary(ds))
+		}
+	}
+
+	// The audit log.
+	log1, err := s.AuditLog(ctx, store.AuditFilter{Kind: store.KindIncident, ID: "a"})
+	must(err)
+	for _, e := range log1 {
+		note("audit: %s %s %s %s %d→%d dv%d", e.Who, e.Action, e.Kind, e.ID, e.Before, e.After, e.DatasetVersion)
+	}
+	all, err := s.AuditLog(ctx, store.AuditFilter{Limit: 3})
+	must(err)
+	note("audit, newest 3: %d", len(all))
+
+	// Tokens.
+	secret, err := s.CreateToken(ctx, "ed", store.RoleEditor)
+	must(err)
+	_, err = s.CreateToken(ctx, "ed", store.RoleViewer)
+	wantErr("token name taken", err, geo.ErrConflict)
+	_, err = s.CreateToken(ctx, "has space", store.RoleViewer)
+	note("bad token name: %v", errors.As(err, &ve))
+	name, role, err := s.Authenticate(ctx, secret)
+	must(err)
+	note("authenticate: %s %s", name, role)
+	_, _, err = s.Authenticate(ctx, secret+"x")
+	wantErr("authenticate a wrong secret", err, store.ErrUnauthorized)
+	must(s.RevokeToken(ctx, "ed"))
+	_, _, err = s.Authenticate(ctx, secret)
+	wantErr("authenticate a revoked token", err, store.ErrUnauthorized)
+	wantErr("revoke a missing token", s.RevokeToken(ctx, "nobody"), geo.ErrNotFound)
+	toks, err := s.ListTokens(ctx)
+	must(err)
+	for _, tk := range toks {
+		note("token: %s %s revoked=%v", tk.Name, tk.Role, !tk.Revoked.IsZero())
+	}
+
+	// Concurrent writers with the same expected version: exactly one wins.
+	g, err = s.Get(ctx, store.KindIncident, "ucdp-2")
+	must(err)
+	wins := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			in := g.Record.(geo.Incident)
+			in.Place = fmt.Sprintf("place %d", i)
+			_, err := s.Replace(ctx, in, g.Number, fmt.Sprintf("racer-%d", i))
+			wins <- err
+		}()
+	}
+	won := 0
+	for range 8 {
+		err := <-wins
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrPreconditionFailed):
+			t.Errorf("a racing replace failed with %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d racing replaces with the same If-Match won, want 1", won)
+	}
+	note("racing replaces won: %d", won)
+
+	ds, v2, err := s.Load(ctx)
+	must(err)
+	note("load: %s at %d", summary(ds), v2)
+	return log
+}
+
+// summary lists a dataset's record IDs by kind.
+func summary(ds *geo.Dataset) string {
+	var b strings.Builder
+	for _, a := range ds.Actors {
+		b.WriteString("actor:" + string(a.ID) + " ")
+	}
+	for _, z := range ds.Zones {
+		b.WriteString("zone:" + string(z.ID) + " ")
+	}
+	for _, in := range ds.Incidents {
+		fmt.Fprintf(&b, "incident:%s(%v,%d) ", in.ID, in.Location, in.Fatalities.Best)
+	}
+	return b.String()
+}
+
+// apply puts the versions of StateAt into a copy of ds.
+func apply(ds *geo.Dataset, vs []store.Version) *geo.Dataset {
+	out := &geo.Dataset{Actors: slices.Clone(ds.Actors), Zones: slices.Clone(ds.Zones), Incidents: slices.Clone(ds.Incidents)}
+	for _, v := range vs {
+		switch v.Kind {
+		case store.KindIncident:
+			out.Incidents = slices.DeleteFunc(out.Incidents, func(in geo.Incident) bool { return string(in.ID) == v.ID })
+			if !v.Deleted {
+				out.Incidents = append(out.Incidents, v.Record.(geo.Incident))
+			}
+		case store.KindZone:
+			out.Zones = slices.DeleteFunc(out.Zones, func(z geo.Zone) bool { return string(z.ID) == v.ID })
+			if !v.Deleted {
+				out.Zones = append(out.Zones, v.Record.(geo.Zone))
+			}
+		case store.KindActor:
+			out.Actors = slices.DeleteFunc(out.Actors, func(a geo.Actor) bool { return string(a.ID) == v.ID })
+			if !v.Deleted {
+				out.Actors = append(out.Actors, v.Record.(geo.Actor))
+			}
+		}
+	}
+	slices.SortFunc(out.Incidents, func(a, b geo.Incident) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	slices.SortFunc(out.Zones, func(a, b geo.Zone) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	slices.SortFunc(out.Actors, func(a, b geo.Actor) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	return out
+}
+
+// Copy fills dst, a new empty store, from s, and checks that the two hold
+// the same: counts, current records, history and the audit log.
+func Copy(t *testing.T, s, dst Store) {
+	ctx := t.Context()
+	if err := dst.Fill(ctx, s); err != nil {
+		t.Fatalf("Fill: %v", err)
+	}
+	if err := dst.Fill(ctx, s); err == nil {
+		t.Error("Fill into a store that is not empty succeeded")
+	}
+	a, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dst.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Equal(b) {
+		t.Errorf("copy counts %v, the original %v", b, a)
+	}
+	da, va, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, vb, err := dst.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if va != vb || summary(da) != summary(db) {
+		t.Errorf("the copy loads %s at %d, the original %s at %d", summary(db), vb, summary(da), va)
+	}
+	ha, _ := s.History(ctx, store.KindIncident, "a")
+	hb, _ := dst.History(ctx, store.KindIncident, "a")
+	if len(ha) != len(hb) {
+		t.Fatalf("the copy has %d versions of a, the original %d", len(hb), len(ha))
+	}
+	for i := range ha {
+		if ha[i].Number != hb[i].Number || ha[i].DatasetVersion != hb[i].DatasetVersion || ha[i].Author != hb[i].Author ||
+			!ha[i].ValidFrom.Truncate(time.Microsecond).Equal(hb[i].ValidFrom.Truncate(time.Microsecond)) {
+			t.Errorf("version %d of a: copy %+v, original %+v", i+1, hb[i], ha[i])
+		}
+	}
+	if _, _, err := dst.Authenticate(ctx, "nothing"); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("Authenticate on the copy: %v", err)
+	}
+	if dst.ID() == s.ID() {
+		t.Error("the copy has the original's store id: their versions would name different states alike")
+	}
+}

@@ -1,0 +1,328 @@
+package postgis
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/store"
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
+)
+
+// The writes below are store.Write's rules (store/write.go) over a writeTx,
+// this file's implementation of store.Tx in one transaction that holds the
+// write lock.
+
+// Create stores a new record: store.Write.Create in one transaction.
+func (s *Store) Create(ctx context.Context, rec store.Record, author string) (store.Version, error) {
+	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Create(rec) })
+}
+
+// Replace stores the next version of a record: store.Write.Replace in one
+// transaction.
+func (s *Store) Replace(ctx context.Context, rec store.Record, expected int64, author string) (store.Version, error) {
+	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Replace(rec, expected) })
+}
+
+// Patch merges a JSON merge patch into a record: store.Write.Patch in one
+// transaction.
+func (s *Store) Patch(ctx context.Context, kind store.Kind, id string, patch []byte, expected int64, author string, derive func(store.Record) store.Record) (store.Version, error) {
+	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) {
+		return w.Patch(kind, id, patch, expected, derive)
+	})
+}
+
+// Delete appends a tombstone: store.Write.Delete in one transaction.
+func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, expected int64, author string) (store.Version, error) {
+	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Delete(kind, id, expected) })
+}
+
+// Restore stores an old version as the next: store.Write.Restore in one
+// transaction.
+func (s *Store) Restore(ctx context.Context, kind store.Kind, id string, number int64, author string) (store.Version, error) {
+	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Restore(kind, id, number) })
+}
+
+// ImportBatch stores records in one transaction, all or none:
+// store.Write.Import, whose first invalid record fails the batch with a
+// *store.BatchError. Another instance sees the batch whole or not at all.
+func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error) {
+	var res store.ImportResult
+	err := s.write(ctx, author, func(w *store.Write, _ *writeTx) error {
+		var err error
+		res, err = w.Import(records)
+		return err
+	})
+	if err != nil {
+		return store.ImportResult{}, err
+	}
+	return res, nil
+}
+
+// writeOne runs one write of the rules in a transaction.
+func (s *Store) writeOne(ctx context.Context, author string, op func(*store.Write) (store.Version, error)) (store.Version, error) {
+	var v store.Version
+	err := s.write(ctx, author, func(w *store.Write, _ *writeTx) error {
+		var err error
+		v, err = op(w)
+		return err
+	})
+	return v, err
+}
+
+// writeTx is one write transaction, store.Tx for the rules.
+type writeTx struct {
+	ctx    context.Context
+	tx     pgx.Tx
+	filled bool // a copy filled the store (Fill)
+}
+
+// write runs fn in one transaction holding the write lock and commits it,
+// with a NOTIFY of its dataset version when it wrote anything. Any error
+// from fn rolls everything back.
+func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, *writeTx) error) error {
+	if strings.TrimSpace(author) == "" {
+		return errors.New("postgis: a write needs an author")
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgis: beginning a write: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
+		return fmt.Errorf("postgis: beginning a write: %w", err)
+	}
+	var (
+		dataset int64
+		last    *time.Time
+	)
+	err = tx.QueryRow(ctx, `SELECT coalesce(max(dataset_version), 0),
+  (SELECT valid_from FROM versions ORDER BY dataset_version DESC, seq DESC LIMIT 1) FROM versions`).Scan(&dataset, &last)
+	if err != nil {
+		return fmt.Errorf("postgis: beginning a write: %w", err)
+	}
+	// timestamptz keeps microseconds. AsOf relies on later versions having
+	// later times; a clock stepped back, or another instance's clock
+	// behind this one's, must not break that.
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	if last != nil && !at.After(*last) {
+		at = last.UTC().Add(time.Microsecond)
+	}
+	wt := &writeTx{ctx: ctx, tx: tx}
+	w := store.NewWrite(wt, author, at, dataset+1)
+	if err := fn(w, wt); err != nil {
+		return err
+	}
+	if w.Wrote() || wt.filled {
+		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, strconv.FormatInt(dataset+1, 10)); err != nil {
+			return fmt.Errorf("postgis: notifying: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgis: committing: %w", err)
+	}
+	return nil
+}
+
+// Latest implements store.Tx.
+func (w *writeTx) Latest(k store.Kind, id string) (store.Latest, error) {
+	var (
+		st     store.Latest
+		origin *string
+	)
+	err := w.tx.QueryRow(w.ctx, "SELECT version, deleted, record, origin FROM versions WHERE kind = $1 AND id = $2 ORDER BY version DESC LIMIT 1",
+		string(k), id).Scan(&st.Number, &st.Deleted, &st.Record, &origin)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Latest{}, nil
+	}
+	if origin != nil {
+		st.Origin = *origin
+	}
+	return st, err
+}
+
+// Stored implements store.Tx.
+func (w *writeTx) Stored(k store.Kind, id string, n int64) ([]byte, bool, bool, error) {
+	var (
+		deleted bool
+		record  []byte
+	)
+	err := w.tx.QueryRow(w.ctx, "SELECT deleted, record FROM versions WHERE kind = $1 AND id = $2 AND version = $3",
+		string(k), id, n).Scan(&deleted, &record)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, false, nil
+	}
+	return record, deleted, err == nil, err
+}
+
+// OriginHolder implements store.Tx.
+func (w *writeTx) OriginHolder(o geo.Origin, except string) (string, error) {
+	var id string
+	err := w.tx.QueryRow(w.ctx, "SELECT id FROM incidents WHERE origin = $1 AND origin_id = $2 AND id <> $3 AND origin <> '' AND origin_id <> ''",
+		o.Dataset, o.ID, except).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// OriginDeleted implements store.Tx.
+func (w *writeTx) OriginDeleted(origin string) (bool, error) {
+	var found bool
+	err := w.tx.QueryRow(w.ctx, `SELECT EXISTS (SELECT 1 FROM versions v WHERE v.kind = 'incident' AND v.origin = $1 AND v.deleted
+  AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id))`, origin).Scan(&found)
+	return found, err
+}
+
+// ActorIDs implements store.Tx.
+func (w *writeTx) ActorIDs() (map[geo.ActorID]bool, error) {
+	rows, err := w.tx.Query(w.ctx, "SELECT id FROM actors")
+	if err != nil {
+		return nil, fmt.Errorf("postgis: reading the actors: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgis: reading the actors: %w", err)
+	}
+	out := make(map[geo.ActorID]bool, len(ids))
+	for _, id := range ids {
+		out[geo.ActorID(id)] = true
+	}
+	return out, nil
+}
+
+// Put implements store.Tx: a row of versions, and the current row written
+// or removed.
+func (w *writeTx) Put(v store.Version, rw *store.Row) error {
+	var (
+		origin *string
+		record []byte
+	)
+	if rw != nil {
+		record = rw.Record
+		if rw.Origin != "" {
+			origin = &rw.Origin
+		}
+	} else {
+		prev, err := w.Latest(v.Kind, v.ID)
+		if err != nil {
+			return err
+		}
+		if prev.Origin != "" {
+			origin = &prev.Origin
+		}
+	}
+	_, err := w.tx.Exec(w.ctx, `INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		string(v.Kind), v.ID, v.Number, v.DatasetVersion, v.ValidFrom, v.Author, v.Deleted, origin, record)
+	if err == nil {
+		if rw != nil {
+			err = setCurrent(w.ctx, w.tx, *rw, v)
+		} else {
+			t, _ := store.TableOf(v.Kind)
+			_, err = w.tx.Exec(w.ctx, "DELETE FROM "+t.Name+" WHERE id = $1", v.ID)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("postgis: writing %s %q: %w", v.Kind, v.ID, err)
+	}
+	return nil
+}
+
+// Audit implements store.Tx.
+func (w *writeTx) Audit(e store.AuditEntry) error {
+	var before *int64
+	if e.Before > 0 {
+		before = &e.Before
+	}
+	_, err := w.tx.Exec(w.ctx, `INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.At, e.Who, e.Action, string(e.Kind), e.ID, before, e.After, e.DatasetVersion)
+	if err != nil {
+		return fmt.Errorf("postgis: writing the audit log: %w", err)
+	}
+	return nil
+}
+
+// setCurrent writes rw as the current row of its kind's table, at version
+// v.
+func setCurrent(ctx context.Context, tx pgx.Tx, rw store.Row, v store.Version) error {
+	args := make([]any, 0, len(rw.Attrs)+5)
+	args = append(args, rw.ID)
+	if rw.Geometry != nil {
+		b, err := wkb.Marshal(rw.Geometry, binary.LittleEndian)
+		if err != nil {
+			return fmt.Errorf("encoding the geometry: %w", err)
+		}
+		args = append(args, b)
+	}
+	for i, c := range rw.Table.Columns {
+		val, err := columnValue(c, rw.Attrs[i])
+		if err != nil {
+			return err
+		}
+		args = append(args, val)
+	}
+	args = append(args, v.Number, v.ValidFrom, rw.Record)
+	_, err := tx.Exec(ctx, upserts[rw.Table.Kind], args...)
+	return err
+}
+
+// columnValue converts an attribute of store.Row to its PostgreSQL column:
+// a day as a date (NULL when open), sources as their JSON.
+func columnValue(c store.Column, v any) (any, error) {
+	switch c.Type {
+	case store.DateColumn:
+		if d := v.(geo.Day); !d.IsOpen() {
+			return d.String(), nil
+		}
+		return nil, nil
+	case store.SourcesColumn:
+		b, err := json.Marshal(v.([]geo.Source))
+		return string(b), err
+	}
+	return v, nil
+}
+
+// upserts holds each kind's upsert statement: insert a current record or
+// update the row of the same id in place.
+var upserts = func() map[store.Kind]string {
+	m := map[store.Kind]string{}
+	for i := range store.Tables {
+		t := &store.Tables[i]
+		names := []string{"id"}
+		values := []string{"$1"}
+		if t.Geometry != "" {
+			names = append(names, "geom")
+			values = append(values, fmt.Sprintf("ST_SetSRID(ST_GeomFromWKB($%d), 4326)", len(values)+1))
+		}
+		for _, c := range t.Columns {
+			names = append(names, c.Name)
+			cast := ""
+			switch c.Type {
+			case store.DateColumn:
+				cast = "::date"
+			case store.SourcesColumn:
+				cast = "::jsonb"
+			}
+			values = append(values, fmt.Sprintf("$%d%s", len(values)+1, cast))
+		}
+		for _, n := range []string{"version", "updated", "record"} {
+			names = append(names, n)
+			values = append(values, fmt.Sprintf("$%d", len(values)+1))
+		}
+		sets := make([]string, 0, len(names)-1)
+		for _, n := range names[1:] {
+			sets = append(sets, n+" = excluded."+n)
+		}
+		m[t.Kind] = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO UPDATE SET %s",
+			t.Name, strings.Join(names, ", "), strings.Join(values, ", "), strings.Join(sets, ", "))
+	}
+	return m
+}()
