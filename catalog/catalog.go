@@ -26,6 +26,8 @@ import (
 type Store interface {
 	// ID identifies the store, the same for every process that opens it.
 	ID() string
+	// DatasetVersion returns the store's current dataset version.
+	DatasetVersion(ctx context.Context) (int64, error)
 	// Load returns every current record and the dataset version they are
 	// the state of.
 	Load(ctx context.Context) (*geo.Dataset, int64, error)
@@ -62,8 +64,9 @@ type Store interface {
 // the store's changes since the index's dataset version to the index in
 // one geo.Index.Update, so the index applies writes in commit order, and
 // readers, who use index snapshots, are never blocked and never see half of
-// a write. Changes committed by another process (frontline import --db
-// while the server runs) reach the index with the next write. A Catalog
+// a write. Changes committed by another process (another instance on the
+// same database, frontline import while the server runs) reach the index
+// with the next write, or sooner under Follow (follow.go). A Catalog
 // over no store (New(nil)) serves a dataset read-only.
 //
 // Until Load returns, Snapshot is nil and the other reads are empty. A
@@ -80,6 +83,8 @@ type Catalog struct {
 	past *PastStates
 	// tablesOnly marks a catalog loaded by LoadTables: no index to keep.
 	tablesOnly bool
+	// follow is the state of Follow (follow.go).
+	follow follow
 }
 
 // loaded is what Load reads: the index and the tables it does not hold.
@@ -105,7 +110,7 @@ const (
 // New returns the catalog of st, not loaded yet: call Load (or, for st
 // nil, LoadDataset).
 func New(st Store) *Catalog {
-	c := &Catalog{store: st}
+	c := &Catalog{store: st, follow: follow{wake: make(chan struct{}, 1)}}
 	c.past = NewPastStates(c.stateAt, pastBuilds, pastBudget, pastTimeout)
 	return c
 }

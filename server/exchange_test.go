@@ -21,7 +21,7 @@ func newExchangeServer(t *testing.T, logs *bytes.Buffer, h http.HandlerFunc) htt
 		t.Fatal(err)
 	}
 	cat := &queryCatalog{ix: ix}
-	s := &Server{catalog: cat, log: slog.New(slog.NewJSONHandler(logs, nil)), metrics: newMetrics(cat), ids: newRequestIDs()}
+	s := &Server{catalog: cat, log: slog.New(slog.NewJSONHandler(logs, nil)), metrics: newMetrics(cat, nil), ids: newRequestIDs()}
 	return s.serveExchange(s.routeNamed(http.MethodGet, "/boom")(h))
 }
 

@@ -18,20 +18,30 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 // before: a readiness probe, so a load balancer sends no traffic to an
 // instance that would answer every API request with 503. With
 // Config.PrivateRead it says only that, since the probe needs no token:
-// the dataset version and the record counts are data too.
+// the dataset version and the record counts are data too. Otherwise, with
+// a store, its "store" member reports how the instance follows it: the
+// connection, the notification listener and the lag in write transactions
+// (the same as /metrics).
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	snap := s.snapshot(r)
 	if snap == nil {
 		return errNotReady
 	}
+	body := map[string]any{"status": "ready"}
 	if s.cfg.PrivateRead {
-		return writeJSON(w, contentTypeJSON, map[string]any{"status": "ready"})
+		return writeJSON(w, contentTypeJSON, body)
+	}
+	if s.cfg.Sync != nil {
+		st := s.cfg.Sync.SyncStatus(r.Context())
+		store := map[string]any{"connected": st.Connected, "lag": st.Lag, "listening": st.Listening}
+		if st.Error != "" {
+			store["error"] = "the store did not answer, or a catch-up failed; see the server's log"
+		}
+		body["store"] = store
 	}
 	zones, incidents, sites := snap.Len()
-	return writeJSON(w, contentTypeJSON, map[string]any{
-		"status": "ready", "dataset_version": s.datasetVersion(snap),
-		"zones": zones, "incidents": incidents, "sites": sites,
-	})
+	body["dataset_version"], body["zones"], body["incidents"], body["sites"] = s.datasetVersion(snap), zones, incidents, sites
+	return writeJSON(w, contentTypeJSON, body)
 }
 
 // handleStatic serves the web map's files; a missing file is a problem+json

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -22,9 +24,18 @@ type metrics struct {
 	unmatched *routeSeries
 }
 
+// Syncer reports how the instance follows its store. Implementations
+// must be safe for concurrent use.
+type Syncer interface {
+	// SyncStatus asks the store for its dataset version and reports the
+	// index's, the notifications and the catch-ups.
+	SyncStatus(ctx context.Context) catalog.SyncStatus
+}
+
 // newMetrics registers the metrics; the index-size gauges read catalog's
-// current snapshot at each scrape.
-func newMetrics(catalog Catalog) *metrics {
+// current snapshot at each scrape, and with sync the gauges of following
+// the store ask it.
+func newMetrics(catalog Catalog, sync Syncer) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -54,7 +65,53 @@ func newMetrics(catalog Catalog) *metrics {
 			return float64([3]int{z, in, s}[i])
 		}))
 	}
+	if sync != nil {
+		m.registry.MustRegister(syncCollector{sync})
+	}
 	return m
+}
+
+// syncCollector reports SyncStatus at each scrape: one store query for
+// every series.
+type syncCollector struct{ sync Syncer }
+
+var (
+	syncLag = prometheus.NewDesc("frontline_store_lag_versions",
+		"Write transactions committed to the store that the index has not applied yet.", nil, nil)
+	syncConnected = prometheus.NewDesc("frontline_store_connected",
+		"1 when the store answered the scrape's query, else 0.", nil, nil)
+	syncListening = prometheus.NewDesc("frontline_store_listening",
+		"1 while the connection that receives the store's change notifications is up, else 0 (a GeoPackage store is polled).", nil, nil)
+	syncNotifications = prometheus.NewDesc("frontline_store_notifications_total",
+		"Change notifications received from the store.", nil, nil)
+	syncCatchUps = prometheus.NewDesc("frontline_store_catch_ups_total",
+		"Catch-ups that applied changes committed by other processes to the index.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (syncCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{syncLag, syncConnected, syncListening, syncNotifications, syncCatchUps} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c syncCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st := c.sync.SyncStatus(ctx)
+	ch <- prometheus.MustNewConstMetric(syncLag, prometheus.GaugeValue, float64(st.Lag))
+	ch <- prometheus.MustNewConstMetric(syncConnected, prometheus.GaugeValue, bool01(st.Connected))
+	ch <- prometheus.MustNewConstMetric(syncListening, prometheus.GaugeValue, bool01(st.Listening))
+	ch <- prometheus.MustNewConstMetric(syncNotifications, prometheus.CounterValue, float64(st.Notifications))
+	ch <- prometheus.MustNewConstMetric(syncCatchUps, prometheus.CounterValue, float64(st.CatchUps))
+}
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // routeSeries is one route's pattern with its series resolved when the

@@ -69,6 +69,9 @@ type Config struct {
 	// Tokens checks the API tokens of Authorization: Bearer; nil knows no
 	// token, so every token is refused.
 	Tokens Authenticator
+	// Sync reports how the instance follows its store (other instances'
+	// writes), for /readyz and /metrics; nil for a dataset without a store.
+	Sync Syncer
 	// PrivateRead requires a viewer token for every API read; the zero
 	// value serves reads to anyone. Writes always need an editor token.
 	PrivateRead bool
@@ -141,7 +144,7 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) *Server {
 	}
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.ImportBodyTimeout = cmp.Or(cfg.ImportBodyTimeout, defaultImportBodyTimeout)
-	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog), limits: newLimiters(cfg), ids: newRequestIDs()}
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog, cfg.Sync), limits: newLimiters(cfg), ids: newRequestIDs()}
 	if cfg.Editor != nil {
 		s.writes, s.histories, s.transfers = cfg.Editor, cfg.Editor, cfg.Editor
 	}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,18 +22,25 @@ import (
 	_ "modernc.org/sqlite" // the driver the crash test reads the file with
 )
 
-// crashServer is a "frontline serve --db" process of the real binary.
+// crashServer is a "frontline serve" process of the real binary.
 type crashServer struct {
 	cmd  *exec.Cmd
 	base string
 	log  *syncBuffer
 }
 
-// startCrashServer runs bin serve on a free loopback port and waits until
-// it is ready.
+// startCrashServer runs bin serve --db db on a free loopback port and
+// waits until it is ready.
 func startCrashServer(t *testing.T, bin, db string) *crashServer {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--db", db, "--addr", "127.0.0.1:0", "--write-limit", "0")
+	return startServerProcess(t, bin, "--db", db)
+}
+
+// startServerProcess runs bin serve with args on a free loopback port,
+// without write limits, and waits until it is ready.
+func startServerProcess(t *testing.T, bin string, args ...string) *crashServer {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--write-limit", "0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +73,33 @@ func startCrashServer(t *testing.T, bin, db string) *crashServer {
 			t.Fatalf("not ready in 20 s:\n%s", s.log)
 		}
 	}
+}
+
+var (
+	builtOnce sync.Once
+	built     string
+	buildErr  error
+)
+
+// buildFrontline builds the frontline binary once per test run and
+// returns its path.
+func buildFrontline(t *testing.T) string {
+	t.Helper()
+	builtOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "frontline-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built = filepath.Join(dir, "frontline")
+		if out, err := exec.Command("go", "build", "-o", built, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
 }
 
 // kill sends SIGKILL and waits for the process to end.
@@ -245,11 +280,7 @@ func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
 	}
-	dir := t.TempDir()
-	bin, db := filepath.Join(dir, "frontline"), filepath.Join(dir, "crash.gpkg")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, db := buildFrontline(t), filepath.Join(t.TempDir(), "crash.gpkg")
 	out, err := exec.Command(bin, "token", "create", "--db", db, "--name", "crash", "--role", "editor").Output()
 	if err != nil {
 		t.Fatalf("token create: %v", err)

@@ -603,3 +603,46 @@ func TestDatasetVersionIdentifiesContent(t *testing.T) {
 		t.Errorf("after the write process A reports %q, the write answered %q", got, after)
 	}
 }
+
+// TestTwoProcessesOnOneGeoPackage: a second server on the same file
+// follows the first's writes (it polls the versions table), so its item
+// lists never keep showing a state the other has moved past.
+func TestTwoProcessesOnOneGeoPackage(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	a, _ := startServe(t, "--db", db, "--write-limit", "0")
+	b, _ := startServe(t, "--db", db, "--write-limit", "0")
+	geojson := []string{"Content-Type", "application/geo+json"}
+	for i, base := range []string{a, b, a} {
+		other := []string{b, a, b}[i]
+		id := fmt.Sprintf("follow-%d", i)
+		w := send(t, "POST", base+"/api/collections/incidents/items", tokens["editor"], testIncident(id, "written"), geojson...)
+		if w.StatusCode != 201 {
+			t.Fatalf("create: %d %s", w.StatusCode, w.body)
+		}
+		want := w.Header.Get("X-Dataset-Version")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			r := send(t, "GET", other+"/api/collections/incidents/items?limit=1", "", "")
+			if r.Header.Get("X-Dataset-Version") == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still at %s 10 s after a write through the other process answered %s", other, r.Header.Get("X-Dataset-Version"), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// A patch through B shows in A's list too, not only in its single GET.
+	item := "/api/collections/incidents/items/follow-0"
+	etag := send(t, "GET", b+item, "", "").Header.Get("ETag")
+	if r := send(t, "PATCH", b+item, tokens["editor"], `{"properties":{"status":"disputed"}}`, "Content-Type", "application/merge-patch+json", "If-Match", etag); r.StatusCode != 200 {
+		t.Fatalf("patch: %d %s", r.StatusCode, r.body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(string(send(t, "GET", a+"/api/collections/incidents/items?status=disputed", "", "").body), "follow-0") {
+		if time.Now().After(deadline) {
+			t.Fatal("A's list does not show B's patch 10 s later")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

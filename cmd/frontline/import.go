@@ -30,6 +30,7 @@ type importConfig struct {
 	JSON       bool
 	Into       string // dataset directory to merge into; "" only reports
 	DB         string // GeoPackage store to import into, one transaction per file
+	Postgres   string // PostgreSQL store to import into instead; never logged
 	ActorsFile string // JSON array of actors for name matching
 	Release    string // UCDP GED release; "" reads it from each file name
 	Partial    bool   // with DB: store a file's accepted rows when some are rejected
@@ -40,7 +41,7 @@ func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: frontline import --format ucdp|acled|geojson [--dry-run] [--json] [--into DIR | --db PATH] [--actors FILE] FILE...")
+		fmt.Fprintln(stderr, "usage: frontline import --format ucdp|acled|geojson [--dry-run] [--json] [--into DIR | --db PATH | --postgres URL] [--actors FILE] FILE...")
 		fs.PrintDefaults()
 	}
 	var cfg importConfig
@@ -49,7 +50,8 @@ func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON on stdout")
 	fs.StringVar(&cfg.Into, "into", "", "merge the records into this dataset `directory` (atomically; re-imports update by origin id)")
 	fs.StringVar(&cfg.DB, "db", "", "import into this GeoPackage store (created and seeded when missing), each file in one transaction: all its records, or none when a row is rejected (see --partial)")
-	fs.BoolVar(&cfg.Partial, "partial", false, "with --db, store the accepted rows of a file that has rejected ones")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "import into this PostgreSQL/PostGIS database (a libpq `URL` or keyword=value string, migrated with frontline migrate) instead, in the same way as --db")
+	fs.BoolVar(&cfg.Partial, "partial", false, "with --db or --postgres, store the accepted rows of a file that has rejected ones")
 	fs.StringVar(&cfg.ActorsFile, "actors", "", "JSON array of actors to match reported names against (default: DIR/actors.json with --into, else the embedded demo actors)")
 	fs.StringVar(&cfg.Release, "release", "", "UCDP GED `release` cited in each incident's attribution, such as 23.1 (default: from the file name)")
 	if err := fs.Parse(args); err != nil {
@@ -66,8 +68,8 @@ func parseImportConfig(args []string, stderr io.Writer) (importConfig, error) {
 	if len(cfg.Files) == 0 {
 		return cfg, usageError{"import: no files given"}
 	}
-	if cfg.Into != "" && cfg.DB != "" {
-		return cfg, usageError{"import: give --into DIR or --db PATH, not both"}
+	if (cfg.Into != "" && (cfg.DB != "" || cfg.Postgres != "")) || (cfg.DB != "" && cfg.Postgres != "") {
+		return cfg, usageError{"import: give one of --into DIR, --db PATH and --postgres URL"}
 	}
 	return cfg, nil
 }
@@ -101,7 +103,7 @@ func runImport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if cfg.DB != "" {
+	if cfg.DB != "" || cfg.Postgres != "" {
 		return importIntoStore(ctx, cfg, e)
 	}
 	var ds *geo.Dataset
@@ -156,7 +158,8 @@ func runImport(ctx context.Context, args []string, e env) error {
 // their governorate from the store's boundaries; the audit log names the
 // author "cli".
 func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
-	st, err := openStore(ctx, cfg.DB, true)
+	flags := storeFlags{DB: cfg.DB, Postgres: cfg.Postgres}
+	st, err := flags.open(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -165,7 +168,7 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 	if err := cat.LoadTables(ctx); err != nil {
 		return err
 	}
-	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}, DB: cfg.DB}
+	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}, DB: flags.describe()}
 	failed := 0
 	for _, name := range cfg.Files {
 		var fr fileReport

@@ -58,6 +58,8 @@ func commands() []command {
 		{"serve", "run the HTTP server (API and web map)", runServe},
 		{"import", "import UCDP, ACLED or GeoJSON files", runImport},
 		{"token", "create, list or revoke API tokens", runToken},
+		{"migrate", "apply the schema's migrations to a PostgreSQL store", runMigrate},
+		{"copy", "copy a whole store, history and tokens, into a new one", runCopy},
 		{"check", "validate a dataset directory", runCheck},
 		{"gen", "write a synthetic benchmark workload", runGen},
 	}

@@ -19,10 +19,8 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
-	"github.com/frontline-maps/frontline/data"
 	"github.com/frontline-maps/frontline/server"
 	"github.com/frontline-maps/frontline/store"
-	"github.com/frontline-maps/frontline/store/gpkg"
 	"github.com/frontline-maps/frontline/web"
 )
 
@@ -30,8 +28,9 @@ import (
 // then FRONTLINE_* environment variables, then defaults.
 type serveConfig struct {
 	Addr string // listen address, host:port
-	// DB is the GeoPackage store to open or create and serve, editable.
-	DB string
+	// Store is the store to open (or create) and serve, editable: a
+	// GeoPackage file or a PostgreSQL database.
+	Store storeFlags
 	// Seed fills a new store with the curated embedded dataset.
 	Seed bool
 	// DataDir, when set, serves a dataset directory in memory, read-only,
@@ -78,7 +77,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.SetOutput(stderr)
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "FRONTLINE_ADDR", "127.0.0.1:8080"), "listen address `host:port` (env FRONTLINE_ADDR)")
-	fs.StringVar(&cfg.DB, "db", envOr(getenv, "FRONTLINE_DB", "frontline.gpkg"), "GeoPackage store to open, or create, and serve, editable (env FRONTLINE_DB)")
+	cfg.Store.register(fs, getenv, "GeoPackage store to open, or create, and serve, editable", true)
 	fs.BoolVar(&cfg.Seed, "seed", true, "fill a new store with the curated embedded dataset; false starts it empty")
 	fs.StringVar(&cfg.DataDir, "data", getenv("FRONTLINE_DATA"), "serve this dataset `directory` in memory, read-only, instead of a store (env FRONTLINE_DATA)")
 	fs.BoolVar(&cfg.PublicRead, "public-read", getenv("FRONTLINE_PUBLIC_READ") != "false", "serve API reads without a token; false needs a viewer token (env FRONTLINE_PUBLIC_READ)")
@@ -102,11 +101,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
 	}
-	dbGiven := getenv("FRONTLINE_DB") != ""
-	fs.Visit(func(f *flag.Flag) { dbGiven = dbGiven || f.Name == "db" })
+	if err := cfg.Store.check(fs, getenv); err != nil {
+		return cfg, err
+	}
 	switch {
-	case cfg.DataDir != "" && dbGiven:
-		return cfg, usageError{"--data serves a dataset directory read-only and --db a store: give one of them"}
+	case cfg.DataDir != "" && (cfg.Store.dbGiven || cfg.Store.Postgres != ""):
+		return cfg, usageError{"--data serves a dataset directory read-only and --db or --postgres a store: give one of them"}
 	case cfg.DataDir != "" && !cfg.PublicRead:
 		return cfg, usageError{"--public-read=false needs tokens, which only a store (--db) has"}
 	case cfg.WriteLimit < 0 || cfg.AuthFailureLimit < 0:
@@ -172,8 +172,9 @@ const devStaticDir = "web/static"
 // runServe starts listening at once, so /healthz and /readyz answer while
 // the data loads, then loads and indexes it; the API answers 503 until
 // then. With --data it serves a dataset directory read-only; otherwise it
-// opens (or creates and seeds) the --db store before listening and serves
-// it editable. It serves until ctx is cancelled, then shuts down
+// opens (or creates and seeds) the --db or --postgres store before
+// listening and serves it editable, following the writes other processes
+// commit to it. It serves until ctx is cancelled, then shuts down
 // gracefully and closes the store. The listening address is logged
 // (useful with port 0), and "ready" once the data is in.
 func runServe(ctx context.Context, args []string, e env) error {
@@ -199,15 +200,21 @@ func runServe(ctx context.Context, args []string, e env) error {
 	cat := catalog.New(nil)
 	load := func() error { return loadDataset(cat, cfg.DataDir) }
 	if cfg.DataDir == "" {
-		st, err := openStore(ctx, cfg.DB, cfg.Seed)
+		st, err := cfg.Store.open(ctx, cfg.Seed)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		cat = catalog.New(st)
-		scfg.Editor, scfg.Tokens = cat, cat
-		load = func() error { return cat.Load(ctx) }
-		log.Info("store", "db", cfg.DB, "public_read", cfg.PublicRead)
+		scfg.Editor, scfg.Tokens, scfg.Sync = cat, cat, cat
+		load = func() error {
+			if err := cat.Load(ctx); err != nil {
+				return err
+			}
+			follow(ctx, st, cat, log)
+			return nil
+		}
+		log.Info("store", "store", cfg.Store.describe(), "public_read", cfg.PublicRead)
 	} else {
 		log.Info("serving a dataset directory read-only", "data", cfg.DataDir)
 	}
@@ -273,24 +280,6 @@ func perMinute(n int) int {
 		return -1
 	}
 	return n
-}
-
-// openStore opens the GeoPackage store at path, creating it when missing
-// and, with seed, filling a new one with the curated embedded dataset.
-func openStore(ctx context.Context, path string, seed bool) (*gpkg.Store, error) {
-	var opts gpkg.Options
-	if seed {
-		ds, err := store.ReadDir(data.FS())
-		if err != nil {
-			return nil, fmt.Errorf("embedded dataset: %w", err)
-		}
-		opts.Seed = ds
-	}
-	st, err := gpkg.Open(ctx, path, opts)
-	if err != nil {
-		return nil, fmt.Errorf("--db %s: %w", path, err)
-	}
-	return st, nil
 }
 
 // loadDataset reads the dataset in dir into cat, a catalog of no store.

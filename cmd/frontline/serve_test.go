@@ -44,7 +44,7 @@ func (b *syncBuffer) String() string {
 // serves a new store, seeded, in a temporary directory.
 func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
-	if !slices.Contains(args, "--db") && !slices.Contains(args, "--data") {
+	if !slices.Contains(args, "--db") && !slices.Contains(args, "--data") && !slices.Contains(args, "--postgres") {
 		args = append(args, "--db", filepath.Join(t.TempDir(), "frontline.gpkg"))
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -15,14 +15,14 @@ import (
 // tokenConfig is the command line of "frontline token".
 type tokenConfig struct {
 	Action string // create, list or revoke
-	DB     string
+	Store  storeFlags
 	Name   string
 	Role   store.Role
 }
 
 // parseTokenConfig parses "frontline token create|list|revoke [flags]".
 func parseTokenConfig(args []string, getenv func(string) string, stderr io.Writer) (tokenConfig, error) {
-	usage := "usage: frontline token create --name NAME --role viewer|editor|admin | list | revoke --name NAME  [--db PATH]"
+	usage := "usage: frontline token create --name NAME --role viewer|editor|admin | list | revoke --name NAME  [--db PATH | --postgres URL]"
 	var cfg tokenConfig
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
 		fmt.Fprintln(stderr, usage)
@@ -32,7 +32,7 @@ func parseTokenConfig(args []string, getenv func(string) string, stderr io.Write
 	fs := flag.NewFlagSet("token "+cfg.Action, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
-	fs.StringVar(&cfg.DB, "db", envOr(getenv, "FRONTLINE_DB", "frontline.gpkg"), "GeoPackage store; a missing one is created and seeded as serve does (env FRONTLINE_DB)")
+	cfg.Store.register(fs, getenv, "GeoPackage store; a missing one is created and seeded as serve does", false)
 	if cfg.Action != "list" {
 		fs.StringVar(&cfg.Name, "name", "", "the token's `name`, recorded as the author of its writes")
 	}
@@ -47,6 +47,9 @@ func parseTokenConfig(args []string, getenv func(string) string, stderr io.Write
 		return cfg, usageError{err.Error()}
 	}
 	cfg.Role = store.Role(role)
+	if err := cfg.Store.check(fs, getenv); err != nil {
+		return cfg, err
+	}
 	switch {
 	case fs.NArg() > 0:
 		return cfg, usageError{fmt.Sprintf("token %s takes no arguments, got %q", cfg.Action, fs.Args())}
@@ -65,7 +68,7 @@ func runToken(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg.DB, true)
+	st, err := cfg.Store.open(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -76,7 +79,7 @@ func runToken(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return fmt.Errorf("token create: %w", err)
 		}
-		fmt.Fprintf(e.stderr, "created %s token %q in %s; it is shown once, keep it secret:\n", cfg.Role, cfg.Name, cfg.DB)
+		fmt.Fprintf(e.stderr, "created %s token %q in %s; it is shown once, keep it secret:\n", cfg.Role, cfg.Name, cfg.Store.describe())
 		_, err = fmt.Fprintln(e.stdout, secret)
 		return err
 	case "revoke":

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontline-maps/frontline/internal/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if built != "" {
+		os.RemoveAll(filepath.Dir(built))
+	}
+	os.Exit(code)
+}
+
+// readyState is what /readyz says of an instance.
+type readyState struct {
+	DatasetVersion string `json:"dataset_version"`
+	Incidents      int    `json:"incidents"`
+	Store          struct {
+		Connected bool  `json:"connected"`
+		Lag       int64 `json:"lag"`
+	} `json:"store"`
+}
+
+func ready(t *testing.T, base string) readyState {
+	t.Helper()
+	var st readyState
+	resp := send(t, "GET", base+"/readyz", "", "")
+	if err := json.Unmarshal(resp.body, &st); err != nil {
+		t.Fatalf("/readyz: %v: %s", err, resp.body)
+	}
+	return st
+}
+
+// versionNumber is the number after the store id in a dataset version.
+func versionNumber(v string) int {
+	var n int
+	fmt.Sscan(v[strings.LastIndexByte(v, '.')+1:], &n)
+	return n
+}
+
+// waitFor polls until cond holds, failing the test after d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", d, what)
+		}
+	}
+}
+
+// TestInstancesStayInSync runs two real frontline serve --postgres
+// processes on one database, as behind a load balancer, and checks that
+// every write through one is visible on the other, that If-Match holds
+// across them, and that neither a killed instance nor a restarted
+// PostgreSQL loses an acknowledged write.
+func TestInstancesStayInSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs PostgreSQL and two servers")
+	}
+	bin := buildFrontline(t)
+	url := pgtest.NewDatabase(t)
+	runOK := func(args ...string) string {
+		t.Helper()
+		var out strings.Builder
+		if err := run(t.Context(), args, func(string) string { return "" }, &out, &out); err != nil {
+			t.Fatalf("frontline %s: %v\n%s", args[0], err, out.String())
+		}
+		return out.String()
+	}
+	runOK("migrate", "--postgres", url)
+	if out := runOK("migrate", "--postgres", url); !strings.Contains(out, "nothing to do") {
+		t.Errorf("a second migrate: %s", out)
+	}
+	var token strings.Builder
+	if err := run(t.Context(), []string{"token", "create", "--postgres", url, "--name", "ed", "--role", "editor"},
+		func(string) string { return "" }, &token, &strings.Builder{}); err != nil {
+		t.Fatal(err)
+	}
+	ed := strings.TrimSpace(token.String())
+	// One public URL, as behind a load balancer: links, and so ETags,
+	// are the same on both.
+	serve := []string{"--postgres", url, "--base-url", "https://maps.example.org"}
+	a := startServerProcess(t, bin, serve...)
+	b := startServerProcess(t, bin, serve...)
+	items := "/api/collections/incidents/items"
+	geojson := []string{"Content-Type", "application/geo+json"}
+
+	// 1,000 creates through A, each visible on B: B's index reaches the
+	// version A answered with.
+	var lat []time.Duration
+	for i := range 1000 {
+		resp := send(t, "POST", a.base+items, ed, testIncident(fmt.Sprintf("sync-%04d", i), "one"), geojson...)
+		if resp.StatusCode != 201 {
+			t.Fatalf("create %d: %d %s", i, resp.StatusCode, resp.body)
+		}
+		at := time.Now()
+		want := versionNumber(resp.Header.Get("X-Dataset-Version"))
+		waitFor(t, 5*time.Second, fmt.Sprintf("create %d on B", i), func() bool {
+			return versionNumber(ready(t, b.base).DatasetVersion) >= want
+		})
+		lat = append(lat, time.Since(at))
+	}
+	slices.Sort(lat)
+	t.Logf("propagation A→B over 1,000 writes: p50 %v, p99 %v, max %v", lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1])
+	ra, rb := send(t, "GET", a.base+items+"?limit=5", "", ""), send(t, "GET", b.base+items+"?limit=5", "", "")
+	if ra.Header.Get("ETag") == "" || ra.Header.Get("ETag") != rb.Header.Get("ETag") ||
+		ra.Header.Get("X-Dataset-Version") != rb.Header.Get("X-Dataset-Version") {
+		t.Errorf("the same state has ETag %s / version %s on A and %s / %s on B", ra.Header.Get("ETag"),
+			ra.Header.Get("X-Dataset-Version"), rb.Header.Get("ETag"), rb.Header.Get("X-Dataset-Version"))
+	}
+
+	// Editors on A and B with the same If-Match: exactly one wins.
+	item := items + "/sync-0000"
+	for round := 1; round <= 20; round++ {
+		etag := send(t, "GET", a.base+item, "", "").Header.Get("ETag")
+		statuses := make([]int, 2)
+		var wg sync.WaitGroup
+		for i, base := range []string{a.base, b.base} {
+			wg.Go(func() {
+				statuses[i] = send(t, "PUT", base+item, ed, testIncident("", fmt.Sprintf("round %d on %d", round, i)),
+					append(geojson, "If-Match", etag)...).StatusCode
+			})
+		}
+		wg.Wait()
+		slices.Sort(statuses)
+		if statuses[0] != 200 || statuses[1] != 412 {
+			t.Fatalf("round %d: statuses %v, want one 200 and one 412", round, statuses)
+		}
+	}
+
+	// SIGKILL B, write through A, start B again: it has every write.
+	b.kill(t)
+	for i := range 100 {
+		if resp := send(t, "POST", a.base+items, ed, testIncident(fmt.Sprintf("while-b-down-%03d", i), "x"), geojson...); resp.StatusCode != 201 {
+			t.Fatalf("create while B is down: %d %s", resp.StatusCode, resp.body)
+		}
+	}
+	b = startServerProcess(t, bin, serve...)
+	if na, nb := ready(t, a.base).Incidents, ready(t, b.base).Incidents; na != nb {
+		t.Errorf("after B's restart, A has %d incidents and B %d", na, nb)
+	}
+	for i := range 100 {
+		if resp := send(t, "GET", b.base+items+fmt.Sprintf("/while-b-down-%03d", i), "", ""); resp.StatusCode != 200 {
+			t.Fatalf("B lacks while-b-down-%03d: %d", i, resp.StatusCode)
+		}
+	}
+
+	// Restart PostgreSQL while both run and A takes writes: every
+	// acknowledged write reaches both.
+	acked := []string{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := fmt.Sprintf("pg-restart-%04d", i)
+			req, _ := http.NewRequest("POST", a.base+items, strings.NewReader(testIncident(id, "r")))
+			req.Header.Set("Authorization", "Bearer "+ed)
+			req.Header.Set("Content-Type", "application/geo+json")
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 201 {
+					acked = append(acked, id)
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := pgtest.Shared().Restart(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	close(stop)
+	<-done
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged around the restart")
+	}
+	for _, s := range []*crashServer{a, b} {
+		waitFor(t, 15*time.Second, "both instances caught up after the restart", func() bool {
+			st := ready(t, s.base)
+			return st.Store.Connected && st.Store.Lag == 0
+		})
+		for _, id := range acked {
+			if resp := send(t, "GET", s.base+items+"/"+id, "", ""); resp.StatusCode != 200 {
+				t.Fatalf("%s lost the acknowledged write %s: %d", s.base, id, resp.StatusCode)
+			}
+		}
+	}
+	if sa, sb := ready(t, a.base), ready(t, b.base); sa.Incidents != sb.Incidents || sa.DatasetVersion != sb.DatasetVersion {
+		t.Errorf("after the restart A holds %d incidents at %s, B %d at %s", sa.Incidents, sa.DatasetVersion, sb.Incidents, sb.DatasetVersion)
+	}
+	t.Logf("%d writes acknowledged around the PostgreSQL restart, all on both instances", len(acked))
+
+	// A 10,000-incident import through A: B shows all of it or none.
+	var body strings.Builder
+	body.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 10000 {
+		if i > 0 {
+			body.WriteString(",\n")
+		}
+		body.WriteString(testIncident(fmt.Sprintf("bulk-%05d", i), "bulk"))
+	}
+	body.WriteString("]}")
+	before := ready(t, b.base).Incidents
+	imported := make(chan apiResponse, 1)
+	go func() { imported <- send(t, "POST", a.base+"/api/import?format=geojson", ed, body.String(), geojson...) }()
+	for {
+		n := ready(t, b.base).Incidents
+		if n != before && n != before+10000 {
+			t.Fatalf("B showed %d incidents during a 10,000-row import from %d", n, before)
+		}
+		if n == before+10000 {
+			break
+		}
+		select {
+		case resp := <-imported:
+			if resp.StatusCode != 200 {
+				t.Fatalf("import: %d %.500s", resp.StatusCode, resp.body)
+			}
+			imported <- resp
+		default:
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
