@@ -222,7 +222,9 @@ func TestInstancesStayInSync(t *testing.T) {
 	body.WriteString("]}")
 	before := ready(t, b.base).Incidents
 	imported := make(chan apiResponse, 1)
-	go func() { imported <- send(t, "POST", a.base+"/api/import?format=geojson", ed, body.String(), geojson...) }()
+	go func() {
+		imported <- send(t, "POST", a.base+"/api/import?format=geojson", ed, body.String(), geojson...)
+	}()
 	for {
 		n := ready(t, b.base).Incidents
 		if n != before && n != before+10000 {
