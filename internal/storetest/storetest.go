@@ -223,6 +223,14 @@ func Run(t *testing.T, s Store) []string {
 	res, err = s.ImportBatch(ctx, []store.Record{ucdp(2), ucdp(3)}, "importer")
 	must(err)
 	note("import again: %+v", res)
+	twice := ucdp(5)
+	twice.Fatalities.Best = 3
+	res, err = s.ImportBatch(ctx, []store.Record{ucdp(5), twice, ucdp(5)}, "importer")
+	must(err)
+	note("import one record three times: %+v", res)
+	if res.Created != 1 || res.Updated != 2 {
+		t.Errorf("an import of one record three times: %+v, want 1 created and 2 updated", res)
+	}
 	g, err := s.Get(ctx, store.KindIncident, "ucdp-3")
 	must(err)
 	_, err = s.Delete(ctx, store.KindIncident, "ucdp-3", g.Number, "dave")
