@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 # BENCHCOUNT runs of each benchmark; docs/benchmarks.md gets their medians.
 BENCHCOUNT ?= 3
 
-.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-http bench-attack bench-reader
+.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-postgis bench-http bench-attack bench-reader
 
 ## run: serve ./frontline.gpkg on http://127.0.0.1:8080 (created and seeded from the
 ## curated embedded dataset on first run)
@@ -36,7 +36,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline
 
 ## bench: the geo benchmarks and the start-up and import benchmarks
-bench: bench-geo bench-startup
+bench: bench-geo bench-startup bench-postgis
 
 ## bench-geo: run the geo benchmarks (BENCHCOUNT times, BENCHTIME each) and write
 ## the figures (medians), the command and the targets met into docs/benchmarks.md
@@ -85,6 +85,23 @@ bench-startup:
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section startup \
 		-cmd "bash .ci/bench-startup frontline $(STARTUP_N)" \
 		-targets 'Startup/db/n=1000000<=3s,Startup/db/n=1000000:peak-MB<=1000,Startup/db/n=1000000:steady-MB<=600,Startup/data/n=1000000<=8s,Startup/data/n=1000000:peak-MB<=1200,Import/db/n=1000000<=60s,Import/db/n=1000000:peak-MB<=1500'
+
+## bench-postgis: the PostGIS store's benchmarks (issue 13): import and
+## start-up at STARTUP_N incidents from a cluster of its own
+## (.ci/bench-postgis), into "postgis-startup"; then write throughput
+## through one and two instances and propagation between two at 50
+## creates/s (cmd/frontline/scaleout_bench_test.go), into "postgis".
+bench-postgis:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/frontline ./cmd/frontline; \
+	bash .ci/bench-postgis $$tmp/frontline $(STARTUP_N) | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section postgis-startup \
+		-cmd "bash .ci/bench-postgis frontline $(STARTUP_N)" \
+		-targets 'Startup/postgres/n=1000000<=5s'
+	$(GO) test -run '^$$' -bench 'PostGIS' -benchtime 1x ./cmd/frontline | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section postgis \
+		-cmd "go test -run '^$$' -bench PostGIS -benchtime 1x ./cmd/frontline" \
+		-targets 'PostGISPropagation:p99-ms<=200'
 
 ## bench-http: the HTTP benchmarks. First the Go benchmarks of the query
 ## routes over httptest (server/query_bench_test.go), into the "http"

@@ -38,7 +38,7 @@ func startCrashServer(t *testing.T, bin, db string) *crashServer {
 
 // startServerProcess runs bin serve with args on a free loopback port,
 // without write limits, and waits until it is ready.
-func startServerProcess(t *testing.T, bin string, args ...string) *crashServer {
+func startServerProcess(t testing.TB, bin string, args ...string) *crashServer {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--write-limit", "0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
@@ -83,7 +83,7 @@ var (
 
 // buildFrontline builds the frontline binary once per test run and
 // returns its path.
-func buildFrontline(t *testing.T) string {
+func buildFrontline(t testing.TB) string {
 	t.Helper()
 	builtOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "frontline-bin-")

@@ -244,3 +244,70 @@ func TestInstancesStayInSync(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestCopyCommand moves a GeoPackage store with history and tokens to
+// PostgreSQL and back with frontline copy; the tokens still work on the
+// copy, served by frontline serve --postgres.
+func TestCopyCommand(t *testing.T) {
+	db, tokens := storeWithTokens(t)
+	url := pgtest.NewDatabase(t)
+	noEnv := func(string) string { return "" }
+	var out strings.Builder
+	if err := run(t.Context(), []string{"copy", "--from", "gpkg:" + db, "--to", "postgres:" + url}, noEnv, &out, &out); err != nil {
+		t.Fatalf("copy to postgres: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "copied ") || !strings.Contains(out.String(), "4 tokens") {
+		t.Errorf("copy reported %q", out.String())
+	}
+	if err := run(t.Context(), []string{"copy", "--from", "gpkg:" + db, "--to", "postgres:" + url}, noEnv, &out, &out); err == nil {
+		t.Error("a copy into a database that is not empty succeeded")
+	}
+	back := filepath.Join(t.TempDir(), "back.gpkg")
+	out.Reset()
+	if err := run(t.Context(), []string{"copy", "--from", url, "--to", "gpkg:" + back}, noEnv, &out, &out); err != nil {
+		t.Fatalf("copy back: %v\n%s", err, out.String())
+	}
+	if err := run(t.Context(), []string{"copy", "--from", url, "--to", "gpkg:" + back}, noEnv, &out, &out); err == nil {
+		t.Error("a copy onto an existing GeoPackage succeeded")
+	}
+	if err := run(t.Context(), []string{"copy", "--from", "mysql:x", "--to", "gpkg:" + back}, noEnv, &out, &out); exitCode(err) != 2 {
+		t.Errorf("copy --from mysql:x: %v, want a usage error", err)
+	}
+	base, _ := startServe(t, "--postgres", url, "--write-limit", "0")
+	if r := send(t, "POST", base+"/api/collections/incidents/items", tokens["editor"], testIncident("after-copy", "x"), "Content-Type", "application/geo+json"); r.StatusCode != 201 {
+		t.Errorf("the editor token on the copy: %d %s", r.StatusCode, r.body)
+	}
+	if r := send(t, "POST", base+"/api/collections/incidents/items", tokens["revoked"], testIncident("revoked", "x"), "Content-Type", "application/geo+json"); r.StatusCode != 401 {
+		t.Errorf("the revoked token on the copy: %d", r.StatusCode)
+	}
+}
+
+// TestPostgresPasswordNeverShown: a connection string's password appears
+// in no error and no log line of serve, token or migrate.
+func TestPostgresPasswordNeverShown(t *testing.T) {
+	pgtest.NewDatabase(t) // the cluster, for a port that answers
+	port := pgtest.Shared().Port()
+	noEnv := func(string) string { return "" }
+	for _, conn := range []string{
+		fmt.Sprintf("postgres://postgres:hunter2secret@127.0.0.1:%d/no_such_db?sslmode=disable", port),
+		fmt.Sprintf("host=127.0.0.1 port=%d user=postgres password=hunter2secret dbname=no_such_db", port),
+		"postgres://postgres:hunter2secret@127.0.0.1:1/x?connect_timeout=2",
+		"postgres://postgres:hunter2secret@[bad",
+	} {
+		for _, args := range [][]string{
+			{"serve", "--addr", "127.0.0.1:0", "--postgres", conn},
+			{"token", "list", "--postgres", conn},
+			{"migrate", "--postgres", conn},
+		} {
+			var out strings.Builder
+			err := run(t.Context(), args, noEnv, &out, &out)
+			if err == nil {
+				t.Errorf("%s with %q succeeded", args[0], conn)
+				continue
+			}
+			if strings.Contains(err.Error()+out.String(), "hunter2secret") {
+				t.Errorf("%s shows the password: %v\n%s", args[0], err, out.String())
+			}
+		}
+	}
+}
