@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 )
@@ -84,4 +85,32 @@ func Fill(ctx context.Context, src Archive, tx FillTx) error {
 		}
 	}
 	return nil
+}
+
+// EachAudit calls fn with every entry of log (a store's AuditLog, newest
+// first), oldest first: a store's Archive.EachAudit.
+func EachAudit(ctx context.Context, log func(context.Context, AuditFilter) ([]AuditEntry, error), fn func(AuditEntry) error) error {
+	entries, err := log(ctx, AuditFilter{})
+	if err != nil {
+		return err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if err := fn(entries[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountTables counts a store's tables with count (the rows of a table
+// into n): a store's Archive.Counts.
+func CountTables(count func(table string, n *int) error) (Counts, error) {
+	c := Counts{Current: map[Kind]int{}}
+	err := errors.Join(count("versions", &c.Versions), count("audit", &c.Audit), count("tokens", &c.Tokens))
+	for _, t := range Tables {
+		var n int
+		err = errors.Join(err, count(t.Name, &n))
+		c.Current[t.Kind] = n
+	}
+	return c, err
 }

@@ -93,3 +93,12 @@ func MatchToken(secret string, tokens []StoredToken) (string, Role, error) {
 	}
 	return match.Name, match.Role, nil
 }
+
+// Tokens returns stored without the hashes: a store's ListTokens.
+func Tokens(stored []StoredToken, err error) ([]Token, error) {
+	out := make([]Token, len(stored))
+	for i, t := range stored {
+		out[i] = t.Token
+	}
+	return out, err
+}

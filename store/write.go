@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -65,6 +66,51 @@ type Tx interface {
 	Put(v Version, row *Row) error
 	// Audit appends e to the audit log.
 	Audit(e AuditEntry) error
+}
+
+// Writes gives a store the write methods of the rules, each in one
+// transaction that Run opens, hands to fn and commits when fn returns nil
+// (rolling it back otherwise). A store embeds it.
+type Writes struct {
+	Run func(ctx context.Context, author string, fn func(*Write) error) error
+}
+
+// Create stores a new record: Write.Create in one transaction.
+func (ws Writes) Create(ctx context.Context, rec Record, author string) (Version, error) {
+	return ws.one(ctx, author, func(w *Write) (Version, error) { return w.Create(rec) })
+}
+
+// Replace stores the next version of a record: Write.Replace in one
+// transaction.
+func (ws Writes) Replace(ctx context.Context, rec Record, expected int64, author string) (Version, error) {
+	return ws.one(ctx, author, func(w *Write) (Version, error) { return w.Replace(rec, expected) })
+}
+
+// Patch merges a JSON merge patch into a record: Write.Patch in one
+// transaction.
+func (ws Writes) Patch(ctx context.Context, kind Kind, id string, patch []byte, expected int64, author string, derive func(Record) Record) (Version, error) {
+	return ws.one(ctx, author, func(w *Write) (Version, error) { return w.Patch(kind, id, patch, expected, derive) })
+}
+
+// Delete appends a tombstone: Write.Delete in one transaction.
+func (ws Writes) Delete(ctx context.Context, kind Kind, id string, expected int64, author string) (Version, error) {
+	return ws.one(ctx, author, func(w *Write) (Version, error) { return w.Delete(kind, id, expected) })
+}
+
+// Restore stores an old version as the next: Write.Restore in one
+// transaction.
+func (ws Writes) Restore(ctx context.Context, kind Kind, id string, number int64, author string) (Version, error) {
+	return ws.one(ctx, author, func(w *Write) (Version, error) { return w.Restore(kind, id, number) })
+}
+
+func (ws Writes) one(ctx context.Context, author string, op func(*Write) (Version, error)) (Version, error) {
+	var v Version
+	err := ws.Run(ctx, author, func(w *Write) error {
+		var err error
+		v, err = op(w)
+		return err
+	})
+	return v, err
 }
 
 // Write applies the rules of one write transaction: one dataset version,
@@ -444,4 +490,23 @@ func (w *Write) checkActors(rec Record) error {
 		w.actors = ids
 	}
 	return check(func(id geo.ActorID) bool { return w.actors[id] })
+}
+
+// LiveVersion returns the one version latest holds (a record's latest, or
+// none) when it is live: a store's Get. It returns geo.ErrNotFound when the
+// record does not exist or is deleted.
+func LiveVersion(latest []Version, kind Kind, id string) (Version, error) {
+	if len(latest) == 0 || latest[0].Deleted {
+		return Version{}, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
+	}
+	return latest[0], nil
+}
+
+// WholeHistory returns a record's versions, or geo.ErrNotFound when it has
+// none: a store's History.
+func WholeHistory(vs []Version, kind Kind, id string) ([]Version, error) {
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
+	}
+	return vs, nil
 }

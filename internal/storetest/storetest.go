@@ -9,38 +9,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/store"
 	"github.com/paulmach/orb"
 )
 
-// Store is what the contract uses of a store.
+// Store is what the contract uses of a store: what the catalog uses, the
+// tokens, and the copy's both ends.
 type Store interface {
-	ID() string
-	DatasetVersion(ctx context.Context) (int64, error)
-	Load(ctx context.Context) (*geo.Dataset, int64, error)
-	Changes(ctx context.Context, since int64) ([]store.Version, error)
-	VersionAt(ctx context.Context, t time.Time) (int64, error)
-	ChangedSince(ctx context.Context, v int64) (int, error)
-	StateAt(ctx context.Context, at, since int64) ([]store.Version, error)
-	DatasetAt(ctx context.Context, v int64) (*geo.Dataset, error)
-	Get(ctx context.Context, kind store.Kind, id string) (store.Version, error)
-	History(ctx context.Context, kind store.Kind, id string) ([]store.Version, error)
-	Create(ctx context.Context, rec store.Record, author string) (store.Version, error)
-	Replace(ctx context.Context, rec store.Record, expected int64, author string) (store.Version, error)
-	Patch(ctx context.Context, kind store.Kind, id string, patch []byte, expected int64, author string, derive func(store.Record) store.Record) (store.Version, error)
-	Delete(ctx context.Context, kind store.Kind, id string, expected int64, author string) (store.Version, error)
-	Restore(ctx context.Context, kind store.Kind, id string, number int64, author string) (store.Version, error)
-	ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error)
-	AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
-	Backup(ctx context.Context, w io.Writer) error
-	Authenticate(ctx context.Context, secret string) (string, store.Role, error)
+	catalog.Store
 	CreateToken(ctx context.Context, name string, role store.Role) (string, error)
 	ListTokens(ctx context.Context) ([]store.Token, error)
 	RevokeToken(ctx context.Context, name string) error

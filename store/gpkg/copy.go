@@ -29,31 +29,15 @@ func (s *Store) EachVersion(ctx context.Context, fn func(store.Version) error) e
 
 // EachAudit calls fn with every audit entry, oldest first (store.Archive).
 func (s *Store) EachAudit(ctx context.Context, fn func(store.AuditEntry) error) error {
-	entries, err := s.AuditLog(ctx, store.AuditFilter{})
-	if err != nil {
-		return err
-	}
-	for i := len(entries) - 1; i >= 0; i-- {
-		if err := fn(entries[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return store.EachAudit(ctx, s.AuditLog, fn)
 }
 
 // Counts counts the versions, audit entries, tokens and current records
 // (store.Archive).
 func (s *Store) Counts(ctx context.Context) (store.Counts, error) {
-	c := store.Counts{Current: map[store.Kind]int{}}
-	count := func(table string, n *int) error {
+	c, err := store.CountTables(func(table string, n *int) error {
 		return s.r.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(n)
-	}
-	err := errors.Join(count("versions", &c.Versions), count("audit", &c.Audit), count("tokens", &c.Tokens))
-	for _, t := range store.Tables {
-		var n int
-		err = errors.Join(err, count(t.Name, &n))
-		c.Current[t.Kind] = n
-	}
+	})
 	if err != nil {
 		return store.Counts{}, fmt.Errorf("gpkg: counting: %w", err)
 	}

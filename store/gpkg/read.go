@@ -145,10 +145,7 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Vers
 	if err != nil {
 		return store.Version{}, err
 	}
-	if len(vs) == 0 || vs[0].Deleted {
-		return store.Version{}, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
-	}
-	return vs[0], nil
+	return store.LiveVersion(vs, kind, id)
 }
 
 // History returns every version of a record, oldest first, tombstones
@@ -159,10 +156,7 @@ func (s *Store) History(ctx context.Context, kind store.Kind, id string) ([]stor
 	if err != nil {
 		return nil, err
 	}
-	if len(vs) == 0 {
-		return nil, fmt.Errorf("%w: %s %q", geo.ErrNotFound, kind, id)
-	}
-	return vs, nil
+	return store.WholeHistory(vs, kind, id)
 }
 
 // AsOf returns the records as they were at time t (each record's last

@@ -66,6 +66,9 @@ type Options struct {
 // Store is an open GeoPackage store. Its methods are safe for concurrent
 // use.
 type Store struct {
+	// Writes are Create, Replace, Patch, Delete and Restore: the rules of
+	// store.Write, each in one immediate transaction (write.go).
+	store.Writes
 	w *sql.DB // a single connection, so writes are serialised in-process
 	r *sql.DB // read-only connections
 	// backupDSN opens a reader that may run VACUUM INTO, which query_only
@@ -98,6 +101,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	s := &Store{w: w, backupDSN: dsn(path, common...)}
+	s.Writes = store.Writes{Run: s.run}
 	if err := s.init(ctx, path); err != nil {
 		w.Close()
 		return nil, err
@@ -223,15 +227,22 @@ func (s *Store) DatasetVersion(ctx context.Context) (int64, error) {
 }
 
 // Backup writes a consistent snapshot of the store to w as a GeoPackage
-// file: BackupTo a temporary file, which is streamed to w and removed.
+// file: BackupTo a temporary file, streamed to w (BackupWith).
 func (s *Store) Backup(ctx context.Context, w io.Writer) error {
+	return BackupWith(w, func(path string) error { return s.BackupTo(ctx, path) })
+}
+
+// BackupWith has write make a GeoPackage file at a path in a new temporary
+// directory, streams the file to w and removes it: the export of a store
+// as a GeoPackage, whichever store.
+func BackupWith(w io.Writer, write func(path string) error) error {
 	dir, err := os.MkdirTemp("", "frontline-export-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "frontline.gpkg")
-	if err := s.BackupTo(ctx, path); err != nil {
+	if err := write(path); err != nil {
 		return err
 	}
 	f, err := os.Open(path)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/frontline-maps/frontline/store"
@@ -38,32 +36,18 @@ func (s *Store) EachVersion(ctx context.Context, fn func(store.Version) error) e
 
 // EachAudit calls fn with every audit entry, oldest first (store.Archive).
 func (s *Store) EachAudit(ctx context.Context, fn func(store.AuditEntry) error) error {
-	entries, err := s.AuditLog(ctx, store.AuditFilter{})
-	if err != nil {
-		return err
-	}
-	for i := len(entries) - 1; i >= 0; i-- {
-		if err := fn(entries[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return store.EachAudit(ctx, s.AuditLog, fn)
 }
 
 // Counts counts the versions, audit entries, tokens and current records,
 // in one snapshot (store.Archive).
 func (s *Store) Counts(ctx context.Context) (store.Counts, error) {
-	c := store.Counts{Current: map[store.Kind]int{}}
+	var c store.Counts
 	err := s.snapshot(ctx, func(tx pgx.Tx) error {
-		count := func(table string, n *int) error {
+		var err error
+		c, err = store.CountTables(func(table string, n *int) error {
 			return tx.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(n)
-		}
-		err := errors.Join(count("versions", &c.Versions), count("audit", &c.Audit), count("tokens", &c.Tokens))
-		for _, t := range store.Tables {
-			var n int
-			err = errors.Join(err, count(t.Name, &n))
-			c.Current[t.Kind] = n
-		}
+		})
 		return err
 	})
 	if err != nil {
@@ -109,31 +93,18 @@ func (w *writeTx) PutToken(t store.StoredToken) error {
 
 // Backup writes everything the store holds, history and tokens included,
 // to w as a GeoPackage file (the GeoPackage store's format, which frontline
-// serve --db opens and QGIS reads): filled from one snapshot into a
-// temporary file, which is streamed to w and removed.
+// serve --db opens and QGIS reads), filled from one snapshot
+// (gpkg.BackupWith).
 func (s *Store) Backup(ctx context.Context, w io.Writer) error {
-	dir, err := os.MkdirTemp("", "frontline-export-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "frontline.gpkg")
-	g, err := gpkg.Open(ctx, path, gpkg.Options{})
-	if err != nil {
-		return err
-	}
-	if err := g.Fill(ctx, s); err != nil {
-		g.Close()
-		return err
-	}
-	if err := g.Close(); err != nil {
-		return err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
+	return gpkg.BackupWith(w, func(path string) error {
+		g, err := gpkg.Open(ctx, path, gpkg.Options{})
+		if err != nil {
+			return err
+		}
+		if err := g.Fill(ctx, s); err != nil {
+			g.Close()
+			return err
+		}
+		return g.Close()
+	})
 }

@@ -63,6 +63,9 @@ type Options struct {
 
 // Store is an open PostGIS store.
 type Store struct {
+	// Writes are Create, Replace, Patch, Delete and Restore: the rules of
+	// store.Write, each in one transaction under the write lock (write.go).
+	store.Writes
 	pool *pgxpool.Pool
 	url  string // for Listen's connection of its own; never logged
 	id   string
@@ -79,6 +82,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{pool: pool, url: url}
+	s.Writes = store.Writes{Run: s.run}
 	if err := s.init(ctx, opts); err != nil {
 		pool.Close()
 		return nil, err

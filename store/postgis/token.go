@@ -35,12 +35,7 @@ func (s *Store) CreateToken(ctx context.Context, name string, role store.Role) (
 
 // ListTokens returns every token, revoked ones included, ordered by name.
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	stored, err := s.StoredTokens(ctx)
-	out := make([]store.Token, len(stored))
-	for i, t := range stored {
-		out[i] = t.Token
-	}
-	return out, err
+	return store.Tokens(s.StoredTokens(ctx))
 }
 
 // StoredTokens returns every token with the hash of its secret, ordered by

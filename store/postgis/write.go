@@ -20,36 +20,6 @@ import (
 // this file's implementation of store.Tx in one transaction that holds the
 // write lock.
 
-// Create stores a new record: store.Write.Create in one transaction.
-func (s *Store) Create(ctx context.Context, rec store.Record, author string) (store.Version, error) {
-	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Create(rec) })
-}
-
-// Replace stores the next version of a record: store.Write.Replace in one
-// transaction.
-func (s *Store) Replace(ctx context.Context, rec store.Record, expected int64, author string) (store.Version, error) {
-	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Replace(rec, expected) })
-}
-
-// Patch merges a JSON merge patch into a record: store.Write.Patch in one
-// transaction.
-func (s *Store) Patch(ctx context.Context, kind store.Kind, id string, patch []byte, expected int64, author string, derive func(store.Record) store.Record) (store.Version, error) {
-	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) {
-		return w.Patch(kind, id, patch, expected, derive)
-	})
-}
-
-// Delete appends a tombstone: store.Write.Delete in one transaction.
-func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, expected int64, author string) (store.Version, error) {
-	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Delete(kind, id, expected) })
-}
-
-// Restore stores an old version as the next: store.Write.Restore in one
-// transaction.
-func (s *Store) Restore(ctx context.Context, kind store.Kind, id string, number int64, author string) (store.Version, error) {
-	return s.writeOne(ctx, author, func(w *store.Write) (store.Version, error) { return w.Restore(kind, id, number) })
-}
-
 // ImportBatch stores records in one transaction, all or none:
 // store.Write.Import, whose first invalid record fails the batch with a
 // *store.BatchError. Another instance sees the batch whole or not at all.
@@ -66,15 +36,9 @@ func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author 
 	return res, nil
 }
 
-// writeOne runs one write of the rules in a transaction.
-func (s *Store) writeOne(ctx context.Context, author string, op func(*store.Write) (store.Version, error)) (store.Version, error) {
-	var v store.Version
-	err := s.write(ctx, author, func(w *store.Write, _ *writeTx) error {
-		var err error
-		v, err = op(w)
-		return err
-	})
-	return v, err
+// run is store.Writes's Run: fn in one write transaction.
+func (s *Store) run(ctx context.Context, author string, fn func(*store.Write) error) error {
+	return s.write(ctx, author, func(w *store.Write, _ *writeTx) error { return fn(w) })
 }
 
 // writeTx is one write transaction, store.Tx for the rules. A server is a
