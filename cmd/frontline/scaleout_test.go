@@ -227,7 +227,11 @@ func TestInstancesStayInSync(t *testing.T) {
 		req, _ := http.NewRequest("POST", a.base+"/api/import?format=geojson", strings.NewReader(body.String()))
 		req.Header.Set("Authorization", "Bearer "+ed)
 		req.Header.Set("Content-Type", "application/geo+json")
-		resp, err := http.DefaultClient.Do(req)
+		// A connection of its own: a kept-alive one from before the
+		// PostgreSQL restart could be closed by the server just as this
+		// request goes out on it, which no client retries for a POST.
+		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Errorf("import: %v; A's log:\n%s", err, a.log)
 			imported <- apiResponse{Response: &http.Response{StatusCode: 0}}
