@@ -108,12 +108,19 @@ type SyncStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
-// SyncStatus asks the store for its dataset version and reports how far
-// behind the index is. A catalog without a store reports a zero status.
+// syncCheckTimeout bounds SyncStatus's question to the store, so that a
+// readiness probe answers while the store is unreachable.
+const syncCheckTimeout = 2 * time.Second
+
+// SyncStatus asks the store for its dataset version (within 2 s) and
+// reports how far behind the index is. A catalog without a store reports a
+// zero status.
 func (c *Catalog) SyncStatus(ctx context.Context) SyncStatus {
 	if c.store == nil {
 		return SyncStatus{}
 	}
+	ctx, cancel := context.WithTimeout(ctx, syncCheckTimeout)
+	defer cancel()
 	c.mu.Lock()
 	applied := c.applied
 	c.mu.Unlock()
