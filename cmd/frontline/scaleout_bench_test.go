@@ -103,7 +103,7 @@ func BenchmarkPostGISPropagation(b *testing.B) {
 		}
 		at := time.Now()
 		for {
-			resp, err := client.Get(other + "/api/collections/incidents/items?limit=0")
+			resp, err := client.Get(other + "/api/collections/incidents/items?limit=1")
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,7 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontline-maps/frontline/data"
+	"github.com/frontline-maps/frontline/geo/synth"
 	"github.com/frontline-maps/frontline/internal/pgtest"
+	"github.com/frontline-maps/frontline/store"
+	"github.com/paulmach/orb"
 )
 
 func TestMain(m *testing.M) {
@@ -327,6 +332,58 @@ func TestPostgresPasswordNeverShown(t *testing.T) {
 			if strings.Contains(err.Error()+out.String(), "hunter2secret") {
 				t.Errorf("%s shows the password: %v\n%s", args[0], err, out.String())
 			}
+		}
+	}
+}
+
+// TestPostGISInstanceOracle: an instance serving a PostGIS store answers
+// box counts as brute force over the records written does.
+func TestPostGISInstanceOracle(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	noEnv := func(string) string { return "" }
+	file := filepath.Join(t.TempDir(), "synthetic.geojson")
+	var out strings.Builder
+	for _, args := range [][]string{
+		{"migrate", "--postgres", url},
+		{"gen", "--n", "3000", "--seed", "7", "--out", file},
+		{"import", "--format", "geojson", "--postgres", url, file},
+	} {
+		if err := run(t.Context(), args, noEnv, &out, &out); err != nil {
+			t.Fatalf("frontline %s: %v\n%s", args[0], err, out.String())
+		}
+	}
+	// Brute force over every incident written: the synthetic ones and the
+	// curated ones the import seeded the store with.
+	curated, err := store.ReadDir(data.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var points []orb.Point
+	for _, in := range curated.Incidents {
+		points = append(points, in.Location)
+	}
+	for in := range synth.All(3000, 7) {
+		points = append(points, in.Location)
+	}
+	base, _ := startServe(t, "--postgres", url)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 60 {
+		lon, lat := 35.5+rng.Float64()*7, 32+rng.Float64()*5.5
+		b := orb.Bound{Min: orb.Point{lon, lat}, Max: orb.Point{lon + rng.Float64()*2, lat + rng.Float64()*2}}
+		want := 0
+		for _, p := range points {
+			if b.Contains(p) {
+				want++
+			}
+		}
+		var page struct{ NumberMatched int }
+		q := fmt.Sprintf("%s/api/collections/incidents/items?limit=1&bbox=%g,%g,%g,%g", base, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+		resp := send(t, "GET", q, "", "")
+		if err := json.Unmarshal(resp.body, &page); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v %.300s", q, resp.StatusCode, err, resp.body)
+		}
+		if page.NumberMatched != want {
+			t.Fatalf("bbox %v: numberMatched %d, brute force %d", b, page.NumberMatched, want)
 		}
 	}
 }
