@@ -88,16 +88,21 @@ bench-startup:
 
 ## bench-postgis: the PostGIS store's benchmarks (issue 13): import and
 ## start-up at STARTUP_N incidents from a cluster of its own
-## (.ci/bench-postgis), into "postgis-startup"; then write throughput
+## (.ci/bench-postgis), into "postgis-startup", and loadgen's core suite
+## against that server at the last N, into "postgis-http-load"; then write throughput
 ## through one and two instances and propagation between two at 50
 ## creates/s (cmd/frontline/scaleout_bench_test.go), into "postgis".
 bench-postgis:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(GO) build -o $$tmp/frontline ./cmd/frontline; \
-	bash .ci/bench-postgis $$tmp/frontline $(STARTUP_N) | \
+	$(GO) build -o $$tmp/loadgen ./cmd/loadgen; \
+	LOADGEN=$$tmp/loadgen LOAD_OUT=$$tmp/load.txt LOAD_ARGS="-c $(HTTP_BENCH_C) -d $(HTTP_BENCH_D)" \
+		bash .ci/bench-postgis $$tmp/frontline $(STARTUP_N) | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section postgis-startup \
 		-cmd "bash .ci/bench-postgis frontline $(STARTUP_N)" \
-		-targets 'Startup/postgres/n=1000000<=5s'
+		-targets 'Startup/postgres/n=1000000<=5s'; \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section postgis-http-load <$$tmp/load.txt \
+		-cmd "frontline serve --postgres with the last of $(STARTUP_N) synthetic incidents (frontline gen -seed 2026) and the curated data; loadgen -suite core -c $(HTTP_BENCH_C) -d $(HTTP_BENCH_D)"
 	$(GO) test -run '^$$' -bench 'PostGIS' -benchtime 1x ./cmd/frontline | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section postgis \
 		-cmd "go test -run '^$$' -bench PostGIS -benchtime 1x ./cmd/frontline" \
