@@ -267,6 +267,11 @@ func TestInstancesStayInSync(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+	// B can show the import before A has answered it: wait for A's answer
+	// before the servers stop.
+	if resp := <-imported; resp.StatusCode != 200 {
+		t.Fatalf("import: %d %.500s", resp.StatusCode, resp.body)
+	}
 }
 
 // TestCopyCommand moves a GeoPackage store with history and tokens to
