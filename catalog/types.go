@@ -117,4 +117,6 @@ var (
 	ErrPreconditionFailed = store.ErrPreconditionFailed
 	// ErrUnauthorized: a secret that matches no valid token.
 	ErrUnauthorized = store.ErrUnauthorized
+	// ErrUnavailable: the store cannot reach its database just now.
+	ErrUnavailable = store.ErrUnavailable
 )

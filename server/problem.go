@@ -97,6 +97,10 @@ var (
 	// Retry-After).
 	errBusy = &problemError{http.StatusServiceUnavailable, problemBusy, "Busy",
 		"the server is building as many past states as it may at once; retry after the Retry-After seconds"}
+	// errStoreUnavailable answers a request the store could not serve
+	// because its database does not answer (503, with Retry-After).
+	errStoreUnavailable = &problemError{http.StatusServiceUnavailable, problemUnavailable, "Store unavailable",
+		"the database behind this server does not answer just now; retry after the Retry-After seconds"}
 	// errTooMany answers a client over a rate limit.
 	errTooMany = &problemError{http.StatusTooManyRequests, problemTooManyRequests, "Too many requests",
 		"too many writes or failed authentications from this address; retry after the Retry-After seconds"}
@@ -119,6 +123,7 @@ var domainErrors = []struct {
 	{catalog.ErrPreconditionFailed, ErrPreconditionFailed},
 	{catalog.ErrUnauthorized, ErrUnauthorized},
 	{catalog.ErrBusy, errBusy},
+	{catalog.ErrUnavailable, errStoreUnavailable},
 	{catalog.ErrReadOnly, errReadOnly},
 	{os.ErrDeadlineExceeded, errTimeout},
 }

@@ -16,6 +16,11 @@ import (
 // not the record's current version: someone else changed it first (HTTP 412).
 var ErrPreconditionFailed = errors.New("store: version precondition failed")
 
+// ErrUnavailable wraps the errors of a store that cannot reach its
+// database (a lost connection, a server shutting down or starting up): the
+// request may succeed when retried later (HTTP 503).
+var ErrUnavailable = errors.New("store: the database is unavailable")
+
 // The actions of the audit log.
 const (
 	ActionCreate  = "create"

@@ -166,6 +166,7 @@ func TestInstancesStayInSync(t *testing.T) {
 	// Restart PostgreSQL while both run and A takes writes: every
 	// acknowledged write reaches both.
 	acked := []string{}
+	statuses := map[int]int{}
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -183,6 +184,7 @@ func TestInstancesStayInSync(t *testing.T) {
 			resp, err := http.DefaultClient.Do(req)
 			if err == nil {
 				resp.Body.Close()
+				statuses[resp.StatusCode]++
 				if resp.StatusCode == 201 {
 					acked = append(acked, id)
 				}
@@ -214,7 +216,10 @@ func TestInstancesStayInSync(t *testing.T) {
 	if sa, sb := ready(t, a.base), ready(t, b.base); sa.Incidents != sb.Incidents || sa.DatasetVersion != sb.DatasetVersion {
 		t.Errorf("after the restart A holds %d incidents at %s, B %d at %s", sa.Incidents, sa.DatasetVersion, sb.Incidents, sb.DatasetVersion)
 	}
-	t.Logf("%d writes acknowledged around the PostgreSQL restart, all on both instances", len(acked))
+	t.Logf("%d writes acknowledged around the PostgreSQL restart, all on both instances; statuses %v", len(acked), statuses)
+	if statuses[500] > 0 {
+		t.Errorf("writes while PostgreSQL restarted were answered 500 (%v); a database that does not answer is a 503; A's log:\n%s", statuses, a.log)
+	}
 
 	// A 10,000-incident import through A: B shows all of it or none.
 	var body strings.Builder

@@ -16,7 +16,8 @@ import (
 // consistent state of the database, a write committed meanwhile either
 // wholly in it or not at all. Its statements may run for as long as ctx
 // allows: loads read whole tables.
-func (s *Store) snapshot(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *Store) snapshot(ctx context.Context, fn func(pgx.Tx) error) (err error) {
+	defer func() { err = unavailable(err) }()
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
@@ -126,11 +127,11 @@ func scanVersion(row pgx.CollectableRow) (store.Version, error) {
 func (s *Store) versions(ctx context.Context, query string, args ...any) ([]store.Version, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading versions: %w", err)
+		return nil, fmt.Errorf("postgis: reading versions: %w", unavailable(err))
 	}
 	out, err := pgx.CollectRows(rows, scanVersion)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading versions: %w", err)
+		return nil, fmt.Errorf("postgis: reading versions: %w", unavailable(err))
 	}
 	return out, nil
 }
@@ -174,7 +175,7 @@ func (s *Store) VersionAt(ctx context.Context, t time.Time) (int64, error) {
 	var v int64
 	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions WHERE valid_from <= $1", t.UTC()).Scan(&v)
 	if err != nil {
-		return 0, fmt.Errorf("postgis: version at %s: %w", t.UTC().Format(time.RFC3339Nano), err)
+		return 0, fmt.Errorf("postgis: version at %s: %w", t.UTC().Format(time.RFC3339Nano), unavailable(err))
 	}
 	return v, nil
 }
@@ -216,7 +217,7 @@ func (s *Store) ChangedSince(ctx context.Context, v int64) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM (SELECT DISTINCT kind, id FROM versions WHERE dataset_version > $1) AS c", v).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("postgis: counting the changes since %d: %w", v, err)
+		return 0, fmt.Errorf("postgis: counting the changes since %d: %w", v, unavailable(err))
 	}
 	return n, nil
 }
@@ -233,7 +234,7 @@ FROM touched t LEFT JOIN LATERAL (
   ORDER BY x.version DESC LIMIT 1) v ON true
 ORDER BY t.kind, t.id`, since, at)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading the state at %d: %w", at, err)
+		return nil, fmt.Errorf("postgis: reading the state at %d: %w", at, unavailable(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Version, error) {
 		var (
@@ -261,7 +262,7 @@ ORDER BY t.kind, t.id`, since, at)
 		return v, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading the state at %d: %w", at, err)
+		return nil, fmt.Errorf("postgis: reading the state at %d: %w", at, unavailable(err))
 	}
 	return out, nil
 }
@@ -291,7 +292,7 @@ func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.Audi
 	}
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading the audit log: %w", err)
+		return nil, fmt.Errorf("postgis: reading the audit log: %w", unavailable(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
 		var (
@@ -303,7 +304,7 @@ func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.Audi
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading the audit log: %w", err)
+		return nil, fmt.Errorf("postgis: reading the audit log: %w", unavailable(err))
 	}
 	if len(out) == 0 {
 		return nil, nil

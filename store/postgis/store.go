@@ -184,7 +184,7 @@ func (s *Store) DatasetVersion(ctx context.Context) (int64, error) {
 	var v int64
 	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(dataset_version), 0) FROM versions").Scan(&v)
 	if err != nil {
-		return 0, fmt.Errorf("postgis: reading the dataset version: %w", err)
+		return 0, fmt.Errorf("postgis: reading the dataset version: %w", unavailable(err))
 	}
 	return v, nil
 }

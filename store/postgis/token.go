@@ -28,7 +28,7 @@ func (s *Store) CreateToken(ctx context.Context, name string, role store.Role) (
 		return "", fmt.Errorf("%w: token %q", geo.ErrConflict, name)
 	}
 	if err != nil {
-		return "", fmt.Errorf("postgis: creating a token: %w", err)
+		return "", fmt.Errorf("postgis: creating a token: %w", unavailable(err))
 	}
 	return secret, nil
 }
@@ -43,7 +43,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 func (s *Store) StoredTokens(ctx context.Context) ([]store.StoredToken, error) {
 	rows, err := s.pool.Query(ctx, `SELECT name, role, sha256, created, revoked FROM tokens ORDER BY name COLLATE "C"`)
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading the tokens: %w", err)
+		return nil, fmt.Errorf("postgis: reading the tokens: %w", unavailable(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.StoredToken, error) {
 		var (
@@ -59,7 +59,7 @@ func (s *Store) StoredTokens(ctx context.Context) ([]store.StoredToken, error) {
 		return t, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgis: reading the tokens: %w", err)
+		return nil, fmt.Errorf("postgis: reading the tokens: %w", unavailable(err))
 	}
 	return out, nil
 }
@@ -70,7 +70,7 @@ func (s *Store) StoredTokens(ctx context.Context) ([]store.StoredToken, error) {
 func (s *Store) RevokeToken(ctx context.Context, name string) error {
 	tag, err := s.pool.Exec(ctx, "UPDATE tokens SET revoked = coalesce(revoked, $1) WHERE name = $2", time.Now().UTC(), name)
 	if err != nil {
-		return fmt.Errorf("postgis: revoking a token: %w", err)
+		return fmt.Errorf("postgis: revoking a token: %w", unavailable(err))
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("%w: token %q", geo.ErrNotFound, name)

@@ -167,8 +167,10 @@ WHERE i.origin <> '' AND i.origin_id <> ''`, datasets, originIDs)
 
 // write runs fn in one transaction holding the write lock and commits it,
 // with a NOTIFY of its dataset version when it wrote anything. Any error
-// from fn rolls everything back.
-func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, *writeTx) error) error {
+// from fn rolls everything back. An error that says the database went away
+// is marked store.ErrUnavailable.
+func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, *writeTx) error) (err error) {
+	defer func() { err = unavailable(err) }()
 	if strings.TrimSpace(author) == "" {
 		return errors.New("postgis: a write needs an author")
 	}
@@ -210,6 +212,8 @@ func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, 
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
+		// A commit whose answer was lost may or may not have happened:
+		// the client retries with If-Match, which tells.
 		return fmt.Errorf("postgis: committing: %w", err)
 	}
 	return nil
