@@ -28,6 +28,7 @@ const (
 	problemInternal             = "/problems/internal-error"
 	problemTooLarge             = "/problems/body-too-large"
 	problemUnavailable          = "/problems/not-ready"
+	problemStoreUnavailable     = "/problems/store-unavailable"
 	problemRequestTimeout       = "/problems/request-timeout"
 	problemBusy                 = "/problems/busy"
 	problemUnsupportedMediaType = "/problems/unsupported-media-type"
@@ -99,7 +100,7 @@ var (
 		"the server is building as many past states as it may at once; retry after the Retry-After seconds"}
 	// errStoreUnavailable answers a request the store could not serve
 	// because its database does not answer (503, with Retry-After).
-	errStoreUnavailable = &problemError{http.StatusServiceUnavailable, problemUnavailable, "Store unavailable",
+	errStoreUnavailable = &problemError{http.StatusServiceUnavailable, problemStoreUnavailable, "Store unavailable",
 		"the database behind this server does not answer just now; retry after the Retry-After seconds"}
 	// errTooMany answers a client over a rate limit.
 	errTooMany = &problemError{http.StatusTooManyRequests, problemTooManyRequests, "Too many requests",
