@@ -539,6 +539,67 @@ func (g *worldGen) query(w *world) (geo.IncidentQuery, oracleWhere) {
 
 // ---- the checks ----
 
+// checkClusters compares Clusters with brute-force grouping on random
+// queries and random square cells: every matching incident in exactly one
+// cell, with the counts, fatality sums, mean and bound of its cell, and
+// the counts adding up to the query's count.
+func checkClusters(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, rounds int) {
+	t.Helper()
+	for round := range rounds {
+		q, where := g.query(w)
+		size := 0.05 * float64(1+g.r.IntN(40))
+		cell := func(p orb.Point) (int, int) { return int(math.Floor(p[0] / size)), int(math.Floor(p[1] / size)) }
+		got, err := s.Clusters(q, cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type key struct{ x, y int }
+		want := map[key]*geo.Cluster{}
+		sums := map[key]orb.Point{}
+		total := 0
+		for i := range w.incidents {
+			in := &w.incidents[i]
+			if !where(in.Location) || !oracleMatch(&q, in) {
+				continue
+			}
+			total++
+			x, y := cell(in.Location)
+			c := want[key{x, y}]
+			if c == nil {
+				c = &geo.Cluster{X: x, Y: y, Bound: orb.Bound{Min: in.Location, Max: in.Location}}
+				want[key{x, y}] = c
+			}
+			c.Count++
+			c.Fatalities.Low += in.Fatalities.Low
+			c.Fatalities.Best += in.Fatalities.Best
+			c.Fatalities.High += in.Fatalities.High
+			c.Fatalities.Civilians += in.Fatalities.Civilians
+			c.Bound = c.Bound.Extend(in.Location)
+			sums[key{x, y}] = orb.Point{sums[key{x, y}][0] + in.Location[0], sums[key{x, y}][1] + in.Location[1]}
+		}
+		n := 0
+		for i, c := range got {
+			n += c.Count
+			if i > 0 && cmp.Or(cmp.Compare(got[i-1].X, c.X), cmp.Compare(got[i-1].Y, c.Y)) >= 0 {
+				t.Fatalf("round %d: clusters out of order at %d", round, i)
+			}
+			o := want[key{c.X, c.Y}]
+			if o == nil {
+				t.Fatalf("round %d: cluster %d,%d that brute force has not", round, c.X, c.Y)
+			}
+			sum := sums[key{c.X, c.Y}]
+			mean := orb.Point{sum[0] / float64(o.Count), sum[1] / float64(o.Count)}
+			if c.Count != o.Count || c.Fatalities != o.Fatalities || c.Bound != o.Bound ||
+				math.Abs(c.Center[0]-mean[0]) > 1e-9 || math.Abs(c.Center[1]-mean[1]) > 1e-9 {
+				t.Fatalf("round %d: cluster %d,%d = %+v, brute force %+v (mean %v)", round, c.X, c.Y, c, *o, mean)
+			}
+		}
+		if len(got) != len(want) || n != total {
+			t.Fatalf("round %d: %d clusters of %d incidents, brute force %d of %d", round, len(got), n, len(want), total)
+		}
+	}
+}
+
 // checkIncidentQueries compares Count, Incidents (order and paging) and
 // NearestIncidents with brute force on random queries.
 func checkIncidentQueries(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, rounds int) {
@@ -1067,6 +1128,7 @@ func TestIndexOracle(t *testing.T) {
 		t.Run(fmt.Sprintf("step%d/incidents", step), func(t *testing.T) { checkIncidentQueries(t, g, s, w, 40) })
 		t.Run(fmt.Sprintf("step%d/control", step), func(t *testing.T) { checkControl(t, g, s, w, 25) })
 		t.Run(fmt.Sprintf("step%d/join-aggregate", step), func(t *testing.T) { checkJoinAggregate(t, g, s, w, 6) })
+		t.Run(fmt.Sprintf("step%d/clusters", step), func(t *testing.T) { checkClusters(t, g, s, w, 20) })
 		t.Run(fmt.Sprintf("step%d/sites-zones", step), func(t *testing.T) { checkSitesZones(t, g, s, w, 20) })
 		if t.Failed() {
 			return
