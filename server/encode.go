@@ -39,6 +39,8 @@ type link struct {
 	Rel   string `json:"rel"`
 	Type  string `json:"type,omitempty"`
 	Title string `json:"title,omitempty"`
+	// Templated marks an href with {parameters} (OGC API – Tiles).
+	Templated bool `json:"templated,omitempty"`
 }
 
 // collectionHeader holds the members of a FeatureCollection other than

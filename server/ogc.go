@@ -7,13 +7,13 @@ import (
 	"github.com/frontline-maps/frontline/geo"
 )
 
-// The conformance classes of OGC API – Features – Part 1 (OGC 17-069r4)
-// that the API implements.
-var conformsTo = []string{
+// The conformance classes of OGC API – Features – Part 1 (OGC 17-069r4),
+// and of OGC API – Tiles (tiles.go), that the API implements.
+var conformsTo = append([]string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-}
+}, tilesConformance...)
 
 // noExplode is the OpenAPI "explode: false" of comma-separated lists.
 var noExplode = new(false)
@@ -105,6 +105,7 @@ func (s *Server) handleLanding(w http.ResponseWriter, r *http.Request) error {
 			{Href: s.apiURL(r, "/openapi.json"), Rel: relServiceDesc, Type: contentTypeOpenAPI, Title: "the API definition"},
 			{Href: s.apiURL(r, "/conformance"), Rel: relConformance, Type: contentTypeJSON, Title: "conformance classes"},
 			{Href: s.apiURL(r, "/collections"), Rel: relData, Type: contentTypeJSON, Title: "the feature collections"},
+			{Href: s.apiURL(r, "/tileMatrixSets"), Rel: relTilingSchemes, Type: contentTypeJSON, Title: "the tile matrix sets"},
 		},
 	})
 }
@@ -226,6 +227,9 @@ func (s *Server) collectionDocument(r *http.Request, c collection, ext *extents,
 			{Href: base + "/items", Rel: relItems, Type: contentTypeGeoJSON, Title: "the features"},
 			{Href: base + "/queryables", Rel: relQueryables, Type: contentTypeJSON, Title: "the queryable properties"},
 		},
+	}
+	if _, ok := tiledCollections[c.id]; ok {
+		doc.Links = append(doc.Links, link{Href: base + "/tiles", Rel: relVectorTiles, Type: contentTypeJSON, Title: "the vector tilesets"})
 	}
 	e := ext.byCollection[c.id]
 	if e.empty {

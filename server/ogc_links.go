@@ -15,8 +15,12 @@ const (
 	relItems       = "items"
 	relCollection  = "collection"
 	relQueryables  = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
-	relNext        = "next"
-	relPrev        = "prev"
+	// OGC API – Tiles: the tile matrix sets, and a collection's vector
+	// tilesets.
+	relTilingSchemes = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
+	relVectorTiles   = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+	relNext          = "next"
+	relPrev          = "prev"
 )
 
 // baseURL is the absolute URL at which the server's root (/) is reachable,

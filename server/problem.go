@@ -17,6 +17,7 @@ const (
 	contentTypeJSON    = "application/json"
 	contentTypeGeoJSON = "application/geo+json"
 	contentTypeProblem = "application/problem+json"
+	contentTypeMVT     = "application/vnd.mapbox-vector-tile"
 )
 
 // Problem type URIs: a small, fixed set that clients may rely on, every

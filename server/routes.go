@@ -31,6 +31,12 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodGet, "/collections/{collectionId}/items", s.handleItems, opItems},
 		{http.MethodGet, "/collections/{collectionId}/items/{featureId}", s.handleItem, opItem},
 		{http.MethodGet, "/collections/{collectionId}/queryables", s.handleQueryables, opQueryables},
+		// OGC API – Tiles (tiles.go).
+		{http.MethodGet, "/tileMatrixSets", s.handleTileMatrixSets, opTileMatrixSets},
+		{http.MethodGet, "/tileMatrixSets/{tileMatrixSetId}", s.handleTileMatrixSet, opTileMatrixSet},
+		{http.MethodGet, "/collections/{collectionId}/tiles", s.handleTilesets, opTilesets},
+		{http.MethodGet, "/collections/{collectionId}/tiles/{tileMatrixSetId}", s.handleTileset, opTileset},
+		{http.MethodGet, "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", s.handleTile, opTile},
 		// Questions beyond the standard (query.go).
 		{http.MethodGet, "/control", s.handleControl, opControl},
 		{http.MethodGet, "/control/history", s.handleControlHistory, opControlHistory},

@@ -4,13 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 )
 
 // requireGDAL returns the paths of ogrinfo and ogr2ogr. Without them the
@@ -141,5 +148,83 @@ func TestGDALReadsTheAPI(t *testing.T) {
 		if got != want || want == 0 {
 			t.Errorf("-spat %v: GDAL read %d incidents, the API's numberMatched is %d", box, got, want)
 		}
+	}
+}
+
+// TestGDALReadsTiles fetches random incident tiles of a synthetic dataset
+// and reads them with GDAL's MVT driver: the incidents, or the clusters'
+// counts, add up to the API's numberMatched for the tile's bounds and
+// filters.
+func TestGDALReadsTiles(t *testing.T) {
+	ogrinfo, _ := requireGDAL(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "actors.json"), []byte("[]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(data, "incidents-synthetic.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeSynthetic(t.Context(), f, 20000, 3); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	base, logs := startServe(t, "--data", data)
+	rng := rand.New(rand.NewPCG(3, 3))
+	countRE := regexp.MustCompile(`(?m)^\s+count \(Integer\) = (\d+)$`)
+	layerRE := regexp.MustCompile(`(?m)^Layer name: (\w+)$`)
+	for round := range 8 {
+		z := maptile.Zoom(5 + rng.IntN(8))
+		tile := maptile.At(orb.Point{36 + rng.Float64()*5, 33 + rng.Float64()*4}, z)
+		filter := ""
+		if round%2 == 1 {
+			filter = "datetime=2024-01-01/2024-12-31"
+		}
+		b := tile.Bound()
+		want := numberMatched(t, fmt.Sprintf("%s/api/collections/incidents/items?resultType=hits&bbox=%.17g,%.17g,%.17g,%.17g&%s",
+			base, b.Min[0], b.Min[1], b.Max[0], b.Max[1], filter))
+		resp, err := http.Get(fmt.Sprintf("%s/api/collections/incidents/tiles/WebMercatorQuad/%d/%d/%d?%s", base, z, tile.Y, tile.X, filter))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want == 0 {
+			if resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("tile %v: %d, want 204 for no incident", tile, resp.StatusCode)
+			}
+			continue
+		}
+		// GDAL takes the tile's z/x/y from its path.
+		path := filepath.Join(dir, "tiles", strconv.Itoa(int(z)), strconv.Itoa(int(tile.X)), strconv.Itoa(int(tile.Y))+".pbf")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := runGDAL(t, logs, ogrinfo, "-ro", "-al", path)
+		layers := layerRE.FindAllStringSubmatch(out, -1)
+		if len(layers) != 1 {
+			t.Fatalf("tile %v: GDAL lists layers %v", tile, layers)
+		}
+		got := 0
+		switch layers[0][1] {
+		case "clusters":
+			for _, m := range countRE.FindAllStringSubmatch(out, -1) {
+				n, _ := strconv.Atoi(m[1])
+				got += n
+			}
+		case "incidents":
+			got = strings.Count(out, "\nOGRFeature(incidents)")
+		}
+		if got != want {
+			t.Errorf("tile %v (%s): GDAL reads %d incidents in layer %s, the API matches %d", tile, filter, got, layers[0][1], want)
+		}
+		t.Logf("tile %v %s: %d incidents in layer %s", tile, filter, got, layers[0][1])
 	}
 }

@@ -1,0 +1,379 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/frontline-maps/frontline/geo"
+)
+
+// This file serves OGC API – Tiles (OGC 20-057) for the zones, incidents
+// and sites collections: one tile matrix set, WebMercatorQuad, and vector
+// tiles in the Mapbox Vector Tile format, encoded by orb's encoding/mvt. A
+// tile of incidents carries the incidents themselves where they fit
+// (tilePointLimit) and exact clusters where they do not: every matching
+// incident of the tile counts in one cluster, so the clusters' counts over
+// a set of tiles add up to numberMatched of the same query over their
+// bounds.
+
+// The conformance classes of OGC API – Tiles – Part 1 this server meets.
+var tilesConformance = []string{
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/datetime",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+}
+
+const (
+	// tileMatrixSetID is the one tile matrix set: OGC 17-083r4 Annex D.1.
+	tileMatrixSetID  = "WebMercatorQuad"
+	tileMatrixSetURI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+	crs3857          = "http://www.opengis.net/def/crs/EPSG/0/3857"
+	// maxTileZoom is the deepest tile matrix served.
+	maxTileZoom = 20
+	// tilePointLimit is the most incidents a tile carries one by one; a
+	// tile with more carries clusters.
+	tilePointLimit = 500
+	// clusterCells is the number of cluster cells along a tile's side:
+	// 8 cells of 32 pixels on a 256-pixel tile.
+	clusterCells = 8
+	// webMercatorHalf is half the side of the WebMercatorQuad square in
+	// metres, and webMercatorCell0 the size of a pixel of tile matrix 0.
+	webMercatorHalf  = 20037508.3427892
+	webMercatorCell0 = 156543.033928041
+)
+
+// tiledCollections are the collections served as tiles, and the name of
+// the layer their features are in (incidents' clusters are in "clusters").
+var tiledCollections = map[string]string{collectionZones: "zones", collectionIncidents: "incidents", collectionSites: "sites"}
+
+// tileQueryParams are the query parameters of each collection's tiles:
+// its items' filters (the tile is the place, and a tile is not paged).
+var tileQueryParams = map[string][]string{
+	collectionIncidents: {"datetime", "type", "sub_type", "actor", "status", "min_fatalities"},
+	collectionZones:     {"datetime", "as_of", "actor", "status"},
+	collectionSites:     {"kind"},
+}
+
+// tiledCollection returns the collection of r's path when it is tiled,
+// after refusing any query parameter none of r's documents take (allowed,
+// or for a tile its collection's filters).
+func (s *Server) tiledCollection(r *http.Request, allowed ...string) (string, error) {
+	id := chi.URLParam(r, "collectionId")
+	if allowed == nil {
+		allowed = tileQueryParams[id]
+		if allowed == nil {
+			allowed = slices.Concat(tileQueryParams[collectionIncidents], tileQueryParams[collectionZones], tileQueryParams[collectionSites])
+		}
+	}
+	if err := rejectUnknown(r.URL.Query(), allowed...); err != nil {
+		return "", err
+	}
+	if _, ok := tiledCollections[id]; !ok {
+		return "", &notFoundError{field: "collectionId", reason: fmt.Sprintf("%q has no tiles; zones, incidents and sites have", id)}
+	}
+	return id, nil
+}
+
+// handleTileMatrixSets lists the tile matrix sets.
+func (s *Server) handleTileMatrixSets(w http.ResponseWriter, r *http.Request) error {
+	if err := parseDocument(r.URL.Query()); err != nil {
+		return err
+	}
+	return writeJSON(w, contentTypeJSON, map[string]any{"tileMatrixSets": []map[string]any{{
+		"id": tileMatrixSetID, "title": "Google Maps compatible for the World", "uri": tileMatrixSetURI,
+		"links": []link{{Href: s.apiURL(r, "/tileMatrixSets/"+tileMatrixSetID), Rel: "self", Type: contentTypeJSON, Title: tileMatrixSetID}},
+	}}})
+}
+
+// handleTileMatrixSet answers the definition of WebMercatorQuad (OGC
+// 2D Tile Matrix Set, JSON encoding), matrices 0 to maxTileZoom.
+func (s *Server) handleTileMatrixSet(w http.ResponseWriter, r *http.Request) error {
+	if err := parseDocument(r.URL.Query()); err != nil {
+		return err
+	}
+	if id := chi.URLParam(r, "tileMatrixSetId"); id != tileMatrixSetID {
+		return &notFoundError{field: "tileMatrixSetId", reason: fmt.Sprintf("%q is not a tile matrix set; %s is", id, tileMatrixSetID)}
+	}
+	matrices := make([]map[string]any, 0, maxTileZoom+1)
+	for z := 0; z <= maxTileZoom; z++ {
+		cell := webMercatorCell0 / math.Exp2(float64(z))
+		matrices = append(matrices, map[string]any{
+			"id": strconv.Itoa(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
+			"cornerOfOrigin": "topLeft", "pointOfOrigin": []float64{-webMercatorHalf, webMercatorHalf},
+			"tileWidth": 256, "tileHeight": 256, "matrixWidth": 1 << z, "matrixHeight": 1 << z,
+		})
+	}
+	return writeJSON(w, contentTypeJSON, map[string]any{
+		"id": tileMatrixSetID, "title": "Google Maps compatible for the World", "uri": tileMatrixSetURI,
+		"crs": crs3857, "orderedAxes": []string{"X", "Y"}, "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+		"tileMatrices": matrices,
+	})
+}
+
+// tilesetDocument describes a collection's one tileset.
+func (s *Server) tilesetDocument(r *http.Request, id string) map[string]any {
+	base := "/collections/" + id + "/tiles/" + tileMatrixSetID
+	layers := []map[string]any{{"id": tiledCollections[id], "dataType": "vector", "geometryDimension": geometryDimension(id)}}
+	if id == collectionIncidents {
+		layers = append(layers, map[string]any{"id": "clusters", "dataType": "vector", "geometryDimension": 0,
+			"description": fmt.Sprintf("Where a tile holds more than %d matching incidents: clusters of the incidents in each of %d×%d cells, with count and fatality sums; exact, never sampled.", tilePointLimit, clusterCells, clusterCells)})
+	}
+	return map[string]any{
+		"title": id + " as Mapbox Vector Tiles", "dataType": "vector", "crs": crs3857, "tileMatrixSetURI": tileMatrixSetURI,
+		"tileMatrixSetLimits": []map[string]any{}, "layers": layers,
+		"links": []link{
+			{Href: s.apiURL(r, base), Rel: "self", Type: contentTypeJSON, Title: "this tileset"},
+			{Href: s.apiURL(r, "/tileMatrixSets/"+tileMatrixSetID), Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", Type: contentTypeJSON, Title: tileMatrixSetID},
+			{Href: s.apiURL(r, base+"/{tileMatrix}/{tileRow}/{tileCol}"), Rel: "item", Type: contentTypeMVT, Title: "a tile", Templated: true},
+			{Href: s.apiURL(r, "/collections/"+id), Rel: relCollection, Type: contentTypeJSON, Title: "the collection"},
+		},
+	}
+}
+
+func geometryDimension(id string) int {
+	if id == collectionZones {
+		return 2
+	}
+	return 0
+}
+
+// handleTilesets lists a collection's tilesets: one, in WebMercatorQuad.
+func (s *Server) handleTilesets(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.tiledCollection(r, docParams...)
+	if err != nil {
+		return err
+	}
+	if err := parseDocument(r.URL.Query()); err != nil {
+		return err
+	}
+	return writeJSON(w, contentTypeJSON, map[string]any{"tilesets": []map[string]any{s.tilesetDocument(r, id)}})
+}
+
+// handleTileset answers a collection's tileset metadata.
+func (s *Server) handleTileset(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.tiledCollection(r, docParams...)
+	if err != nil {
+		return err
+	}
+	if err := parseDocument(r.URL.Query()); err != nil {
+		return err
+	}
+	if tms := chi.URLParam(r, "tileMatrixSetId"); tms != tileMatrixSetID {
+		return &notFoundError{field: "tileMatrixSetId", reason: fmt.Sprintf("%q is not a tile matrix set; %s is", tms, tileMatrixSetID)}
+	}
+	return writeJSON(w, contentTypeJSON, s.tilesetDocument(r, id))
+}
+
+// tileOf parses the tile of r's path: 404 naming the parameter for a tile
+// matrix set other than WebMercatorQuad, a matrix outside 0..maxTileZoom,
+// or a row or column outside the matrix.
+func tileOf(r *http.Request) (maptile.Tile, error) {
+	if tms := chi.URLParam(r, "tileMatrixSetId"); tms != tileMatrixSetID {
+		return maptile.Tile{}, &notFoundError{field: "tileMatrixSetId", reason: fmt.Sprintf("%q is not a tile matrix set; %s is", tms, tileMatrixSetID)}
+	}
+	z, err := strconv.Atoi(chi.URLParam(r, "tileMatrix"))
+	if err != nil || z < 0 || z > maxTileZoom {
+		return maptile.Tile{}, &notFoundError{field: "tileMatrix", reason: fmt.Sprintf("not a tile matrix: 0 to %d", maxTileZoom)}
+	}
+	n := 1 << z
+	index := func(name string) (int, error) {
+		v, err := strconv.Atoi(chi.URLParam(r, name))
+		if err != nil || v < 0 || v >= n {
+			return 0, &notFoundError{field: name, reason: fmt.Sprintf("outside tile matrix %d: 0 to %d", z, n-1)}
+		}
+		return v, nil
+	}
+	row, err := index("tileRow")
+	if err != nil {
+		return maptile.Tile{}, err
+	}
+	col, err := index("tileCol")
+	if err != nil {
+		return maptile.Tile{}, err
+	}
+	return maptile.New(uint32(col), uint32(row), maptile.Zoom(z)), nil
+}
+
+// tileParams are the parameters a tile request rejects: the tile is the
+// place, and a tile is not paged.
+var tileParams = []string{"bbox", "zone", "point", "radius", "limit", "offset", "resultType", "governorate"}
+
+// handleTile answers one vector tile: 204 when nothing of the collection
+// matching the filters is in it.
+func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) error {
+	var errs paramErrors
+	for _, name := range tileParams {
+		if r.URL.Query().Has(name) {
+			errs.add(&geo.ValidationError{Field: name, Reason: "not a parameter of a tile: the tile is the place, and tiles are not paged"})
+		}
+	}
+	if err := errs.err(); err != nil {
+		return err
+	}
+	id, err := s.tiledCollection(r)
+	if err != nil {
+		return err
+	}
+	tile, err := tileOf(r)
+	if err != nil {
+		return err
+	}
+	snap, q, err := s.readState(r, id, true)
+	if err != nil {
+		return err
+	}
+	bound := tile.Bound()
+	q = cloneValues(q)
+	q.Set("bbox", fmt.Sprintf("%.17g,%.17g,%.17g,%.17g", bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]))
+	var layers mvt.Layers
+	switch id {
+	case collectionIncidents:
+		layers, err = s.incidentTile(snap, q, tile)
+	case collectionZones:
+		layers, err = s.zoneTile(snap, q)
+	case collectionSites:
+		layers, err = s.siteTile(snap, q)
+	}
+	if err != nil {
+		return err
+	}
+	if len(layers) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	layers.ProjectToTile(tile)
+	layers.Clip(mvt.MapboxGLDefaultExtentBound)
+	body, err := mvt.Marshal(layers)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", contentTypeMVT)
+	_, err = w.Write(body)
+	return err
+}
+
+// cloneValues copies q, so that a tile's bbox is not written into the
+// request's own values.
+func cloneValues(q url.Values) url.Values {
+	out := make(url.Values, len(q)+1)
+	for k, v := range q {
+		out[k] = v
+	}
+	return out
+}
+
+// incidentTile is the incidents of a tile, or their clusters when there
+// are more than tilePointLimit.
+func (s *Server) incidentTile(snap *geo.Snapshot, q url.Values, tile maptile.Tile) (mvt.Layers, error) {
+	req, err := parseIncidentItems(q, s.actorIDs(), s.governorateNames(), zoneExists(snap))
+	if err != nil {
+		return nil, err
+	}
+	n, err := snap.CountIncidents(req.query)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	fc := geojson.NewFeatureCollection()
+	if n <= tilePointLimit {
+		p, err := snap.Incidents(req.query)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range p.Incidents {
+			f := geojson.NewFeature(in.Location)
+			f.Properties = geojson.Properties{
+				"id": string(in.ID), "date": in.Date.String(), "date_end": in.DateEnd.String(), "type": string(in.Type),
+				"sub_type": string(in.SubType), "status": string(in.Status), "place": in.Place,
+				"fatalities_best": in.Fatalities.Best, "fatalities_low": in.Fatalities.Low, "fatalities_high": in.Fatalities.High,
+			}
+			fc.Append(f)
+		}
+		return mvt.Layers{mvt.NewLayer("incidents", fc)}, nil
+	}
+	z := tile.Z
+	x0, y0 := float64(tile.X), float64(tile.Y)
+	clusters, err := snap.Clusters(req.query, func(p orb.Point) (int, int) {
+		f := maptile.Fraction(p, z)
+		return cellIndex(f[0] - x0), cellIndex(f[1] - y0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range clusters {
+		f := geojson.NewFeature(c.Center)
+		f.Properties = geojson.Properties{
+			"count": c.Count, "fatalities_best": c.Fatalities.Best, "fatalities_low": c.Fatalities.Low,
+			"fatalities_high": c.Fatalities.High, "civilians": c.Fatalities.Civilians,
+			"min_lon": c.Bound.Min[0], "min_lat": c.Bound.Min[1], "max_lon": c.Bound.Max[0], "max_lat": c.Bound.Max[1],
+		}
+		fc.Append(f)
+	}
+	return mvt.Layers{mvt.NewLayer("clusters", fc)}, nil
+}
+
+// cellIndex is the cluster cell of a position f in [0, 1] across a tile;
+// the tile's far edge belongs to its last cell.
+func cellIndex(f float64) int {
+	return min(max(int(f*clusterCells), 0), clusterCells-1)
+}
+
+// zoneTile is the zones meeting a tile, as the zones items filter them.
+func (s *Server) zoneTile(snap *geo.Snapshot, q url.Values) (mvt.Layers, error) {
+	req, err := parseZoneItems(q, s.actorIDs())
+	if err != nil {
+		return nil, err
+	}
+	p, err := snap.Zones(req.query)
+	if err != nil || len(p.Zones) == 0 {
+		return nil, err
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, z := range p.Zones {
+		f := geojson.NewFeature(z.Geometry())
+		f.Properties = geojson.Properties{"id": string(z.ID), "name": z.Name, "actor": string(z.Actor), "status": string(z.Status),
+			"valid_from": dayOrEmpty(z.Valid.From), "valid_to": dayOrEmpty(z.Valid.To)}
+		fc.Append(f)
+	}
+	return mvt.Layers{mvt.NewLayer("zones", fc)}, nil
+}
+
+// dayOrEmpty is d as YYYY-MM-DD, or "" for an open bound.
+func dayOrEmpty(d geo.Day) string {
+	if d.IsOpen() {
+		return ""
+	}
+	return d.String()
+}
+
+// siteTile is the sites in a tile.
+func (s *Server) siteTile(snap *geo.Snapshot, q url.Values) (mvt.Layers, error) {
+	req, err := parseSiteItems(q, s.governorateNames(), zoneExists(snap))
+	if err != nil {
+		return nil, err
+	}
+	p, err := snap.Sites(req.query)
+	if err != nil || len(p.Sites) == 0 {
+		return nil, err
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, st := range p.Sites {
+		f := geojson.NewFeature(st.Location)
+		f.Properties = geojson.Properties{"id": string(st.ID), "name": st.Name, "kind": string(st.Kind)}
+		fc.Append(f)
+	}
+	return mvt.Layers{mvt.NewLayer("sites", fc)}, nil
+}
