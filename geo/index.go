@@ -239,7 +239,12 @@ func NewIndex(ds *Dataset) (*Index, error) {
 		return nil, err
 	}
 	s.incQuad.renumber(incs, ids)
+	// The sums read the records in the order renumber left them in, the
+	// entries' order, while the strings are packed on another goroutine:
+	// different fields of the same records.
+	wg.Go(func() { s.incQuad.buildSums(s.incs) })
 	packIncidents(incs)
+	wg.Wait()
 	s.incIDs = ids
 	s.nInc = len(incs)
 	ix.w.nextHandle = uint32(len(incs))

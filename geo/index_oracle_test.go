@@ -540,42 +540,61 @@ func (g *worldGen) query(w *world) (geo.IncidentQuery, oracleWhere) {
 // ---- the checks ----
 
 // checkClusters compares Clusters with brute-force grouping on random
-// queries and random square cells: every matching incident in exactly one
-// cell, with the counts, fatality sums, mean and bound of its cell, and
-// the counts adding up to the query's count.
+// queries (their place replaced by a grid) and random grids of uneven
+// cells on the world's lattice, so that points fall on cell edges: every
+// matching incident of the grid's bound in exactly one cell (half-open,
+// the last column and row closed), with its cell's count, fatality sums
+// and mean, inside the cluster's bound, which lies in the cell; and the
+// counts adding up to CountIncidents over the grid's bound.
 func checkClusters(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, rounds int) {
 	t.Helper()
 	for round := range rounds {
-		q, where := g.query(w)
-		size := 0.05 * float64(1+g.r.IntN(40))
-		cell := func(p orb.Point) (int, int) { return int(math.Floor(p[0] / size)), int(math.Floor(p[1] / size)) }
-		got, err := s.Clusters(q, cell)
+		q, _ := g.query(w)
+		q.Where = geo.Where{}
+		edges := func(lo, hi float64) []float64 {
+			n := 2 + g.r.IntN(10)
+			out := []float64{g.snap(lo+g.r.Float64()*(hi-lo)/2, 0.125)}
+			for len(out) < n {
+				out = append(out, out[len(out)-1]+0.125*float64(1+g.r.IntN(16)))
+			}
+			return out
+		}
+		b := incidentBound(w.incidents)
+		grid := geo.Grid{Lons: edges(b.Min[0], b.Max[0]), Lats: edges(b.Min[1], b.Max[1])}
+		got, err := s.Clusters(q, grid)
 		if err != nil {
 			t.Fatal(err)
 		}
+		cellOf := func(edges []float64, v float64) int {
+			for i := 0; i+1 < len(edges); i++ {
+				if v >= edges[i] && (v < edges[i+1] || (i+2 == len(edges) && v == edges[i+1])) {
+					return i
+				}
+			}
+			return -1
+		}
 		type key struct{ x, y int }
-		want := map[key]*geo.Cluster{}
-		sums := map[key]orb.Point{}
+		type acc struct{ c geo.Cluster }
+		want := map[key]*acc{}
 		total := 0
 		for i := range w.incidents {
 			in := &w.incidents[i]
-			if !where(in.Location) || !oracleMatch(&q, in) {
+			x, y := cellOf(grid.Lons, in.Location[0]), cellOf(grid.Lats, in.Location[1])
+			if x < 0 || y < 0 || !oracleMatch(&q, in) {
 				continue
 			}
 			total++
-			x, y := cell(in.Location)
-			c := want[key{x, y}]
-			if c == nil {
-				c = &geo.Cluster{X: x, Y: y, Bound: orb.Bound{Min: in.Location, Max: in.Location}}
-				want[key{x, y}] = c
+			a := want[key{x, y}]
+			if a == nil {
+				a = &acc{c: geo.Cluster{X: x, Y: y, Bound: orb.Bound{Min: in.Location, Max: in.Location}}}
+				want[key{x, y}] = a
 			}
-			c.Count++
-			c.Fatalities.Low += in.Fatalities.Low
-			c.Fatalities.Best += in.Fatalities.Best
-			c.Fatalities.High += in.Fatalities.High
-			c.Fatalities.Civilians += in.Fatalities.Civilians
-			c.Bound = c.Bound.Extend(in.Location)
-			sums[key{x, y}] = orb.Point{sums[key{x, y}][0] + in.Location[0], sums[key{x, y}][1] + in.Location[1]}
+			a.c.Count++
+			a.c.Fatalities.Low += in.Fatalities.Low
+			a.c.Fatalities.Best += in.Fatalities.Best
+			a.c.Fatalities.High += in.Fatalities.High
+			a.c.Fatalities.Civilians += in.Fatalities.Civilians
+			a.c.Bound = a.c.Bound.Extend(in.Location)
 		}
 		n := 0
 		for i, c := range got {
@@ -587,15 +606,19 @@ func checkClusters(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, rounds 
 			if o == nil {
 				t.Fatalf("round %d: cluster %d,%d that brute force has not", round, c.X, c.Y)
 			}
-			sum := sums[key{c.X, c.Y}]
-			mean := orb.Point{sum[0] / float64(o.Count), sum[1] / float64(o.Count)}
-			if c.Count != o.Count || c.Fatalities != o.Fatalities || c.Bound != o.Bound ||
-				math.Abs(c.Center[0]-mean[0]) > 1e-9 || math.Abs(c.Center[1]-mean[1]) > 1e-9 {
-				t.Fatalf("round %d: cluster %d,%d = %+v, brute force %+v (mean %v)", round, c.X, c.Y, c, *o, mean)
+			cell := orb.Bound{Min: orb.Point{grid.Lons[c.X], grid.Lats[c.Y]}, Max: orb.Point{grid.Lons[c.X+1], grid.Lats[c.Y+1]}}
+			if c.Count != o.c.Count || c.Fatalities != o.c.Fatalities || c.Center != c.Bound.Center() ||
+				!c.Bound.Contains(o.c.Bound.Min) || !c.Bound.Contains(o.c.Bound.Max) ||
+				!cell.Contains(c.Bound.Min) || !cell.Contains(c.Bound.Max) {
+				t.Fatalf("round %d: cluster %d,%d = %+v, brute force %+v (cell %v)", round, c.X, c.Y, c, o.c, cell)
 			}
 		}
 		if len(got) != len(want) || n != total {
-			t.Fatalf("round %d: %d clusters of %d incidents, brute force %d of %d", round, len(got), n, len(want), total)
+			t.Fatalf("round %d (%+v): %d clusters of %d incidents, brute force %d of %d", round, q, len(got), n, len(want), total)
+		}
+		q.Where = geo.InBound(grid.Bound())
+		if c, err := s.CountIncidents(q); err != nil || c != n {
+			t.Fatalf("round %d: clusters hold %d incidents, CountIncidents over the grid's bound %d (%v)", round, n, c, err)
 		}
 	}
 }
@@ -1167,6 +1190,7 @@ func TestForkOracle(t *testing.T) {
 	}{"fork": {snap, forked}, "index": {ix.Snapshot(), w}} {
 		g.zones = c.w.zones
 		t.Run(name+"/incidents", func(t *testing.T) { checkIncidentQueries(t, g, c.s, c.w, 40) })
+		t.Run(name+"/clusters", func(t *testing.T) { checkClusters(t, g, c.s, c.w, 10) })
 		t.Run(name+"/control", func(t *testing.T) { checkControl(t, g, c.s, c.w, 25) })
 		t.Run(name+"/sites-zones", func(t *testing.T) { checkSitesZones(t, g, c.s, c.w, 20) })
 		t.Run(name+"/zone-listing", func(t *testing.T) { checkZoneListing(t, g, c.s, c.w) })

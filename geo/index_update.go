@@ -352,6 +352,7 @@ func maxIncidentChanges(n int) int {
 // of changes. Snapshots already published keep the old ones.
 func (tx *Tx) rebuildQuad() {
 	tx.s.incQuad = buildQuad(tx.s.incs, tx.w.nextHandle)
+	tx.s.incQuad.buildSums(tx.s.incs)
 	tx.w.incDelta = &rtree.RTreeG[incItem]{}
 	tx.w.incDead = &rtree.RTreeG[deadItem]{}
 }

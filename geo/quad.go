@@ -38,6 +38,8 @@ type pointQuad struct {
 	pos []uint32
 	// byRank is the handle of each rank.
 	byRank []uint32
+	// sums are the prefix sums of Clusters over entries (buildSums).
+	sums []prefixSums
 }
 
 // quadEntry is one incident in a pointQuad: its point, first and last day,

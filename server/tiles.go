@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
@@ -304,12 +303,8 @@ func (s *Server) incidentTile(snap *geo.Snapshot, q url.Values, tile maptile.Til
 		}
 		return mvt.Layers{mvt.NewLayer("incidents", fc)}, nil
 	}
-	z := tile.Z
-	x0, y0 := float64(tile.X), float64(tile.Y)
-	clusters, err := snap.Clusters(req.query, func(p orb.Point) (int, int) {
-		f := maptile.Fraction(p, z)
-		return cellIndex(f[0] - x0), cellIndex(f[1] - y0)
-	})
+	req.query.Where = geo.Where{}
+	clusters, err := snap.Clusters(req.query, clusterGrid(tile))
 	if err != nil {
 		return nil, err
 	}
@@ -325,10 +320,24 @@ func (s *Server) incidentTile(snap *geo.Snapshot, q url.Values, tile maptile.Til
 	return mvt.Layers{mvt.NewLayer("clusters", fc)}, nil
 }
 
-// cellIndex is the cluster cell of a position f in [0, 1] across a tile;
-// the tile's far edge belongs to its last cell.
-func cellIndex(f float64) int {
-	return min(max(int(f*clusterCells), 0), clusterCells-1)
+// clusterGrid is the grid of a tile's cluster cells: the tiles three
+// zooms below it (clusterCells = 8 = 2^3), whose edges are lines of equal
+// longitude and latitude.
+func clusterGrid(t maptile.Tile) geo.Grid {
+	const below = 3
+	z := t.Z + below
+	x0, y0 := t.X<<below, t.Y<<below
+	g := geo.Grid{Lons: make([]float64, clusterCells+1), Lats: make([]float64, clusterCells+1)}
+	for i := range uint32(clusterCells + 1) {
+		g.Lons[i] = maptile.New(x0+i, y0, z).Bound().Min[0]
+		// Rows count down from the north: the latitudes increase as the
+		// row decreases.
+		g.Lats[clusterCells-int(i)] = maptile.New(x0, y0+i, z).Bound().Max[1]
+	}
+	// The grid's outer edges are the tile's own, as its bbox has them.
+	b := t.Bound()
+	g.Lons[0], g.Lons[clusterCells], g.Lats[0], g.Lats[clusterCells] = b.Min[0], b.Max[0], b.Min[1], b.Max[1]
+	return g
 }
 
 // zoneTile is the zones meeting a tile, as the zones items filter them.

@@ -19,7 +19,7 @@ var (
 	opTile = operation{ID: "getTile", Summary: "A vector tile of a collection", MediaType: contentTypeMVT,
 		Description: fmt.Sprintf("A Mapbox Vector Tile (extent 4096) of the collection's features in the tile, filtered as the collection's items are, with datetime the tiles' time subset. "+
 			"Incidents: a layer incidents with each matching incident (id, date, date_end, type, sub_type, status, place, fatalities_low/_best/_high) when the tile holds at most %d; "+
-			"otherwise a layer clusters with one point per non-empty cell of %d×%d, at the mean of its incidents, with count, fatalities_low/_best/_high, civilians and the bound of its incidents (min_lon, min_lat, max_lon, max_lat). "+
+			"otherwise a layer clusters with one point per non-empty cell of %d×%d, at the centre of a box holding its incidents, with count, fatalities_low/_best/_high, civilians and the bound of its incidents (min_lon, min_lat, max_lon, max_lat). "+
 			"The clusters are exact: every matching incident of the tile counts in one, so their counts add up to numberMatched of items with the tile's bbox and the same filters. "+
 			"Zones: a layer zones (id, name, actor, status, valid_from, valid_to), as_of as for items. Sites: a layer sites (id, name, kind). "+
 			"An empty tile is a 204, a tile outside its matrix a 404; bbox, zone, point, radius, governorate and paging parameters are a 400.", tilePointLimit, clusterCells, clusterCells),
