@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 # BENCHCOUNT runs of each benchmark; docs/benchmarks.md gets their medians.
 BENCHCOUNT ?= 3
 
-.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-postgis bench-http bench-attack bench-reader
+.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-postgis bench-tiles bench-http bench-attack bench-reader
 
 ## run: serve ./frontline.gpkg on http://127.0.0.1:8080 (created and seeded from the
 ## curated embedded dataset on first run)
@@ -36,7 +36,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline
 
 ## bench: the geo benchmarks and the start-up and import benchmarks
-bench: bench-geo bench-startup bench-postgis
+bench: bench-geo bench-startup bench-postgis bench-tiles
 
 ## bench-geo: run the geo benchmarks (BENCHCOUNT times, BENCHTIME each) and write
 ## the figures (medians), the command and the targets met into docs/benchmarks.md
@@ -107,6 +107,15 @@ bench-postgis:
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section postgis \
 		-cmd "go test -run '^$$' -bench PostGIS -benchtime 1x ./cmd/frontline" \
 		-targets 'PostGISPropagation:p99-ms<=200'
+
+## bench-tiles: issue 14's tile benchmark (server/tiles_bench_test.go): the
+## 500 incident tiles of a fixed tour over 1M synthetic incidents, without
+## and with a one-year datetime, each run one pass; into "tiles".
+bench-tiles:
+	$(GO) test -run '^$$' -bench 'BenchmarkTiles' -benchtime 1x -count $(BENCHCOUNT) ./server/ | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section tiles \
+		-cmd "go test -run '^$$' -bench BenchmarkTiles -benchtime 1x -count $(BENCHCOUNT) ./server/" \
+		-targets 'Tiles/all/n=1000000:p50-ms<=5,Tiles/all/n=1000000:p99-ms<=20,Tiles/year/n=1000000:p50-ms<=5,Tiles/year/n=1000000:p99-ms<=20'
 
 ## bench-http: the HTTP benchmarks. First the Go benchmarks of the query
 ## routes over httptest (server/query_bench_test.go), into the "http"
