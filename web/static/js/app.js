@@ -44,6 +44,10 @@ window.frontline = app;
 
 function buildMap() {
   const st = app.state;
+  // The map takes its final width before it is centred (reservePanel), so
+  // that a permalink opened with a selection shows its centre where the
+  // page that wrote it did.
+  reservePanel(st.selection);
   const map = L.map('map', {
     center: L.GeoJSON.coordsToLatLng(st.center),
     zoom: st.zoom,
@@ -593,6 +597,8 @@ async function applyHash() {
   if (!next.date) next.date = app.state.date;
   next.date = clampDay(next.date);
   app.state = next;
+  reservePanel(next.selection);
+  app.map.invalidateSize({ pan: false });
   app.map.setView(L.GeoJSON.coordsToLatLng(next.center), next.zoom);
   syncLayers();
   await changed({ zones: true, incidents: true, area: false });
@@ -645,6 +651,17 @@ function drawHint(d) {
   hint.textContent = d.mode === 'polygon'
     ? `Click the map to add corners (${d.points.length} so far); click the first corner, double-click or press Enter to finish; Esc cancels.`
     : d.center ? 'Click a point on the edge of the circle; Esc cancels.' : 'Click the centre of the circle; Esc cancels.';
+}
+
+// reservePanel shows the results panel, empty until its answer arrives,
+// when a selection will fill it, and hides it otherwise. The URL's centre
+// is the centre of the map beside the panel when a selection is open, as
+// the page writes it: opening the panel narrows the map and keeps its
+// left part where it was (invalidateSize without panning, so that the
+// point clicked stays under the pointer), and the centre moves with it.
+function reservePanel(selection) {
+  $('results').hidden = !selection;
+  document.body.classList.toggle('results-open', Boolean(selection));
 }
 
 function showResults(title) {

@@ -28,7 +28,8 @@ export function toCSV(features) {
       id: f.id,
       lon: c[0],
       lat: c[1],
-      actors: (p.actors || []).map((a) => `${a.actor}${a.role ? ':' + a.role : ''}`).join('; '),
+      // An actor known only by name (UCDP and ACLED names such as "Civilians") has no id.
+      actors: (p.actors || []).map((a) => `${a.actor || a.name || ''}${a.role ? ':' + a.role : ''}`).join('; '),
       sources: (p.sources || []).map((s) => [s.publisher, s.published, s.url].filter(Boolean).join(' | ')).join('; '),
     };
     lines.push(CSV_COLUMNS.map((k) => cell(row[k])).join(','));
