@@ -1,7 +1,9 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"github.com/paulmach/orb"
 
@@ -107,6 +109,58 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	groups, err := snap.Aggregate(iq, geo.Grouping{By: geo.GroupBy(group)})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, contentTypeJSON, s.statsAnswer(snap, group, matched, groups))
+}
+
+// handleAreaStats answers POST /api/stats: the counts and fatalities of
+// GET /api/stats for the place and filters of a search body (a geometry
+// or a zone, as POST /api/search takes them), with "group" in the body and
+// no paging, computed over every match.
+func (s *Server) handleAreaStats(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(w, r, maxSearchBodyBytes)
+	if err != nil {
+		return err
+	}
+	members, err := decodeSearchBody(body)
+	if err != nil {
+		return err
+	}
+	var errs paramErrors
+	q := url.Values{}
+	if raw, ok := members["group"]; ok {
+		var g string
+		if json.Unmarshal(raw, &g) != nil {
+			errs.add(invalidParam("group", "%s is not a JSON string", quote(string(raw))))
+		}
+		q.Set("group", g)
+		delete(members, "group")
+	}
+	group, err := parseGroup(q)
+	errs.add(err)
+	for _, name := range []string{"limit", "offset", "resultType"} {
+		if _, ok := members[name]; ok {
+			errs.add(invalidParam(name, "not a member of a stats body: the answer counts every match"))
+			delete(members, name)
+		}
+	}
+	rest, err := json.Marshal(members)
+	if err != nil {
+		return err
+	}
+	snap := s.snapshot(r)
+	req, err := parseSearchBody(rest, s.actorIDs(), zoneExists(snap))
+	errs.add(err)
+	if err := errs.err(); err != nil {
+		return err
+	}
+	matched, err := snap.CountIncidents(req.Query)
+	if err != nil {
+		return err
+	}
+	groups, err := snap.Aggregate(req.Query, geo.Grouping{By: geo.GroupBy(group)})
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,18 @@ var searchBodySchema = map[string]any{
 	},
 }
 
+// statsBodySchema is the JSON Schema of the POST /api/stats body: the
+// search body's place and filters, and group.
+var statsBodySchema = func() map[string]any {
+	props := map[string]any{"group": map[string]any{"type": "string", "enum": statsGroups, "description": "What to group by, as getStats's group."}}
+	for k, v := range searchBodySchema["properties"].(map[string]any) {
+		if k != "limit" && k != "offset" && k != "resultType" {
+			props[k] = v
+		}
+	}
+	return map[string]any{"type": "object", "additionalProperties": false, "required": []string{"group"}, "properties": props}
+}()
+
 // The OpenAPI operations of the query routes.
 var (
 	opControl = operation{ID: "getControl", Summary: "Who controls a point on a date",
@@ -81,6 +93,9 @@ var (
 			"group=zone is the time-aware join: each incident counts in every zone that held its location on its first day, so where zones overlap it counts in each; ungrouped counts incidents in no zone.",
 		Params: append(append([]param{{Name: "group", In: "query", Required: true, Description: "What to group by.",
 			Schema: map[string]any{"type": "string", "enum": statsGroups}}}, qParamsPlace...), qParamsAttributes...)}
+	opAreaStats = operation{ID: "postStats", Summary: "Incident counts and fatalities by group in a geometry or zone", Body: statsBodySchema,
+		Description: "getStats for the place of a search body: a GeoJSON Polygon or MultiPolygon, a Point with radius, or a zone, with the same filters, and group. " +
+			"Every match counts, whatever their number (no paging): the answer is getStats's, with numberMatched. A body with limit, offset or resultType is a 400 naming them."}
 	opGrid = operation{ID: "getGrid", Summary: "Incident density on a square grid", MediaType: contentTypeGeoJSON,
 		Description: "A GeoJSON FeatureCollection of the non-empty cells of a grid of square cells (in degrees, anchored at -180,-90) that meet bbox, each a Polygon with column, row, count and fatalities_low/_best/_high/_civilians of the incidents in bbox matching the filters. " +
 			"A point on a cell's west or south edge is in that cell. The grid may span at most 1,000,000 cells.",

@@ -43,6 +43,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodGet, "/control/diff", s.handleControlDiff, opControlDiff},
 		{http.MethodPost, "/search", s.handleSearch, opSearch},
 		{http.MethodGet, "/stats", s.handleStats, opStats},
+		{http.MethodPost, "/stats", s.handleAreaStats, opAreaStats},
 		{http.MethodGet, "/grid", s.handleGrid, opGrid},
 		{http.MethodGet, "/nearest", s.handleNearest, opNearest},
 		{http.MethodGet, "/actors", s.handleActors, opActors},

@@ -158,3 +158,52 @@ func TestTileRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestAreaStats: POST /api/stats counts every match of a search body's
+// place and filters, beyond a page, and equals POST /api/search's count.
+func TestAreaStats(t *testing.T) {
+	h := synthServer(t, 20000)
+	poly := `{"type":"Polygon","coordinates":[[[35,32],[43,32],[43,38],[35,38],[35,32]]]}`
+	for _, body := range []string{
+		`{"geometry":` + poly + `,"group":"type"}`,
+		`{"geometry":` + poly + `,"group":"month","datetime":"2024-01-01/2024-12-31"}`,
+		`{"geometry":{"type":"Point","coordinates":[38.5,35]},"radius":150000,"group":"type"}`,
+	} {
+		rec := do(h, http.MethodPost, "/api/stats", body, "Content-Type", "application/json")
+		if rec.Code != 200 {
+			t.Fatalf("POST /api/stats %s: %d %s", body, rec.Code, rec.Body)
+		}
+		var doc statsDocument
+		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var search map[string]any
+		if err := json.Unmarshal([]byte(body), &search); err != nil {
+			t.Fatal(err)
+		}
+		delete(search, "group")
+		search["resultType"] = "hits"
+		sb, _ := json.Marshal(search)
+		hits := do(h, http.MethodPost, "/api/search", string(sb), "Content-Type", "application/json")
+		var fc struct{ NumberMatched int }
+		if err := json.Unmarshal(hits.Body.Bytes(), &fc); err != nil {
+			t.Fatal(err)
+		}
+		sum := doc.Ungrouped.Count
+		for _, g := range doc.Groups {
+			sum += g.Count
+		}
+		if doc.NumberMatched != fc.NumberMatched || sum != doc.NumberMatched || doc.NumberMatched <= maxLimit && body == `{"geometry":`+poly+`,"group":"type"}` {
+			t.Errorf("%s: numberMatched %d, groups add up to %d, search matches %d", body, doc.NumberMatched, sum, fc.NumberMatched)
+		}
+	}
+	for _, tt := range []struct{ body, field string }{
+		{`{"geometry":` + poly + `}`, "group"},
+		{`{"geometry":` + poly + `,"group":"colour"}`, "group"},
+		{`{"geometry":` + poly + `,"group":"type","limit":5}`, "limit"},
+		{`{"group":"type"}`, "geometry"},
+		{`{"geometry":` + poly + `,"group":7}`, "group"},
+	} {
+		checkProblem(t, do(h, http.MethodPost, "/api/stats", tt.body, "Content-Type", "application/json"), 400, problemInvalidParameter, tt.field)
+	}
+}

@@ -169,6 +169,8 @@ func TestServeEveryRoute(t *testing.T) {
 		call{"POST", "/api/search", `{"zone":"` + zone + `"}`, 200, "application/geo+json"},
 		call{"POST", "/api/search", `{"zone":`, 400, "application/problem+json"},
 		call{"GET", "/api/stats?group=actor", "", 200, "application/json"},
+		call{"POST", "/api/stats", `{"zone":"` + zone + `","group":"type"}`, 200, "application/json"},
+		call{"POST", "/api/stats", `{"zone":"` + zone + `"}`, 400, "application/problem+json"},
 		call{"GET", "/api/stats?group=colour", "", 400, "application/problem+json"},
 		call{"GET", "/api/grid?cell=0.5&bbox=35,32,43,38", "", 200, "application/geo+json"},
 		call{"GET", "/api/grid?cell=0", "", 400, "application/problem+json"},
