@@ -1,5 +1,5 @@
 // A fixture dataset: the demo data copied into a temporary directory, plus
-// an incident whose text carries markup (incidents-xss.geojson) and 25,000
+// an incident whose text carries markup (incidents-xss.geojson) and 120,000
 // synthetic incidents from "frontline gen" (incidents-synth.geojson), so
 // the page's large-data path runs too. Nothing is written under data/.
 //
@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, openBrowser, ready, idle, root, binary } from './harness.mjs';
+import { startServer, openBrowser, ready, idle, root, binary, pixel } from './harness.mjs';
 
 const IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
 const SCRIPT = '<script>window.__xss=(window.__xss||0)+10</script>';
@@ -54,7 +54,7 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-data-'));
   fs.cpSync(path.join(root, 'data'), dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'incidents-xss.geojson'), JSON.stringify(fixture));
-  execFileSync(binary(), ['gen', '-n', '25000', '-seed', '5', '-out', path.join(dir, 'incidents-synth.geojson')]);
+  execFileSync(binary(), ['gen', '-n', '120000', '-seed', '5', '-out', path.join(dir, 'incidents-synth.geojson')]);
   server = await startServer({ dataDir: dir });
   browser = await openBrowser(server.base);
 });
@@ -135,6 +135,30 @@ describe('data shown as text', () => {
     await idle(page);
     assert.equal(await page.evaluate(() => window.frontline.incidents.mode), 'all');
     assert.ok(await page.evaluate(() => document.querySelectorAll('.incident-icon, .incident-cluster').length) > 0);
+    assert.deepEqual(browser.problems, []);
+  });
+
+  it('a drawn area over more than 100,000 incidents gets its counts and deaths from the API, every match', async () => {
+    const page = await browser.page();
+    await ready(page, server.base + '/#d=2026-12-31&w=all&c=38.5,35&z=6&l=zones');
+    await page.click('#draw-polygon');
+    const pts = [];
+    for (const c of [[35.8, 32.4], [42.2, 32.4], [42.2, 37.3], [35.8, 37.3]]) pts.push(await pixel(page, c));
+    for (const p of pts) await page.mouse.click(p.x, p.y);
+    await page.mouse.click(pts[0].x, pts[0].y);
+    await page.waitForSelector('#area-count');
+    await idle(page);
+    const sel = await page.evaluate(() => window.frontline.state.selection);
+    const ring = [...sel.ring, sel.ring[0]];
+    const body = { geometry: { type: 'Polygon', coordinates: [ring] }, datetime: '../2026-12-31' };
+    const stats = await (await fetch(server.base + '/api/stats', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...body, group: 'type' }),
+    })).json();
+    assert.ok(stats.numberMatched > 100000, `the area holds ${stats.numberMatched} incidents, want more than 100,000`);
+    const deaths = stats.groups.reduce((t, g) => t + g.fatalities.best, stats.ungrouped.fatalities.best);
+    assert.equal(Number(await page.getAttribute('#area-count', 'data-count')), stats.numberMatched);
+    assert.equal(Number(await page.getAttribute('#area-deaths', 'data-deaths')), deaths);
+    assert.equal(await page.$$eval('.incident-list li', (lis) => lis.length), 100);
     assert.deepEqual(browser.problems, []);
   });
 });

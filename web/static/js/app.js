@@ -814,55 +814,60 @@ function ccw(ring) {
   return [...r, r[0]];
 }
 
+// LATEST is how many of an area's incidents the panel lists: the latest.
+const LATEST = 100;
+
+// runArea fills the results panel for a drawn area, circle or zone: the
+// counts, deaths and charts from POST /api/stats, computed by the server
+// over every match (whatever their number), and the latest incidents, the
+// end of the API's (date, id) order.
 async function runArea() {
   const sel = app.selection;
   const titles = { poly: 'Incidents in the drawn area', circle: `Incidents within ${round(sel.radius / 1000, 1)} km`, zone: 'Incidents in the zone' };
   const body = showResults(titles[sel.kind]);
   body.appendChild(h('p', { class: 'muted' }, 'Searching…'));
   const req = searchBody();
-  const fc = await api.search(req);
+  const [byType, byMonth] = await Promise.all([
+    api.post('/api/stats', { ...req, group: 'type' }),
+    api.post('/api/stats', { ...req, group: 'month' }),
+  ]);
   if (app.selection !== sel) return;
-  app.areaResult = { request: req, fc };
+  const matched = byType.numberMatched;
+  const page = matched ? await api.post('/api/search', { ...req, limit: LATEST, offset: Math.max(0, matched - LATEST) || undefined }) : { features: [] };
+  if (app.selection !== sel) return;
+  const latest = [...page.features].reverse();
+  app.areaResult = { request: req, matched, latest };
   clear(body);
-  const feats = fc.features;
-  const deaths = feats.reduce((t, f) => t + (f.properties.fatalities_best || 0), 0);
+  const best = (g) => (g.fatalities && g.fatalities.best) || 0;
+  const deaths = byType.groups.reduce((t, g) => t + best(g), best(byType.ungrouped));
   if (sel.kind === 'zone') {
     const z = app.zones.find((f) => f.id === sel.id);
     body.appendChild(h('p', { class: 'muted' }, 'Zone: ', z ? z.properties.name || sel.id : sel.id, ' (its shape, whatever date it held).'));
   }
   const windowText = app.state.window === 'all' ? `up to ${fmt(app.state.date)}` : `${fmt(addDays(app.state.date, -(Number(app.state.window) - 1)))} – ${fmt(app.state.date)}`;
   body.appendChild(h('div', { class: 'big-numbers' },
-    h('div', null, h('strong', { id: 'area-count', 'data-count': fc.numberMatched }, fc.numberMatched.toLocaleString('en-GB')), h('span', null, fc.numberMatched === 1 ? 'incident' : 'incidents')),
-    h('div', null, h('strong', { id: 'area-deaths' }, deaths.toLocaleString('en-GB')), h('span', null, 'killed (best estimate)'))));
-  body.appendChild(h('p', { class: 'muted small' }, windowText, activeFilterText(), feats.length < fc.numberMatched ? ` · statistics over the first ${feats.length.toLocaleString('en-GB')}` : ''));
+    h('div', null, h('strong', { id: 'area-count', 'data-count': matched }, matched.toLocaleString('en-GB')), h('span', null, matched === 1 ? 'incident' : 'incidents')),
+    h('div', null, h('strong', { id: 'area-deaths', 'data-deaths': deaths }, deaths.toLocaleString('en-GB')), h('span', null, 'killed (best estimate)'))));
+  body.appendChild(h('p', { class: 'muted small' }, windowText, activeFilterText()));
   body.appendChild(h('div', { class: 'export-row' },
     h('span', { class: 'muted small' }, 'Export:'),
     exportButton('geojson', 'GeoJSON'), exportButton('csv', 'CSV')));
-  if (!feats.length) return;
+  if (!matched) return;
 
-  const byType = new Map();
-  const byMonth = new Map();
-  for (const f of feats) {
-    const p = f.properties;
-    byType.set(p.type, (byType.get(p.type) || 0) + 1);
-    const m = (p.date || '').slice(0, 7);
-    byMonth.set(m, (byMonth.get(m) || 0) + 1);
-  }
-  const typeRows = [...byType].sort((a, b) => b[1] - a[1]).map(([t, v]) => ({ label: label(TYPE_LABELS, t), value: v, colour: (TYPE_SYMBOLS[t] || {}).colour }));
+  const typeRows = [...byType.groups].sort((a, b) => b.count - a.count).map((g) => ({ label: label(TYPE_LABELS, g.key), value: g.count, colour: (TYPE_SYMBOLS[g.key] || {}).colour }));
   body.appendChild(h('h3', null, 'By type'));
   body.appendChild(bars(typeRows, 'Incidents by type'));
-  const months = [...byMonth.keys()].sort();
+  const perMonth = new Map(byMonth.groups.map((g) => [g.key, g.count]));
+  const months = [...perMonth.keys()].sort();
   const monthRows = [];
-  for (let m = months[0]; m && m <= months[months.length - 1]; m = addMonths(m + '-01', 1).slice(0, 7)) monthRows.push({ label: fmtMonth(m), value: byMonth.get(m) || 0 });
+  for (let m = months[0]; m && m <= months[months.length - 1]; m = addMonths(m + '-01', 1).slice(0, 7)) monthRows.push({ label: fmtMonth(m), value: perMonth.get(m) || 0 });
   body.appendChild(h('h3', null, 'By month'));
   body.appendChild(columns(monthRows, 'Incidents by month'));
   body.appendChild(h('details', { class: 'table-details' }, h('summary', null, 'Table'),
     table('Incidents by type', ['Type', 'Incidents'], typeRows.map((r) => [r.label, String(r.value)])),
     table('Incidents by month', ['Month', 'Incidents'], monthRows.filter((r) => r.value).map((r) => [r.label, String(r.value)]))));
-  const sorted = [...feats].sort((a, b) => (b.properties.date || '').localeCompare(a.properties.date || ''));
-  const shown = sorted.slice(0, 100);
-  body.appendChild(h('h3', null, feats.length > shown.length ? `Latest ${shown.length} of ${feats.length.toLocaleString('en-GB')}` : 'Incidents'));
-  body.appendChild(h('ul', { class: 'incident-list' }, shown.map((f) => {
+  body.appendChild(h('h3', null, matched > latest.length ? `Latest ${latest.length} of ${matched.toLocaleString('en-GB')}` : 'Incidents'));
+  body.appendChild(h('ul', { class: 'incident-list' }, latest.map((f) => {
     const p = f.properties;
     return h('li', null, h('button', { type: 'button', class: 'incident-row', 'data-open-incident': f.id },
       symbol(p.type, 14),
@@ -887,7 +892,7 @@ function exportButton(kind, text) {
 }
 
 function openIncident(id) {
-  const f = app.areaResult && app.areaResult.fc.features.find((x) => String(x.id) === id);
+  const f = app.areaResult && app.areaResult.latest.find((x) => String(x.id) === id);
   if (!f) return;
   const c = f.geometry.coordinates;
   const m = app.layers.incidents.getLayers().find((l) => l.feature && String(l.feature.id) === id);
@@ -904,16 +909,23 @@ function exportName(ext) {
   return `frontline-incidents-${what}-${app.state.date}-${app.state.window}d.${ext}`;
 }
 
-function exportGeoJSON() {
-  if (!app.areaResult) return;
-  // The API's own answer, with the request that produced it.
-  const fc = { ...app.areaResult.fc, query: app.areaResult.request };
-  download(exportName('geojson'), 'application/geo+json', JSON.stringify(fc, null, 1));
+// exportFeatures fetches every incident of the area, for an export: the
+// API's own answer, paged (api.search).
+async function exportFeatures() {
+  const r = app.areaResult;
+  return r && api.search(r.request, Math.max(r.matched, 1));
 }
 
-function exportCSV() {
-  if (!app.areaResult) return;
-  download(exportName('csv'), 'text/csv;charset=utf-8', toCSV(app.areaResult.fc.features));
+async function exportGeoJSON() {
+  const fc = await exportFeatures();
+  if (!fc) return;
+  // The API's own answer, with the request that produced it.
+  download(exportName('geojson'), 'application/geo+json', JSON.stringify({ ...fc, query: app.areaResult.request }, null, 1));
+}
+
+async function exportCSV() {
+  const fc = await exportFeatures();
+  if (fc) download(exportName('csv'), 'text/csv;charset=utf-8', toCSV(fc.features));
 }
 
 // --------------------------------------------------------------- start
@@ -924,7 +936,7 @@ async function main() {
   drawHint(null);
   document.addEventListener('click', (e) => {
     const b = e.target.closest('[data-export]');
-    if (b) (b.dataset.export === 'csv' ? exportCSV : exportGeoJSON)();
+    if (b) guard((b.dataset.export === 'csv' ? exportCSV : exportGeoJSON)());
   });
   await guard(Promise.all([loadActors(), loadRange(), guard(loadBasemap())]));
   app.state.date = clampDay(app.state.date || today());
