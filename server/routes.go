@@ -45,6 +45,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodGet, "/stats", s.handleStats, opStats},
 		{http.MethodPost, "/stats", s.handleAreaStats, opAreaStats},
 		{http.MethodGet, "/grid", s.handleGrid, opGrid},
+		{http.MethodGet, "/clusters", s.handleClusters, opClusters},
 		{http.MethodGet, "/nearest", s.handleNearest, opNearest},
 		{http.MethodGet, "/actors", s.handleActors, opActors},
 		{http.MethodGet, "/statistics", s.handleStatistics, opStatistics},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
@@ -309,15 +310,106 @@ func (s *Server) incidentTile(snap *geo.Snapshot, q url.Values, tile maptile.Til
 		return nil, err
 	}
 	for _, c := range clusters {
-		f := geojson.NewFeature(c.Center)
-		f.Properties = geojson.Properties{
-			"count": c.Count, "fatalities_best": c.Fatalities.Best, "fatalities_low": c.Fatalities.Low,
-			"fatalities_high": c.Fatalities.High, "civilians": c.Fatalities.Civilians,
-			"min_lon": c.Bound.Min[0], "min_lat": c.Bound.Min[1], "max_lon": c.Bound.Max[0], "max_lat": c.Bound.Max[1],
-		}
-		fc.Append(f)
+		fc.Append(clusterFeature(c))
 	}
 	return mvt.Layers{mvt.NewLayer("clusters", fc)}, nil
+}
+
+// clusterFeature is a cluster as a point feature with its count, fatality
+// sums and the bound of its incidents.
+func clusterFeature(c geo.Cluster) *geojson.Feature {
+	f := geojson.NewFeature(c.Center)
+	f.Properties = geojson.Properties{
+		"count": c.Count, "fatalities_best": c.Fatalities.Best, "fatalities_low": c.Fatalities.Low,
+		"fatalities_high": c.Fatalities.High, "civilians": c.Fatalities.Civilians,
+		"min_lon": c.Bound.Min[0], "min_lat": c.Bound.Min[1], "max_lon": c.Bound.Max[0], "max_lat": c.Bound.Max[1],
+	}
+	return f
+}
+
+// clusterPixels is the side of a cell of GET /api/clusters, in pixels of
+// 256-pixel Web Mercator tiles at the request's zoom.
+const clusterPixels = 64
+
+// handleClusters answers GET /api/clusters?bbox=...&zoom=Z with the
+// filters of incidents items: exact clusters of the incidents in bbox, one
+// per non-empty cell of a grid of clusterPixels at zoom Z, aligned to the
+// Web Mercator pixel grid so that clusters stay put while a map pans, its
+// outer edges bbox's own, as a GeoJSON FeatureCollection of points whose
+// counts add up to numberMatched of items with the same bbox and filters.
+func (s *Server) handleClusters(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var errs paramErrors
+	errs.add(rejectUnknown(q, append([]string{"bbox", "zoom"}, attributeFilterParams...)...))
+	bbox, err := requireBBox(q)
+	errs.add(err)
+	zoom, err := parseZoom(q)
+	errs.add(err)
+	iq := geo.IncidentQuery{}
+	errs.add(parseAttributeFilters(q, s.actorIDs(), &iq))
+	if err := errs.err(); err != nil {
+		return err
+	}
+	grid, err := pixelGrid(bbox, zoom)
+	if err != nil {
+		return err
+	}
+	snap := s.snapshot(r)
+	clusters, err := snap.Clusters(iq, grid)
+	if err != nil {
+		return err
+	}
+	n := 0
+	fc := geojson.NewFeatureCollection()
+	for _, c := range clusters {
+		n += c.Count
+		fc.Append(clusterFeature(c))
+	}
+	fc.ExtraMembers = geojson.Properties{"numberMatched": n, "numberReturned": len(clusters), "datasetVersion": s.datasetVersion(snap)}
+	body, err := fc.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", contentTypeGeoJSON)
+	_, err = w.Write(body)
+	return err
+}
+
+// parseZoom parses "zoom", a Web Mercator zoom level 0 to maxTileZoom.
+func parseZoom(q url.Values) (maptile.Zoom, error) {
+	v, err := strconv.Atoi(q.Get("zoom"))
+	if err != nil || v < 0 || v > maxTileZoom {
+		return 0, invalidParam("zoom", "%q is not a zoom level: an integer, 0 to %d", q.Get("zoom"), maxTileZoom)
+	}
+	return maptile.Zoom(v), nil
+}
+
+// pixelGrid is the grid of clusterPixels cells at zoom z over b: its
+// inner edges on the world's pixel grid (the edges of the tiles
+// log2(256/clusterPixels) zooms below), its outer edges b's.
+func pixelGrid(b orb.Bound, z maptile.Zoom) (geo.Grid, error) {
+	const below = 2 // 256 / 2^2 = 64 pixels
+	cz := z + below
+	lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, cz), maptile.At(orb.Point{b.Max[0], b.Min[1]}, cz)
+	if (int(hi.X)-int(lo.X)+1)*(int(hi.Y)-int(lo.Y)+1) > 1<<16 {
+		return geo.Grid{}, invalidParam("bbox", "spans more than %d cells of %d pixels at zoom %d; zoom in or narrow it", 1<<16, clusterPixels, z)
+	}
+	g := geo.Grid{Lons: []float64{b.Min[0]}, Lats: []float64{b.Min[1]}}
+	for x := lo.X + 1; x <= hi.X; x++ {
+		if e := maptile.New(x, 0, cz).Bound().Min[0]; e > b.Min[0] && e < b.Max[0] {
+			g.Lons = append(g.Lons, e)
+		}
+	}
+	for y := hi.Y; y > lo.Y; y-- {
+		if e := maptile.New(0, y, cz).Bound().Max[1]; e > b.Min[1] && e < b.Max[1] {
+			g.Lats = append(g.Lats, e)
+		}
+	}
+	g.Lons, g.Lats = append(g.Lons, b.Max[0]), append(g.Lats, b.Max[1])
+	if b.Min[0] == b.Max[0] || b.Min[1] == b.Max[1] {
+		return geo.Grid{}, invalidParam("bbox", "is a line or a point; a cluster grid needs an area")
+	}
+	return g, nil
 }
 
 // clusterGrid is the grid of a tile's cluster cells: the tiles three

@@ -9,6 +9,14 @@ var (
 	paramTileMatrixSet = param{Name: "tileMatrixSetId", In: "path", Required: true, Description: "The tile matrix set; only WebMercatorQuad.",
 		Schema: map[string]any{"type": "string", "enum": []string{tileMatrixSetID}}}
 
+	opClusters = operation{ID: "getClusters", Summary: "Exact clusters of incidents in a box at a zoom", MediaType: contentTypeGeoJSON,
+		Description: fmt.Sprintf("A GeoJSON FeatureCollection of points, one per non-empty cell of a grid of %d-pixel cells at zoom (Web Mercator, aligned to the world's pixel grid, its outer edges bbox's), "+
+			"each with count, fatalities_low/_best/_high, civilians and the bound of its incidents (min_lon, min_lat, max_lon, max_lat), at the centre of that bound. "+
+			"Exact: every incident in bbox matching the filters counts in one cell, and numberMatched, the sum, equals items' numberMatched for the same bbox and filters. The web map draws these where a view holds too many incidents to show one by one.", clusterPixels),
+		Params: append([]param{
+			{Name: "bbox", In: "query", Required: true, Explode: noExplode, Description: qParamBBox.Description, Schema: qParamBBox.Schema},
+			{Name: "zoom", In: "query", Required: true, Description: "The map's zoom level, 0 to 20.", Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": maxTileZoom}},
+		}, qParamsAttributes...)}
 	opTileMatrixSets = operation{ID: "getTileMatrixSets", Summary: "The tile matrix sets", Params: []param{paramF},
 		Description: "One: WebMercatorQuad (OGC 17-083r4, EPSG:3857, 256-pixel tiles), matrices 0 to 20."}
 	opTileMatrixSet = operation{ID: "getTileMatrixSet", Summary: "A tile matrix set's definition", Params: []param{paramF, paramTileMatrixSet}}

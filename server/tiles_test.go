@@ -207,3 +207,49 @@ func TestAreaStats(t *testing.T) {
 		checkProblem(t, do(h, http.MethodPost, "/api/stats", tt.body, "Content-Type", "application/json"), 400, problemInvalidParameter, tt.field)
 	}
 }
+
+// TestClustersExact: GET /api/clusters over random views and zooms, with
+// and without filters, adds up to items' numberMatched of the same box and
+// filters, each cluster inside the box.
+func TestClustersExact(t *testing.T) {
+	h := synthServer(t, 20000)
+	rng := rand.New(rand.NewPCG(8, 1))
+	for round := range 40 {
+		z := 5 + rng.IntN(10)
+		w := 8 * 360 / float64(int(1)<<z) // a view of about 2,000 pixels
+		lon, lat := 35.5+rng.Float64()*7, 32+rng.Float64()*5.5
+		bbox := fmt.Sprintf("%.5f,%.5f,%.5f,%.5f", lon, lat, lon+w*rng.Float64(), lat+w*rng.Float64()/2)
+		filter := []string{"", "&datetime=2024-01-01/2024-12-31", "&type=battles"}[round%3]
+		rec := ogcGet(h, fmt.Sprintf("/api/clusters?bbox=%s&zoom=%d%s", bbox, z, filter))
+		if rec.Code != 200 {
+			t.Fatalf("clusters %s z%d: %d %s", bbox, z, rec.Code, rec.Body)
+		}
+		var fc struct {
+			NumberMatched int
+			Features      []struct {
+				Geometry   struct{ Coordinates []float64 }
+				Properties struct{ Count int }
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &fc); err != nil {
+			t.Fatal(err)
+		}
+		sum := 0
+		for _, f := range fc.Features {
+			sum += f.Properties.Count
+		}
+		want := numberMatchedOf(t, h, "/api/collections/incidents/items?resultType=hits&bbox="+bbox+filter)
+		if sum != want || fc.NumberMatched != want {
+			t.Fatalf("clusters %s z%d%s: counts add up to %d (numberMatched %d), items match %d", bbox, z, filter, sum, fc.NumberMatched, want)
+		}
+	}
+	for _, tt := range []struct{ target, field string }{
+		{"/api/clusters?zoom=5", "bbox"},
+		{"/api/clusters?bbox=35,32,43,38", "zoom"},
+		{"/api/clusters?bbox=35,32,43,38&zoom=21", "zoom"},
+		{"/api/clusters?bbox=-180,-80,180,80&zoom=16", "bbox"},
+		{"/api/clusters?bbox=35,32,43,38&zoom=5&limit=3", "limit"},
+	} {
+		checkProblem(t, ogcGet(h, tt.target), 400, problemInvalidParameter, tt.field)
+	}
+}

@@ -174,6 +174,8 @@ func TestServeEveryRoute(t *testing.T) {
 		call{"GET", "/api/stats?group=colour", "", 400, "application/problem+json"},
 		call{"GET", "/api/grid?cell=0.5&bbox=35,32,43,38", "", 200, "application/geo+json"},
 		call{"GET", "/api/grid?cell=0", "", 400, "application/problem+json"},
+		call{"GET", "/api/clusters?bbox=35,32,43,38&zoom=6", "", 200, "application/geo+json"},
+		call{"GET", "/api/clusters?bbox=35,32,43,38", "", 400, "application/problem+json"},
 		call{"GET", "/api/nearest?point=38.63,33.50&k=5", "", 200, "application/geo+json"},
 		call{"GET", "/api/nearest?point=38.63,33.50&collection=sites&kind=base", "", 200, "application/geo+json"},
 		call{"GET", "/api/nearest?point=38.63,95", "", 400, "application/problem+json"},

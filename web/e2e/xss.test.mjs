@@ -122,15 +122,34 @@ describe('data shown as text', () => {
     assert.equal(await page.evaluate(() => window.__xss), undefined);
   });
 
-  it('with more incidents than it loads as markers, the page shows the API density grid, then markers when zoomed in', async () => {
+  it('with more incidents than it loads as markers, the page shows the API clusters, exact at every zoom, then markers', async () => {
     const page = await browser.page();
-    await ready(page, server.base + '/#d=2026-01-31&w=all&c=38.5,35&z=7&l=incidents');
-    const grid = await page.evaluate(() => ({ mode: window.frontline.incidents.mode, cells: window.frontline.layers.grid.getLayers().length, status: document.getElementById('status').textContent }));
-    assert.equal(grid.mode, 'grid', JSON.stringify(grid));
-    assert.ok(grid.cells > 50, JSON.stringify(grid));
-    assert.match(grid.status, /density grid/);
-    assert.equal(await page.evaluate(() => document.querySelectorAll('.incident-icon, .incident-cluster').length), 0);
+    await ready(page, server.base + '/#d=2026-01-31&w=all&c=38.5,35&z=6&l=incidents');
+    // At zooms 6, 9 and 12 the clusters add up to the API's count for the
+    // box the page asked about.
+    const modes = {};
+    for (const z of [6, 9, 12]) {
+      await page.evaluate((zoom) => window.frontline.map.setView([35.6, 38.4], zoom), z);
+      await idle(page);
+      const got = await page.evaluate(() => {
+        const app = window.frontline;
+        const cl = app.layers.clusters.getLayers().map((m) => m.feature.properties.count);
+        return { mode: app.incidents.mode, shown: app.incidents.shown, clusters: cl.length, sum: cl.reduce((a, b) => a + b, 0), bounds: app.map.getBounds().pad(0.25).toBBoxString(), status: document.getElementById('status').textContent };
+      });
+      modes[z] = got.mode;
+      if (got.mode !== 'clusters') continue; // few enough in view: markers
+      const [w, s, e, n] = got.bounds.split(',').map(Number);
+      const bbox = [Math.max(-180, w), Math.max(-90, s), Math.min(180, e), Math.min(90, n)].map((v) => Math.round(v * 1e4) / 1e4).join(',');
+      const api = await (await fetch(`${server.base}/api/collections/incidents/items?resultType=hits&datetime=../2026-01-31&bbox=${bbox}`)).json();
+      assert.ok(got.clusters > 0, JSON.stringify(got));
+      assert.equal(got.sum, api.numberMatched, `zoom ${z}: ${JSON.stringify(got)}`);
+      assert.equal(got.shown, api.numberMatched);
+      assert.match(got.status, /clustered/);
+      assert.equal(await page.evaluate(() => document.querySelectorAll('.incident-icon').length), 0);
+    }
+    assert.equal(modes[6], 'clusters', JSON.stringify(modes));
     // A narrower window holds fewer than the limit: all of them as markers.
+    await page.evaluate(() => window.frontline.map.setView([35, 38.5], 7));
     await page.selectOption('#window-select', '30');
     await idle(page);
     assert.equal(await page.evaluate(() => window.frontline.incidents.mode), 'all');

@@ -18,7 +18,7 @@ import {
 } from './styles.js';
 
 // CLIENT_MAX is the most incidents the page loads as markers; beyond it the
-// page asks the API for the incidents in view, or for a density grid.
+// page asks the API for the incidents in view, or for their exact clusters.
 const CLIENT_MAX = 20000;
 const FIRST_DAY = '2011-01-01';
 const OSM_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
@@ -102,11 +102,9 @@ function buildMap() {
     spiderfyOnMaxZoom: true,
     iconCreateFunction: clusterIcon,
   });
-  app.layers.grid = L.geoJSON(null, {
-    renderer: L.canvas({ padding: 0.2 }),
-    style: (f) => gridStyle(f),
-    onEachFeature: (f, l) => l.bindTooltip(() => h('span', null, `${cellCount(f).toLocaleString('en-GB')} incidents`)),
-  });
+  // The API's clusters (GET /api/clusters), where a view holds more than
+  // CLIENT_MAX incidents: exact counts, which add up to the view's.
+  app.layers.clusters = L.layerGroup();
   app.layers.sites = L.layerGroup();
   app.layers.selection = L.layerGroup().addTo(map);
   app.layers.osm = L.tileLayer(OSM_URL, {
@@ -144,8 +142,8 @@ function syncLayers() {
   const { map, layers, state } = app;
   const want = {
     zones: state.layers.has('zones'),
-    incidents: state.layers.has('incidents') && app.incidents.mode !== 'grid',
-    grid: state.layers.has('incidents') && app.incidents.mode === 'grid',
+    incidents: state.layers.has('incidents') && app.incidents.mode !== 'clusters',
+    clusters: state.layers.has('incidents') && app.incidents.mode === 'clusters',
     sites: state.layers.has('sites'),
     governorates: state.layers.has('governorates'),
     osm: state.osm,
@@ -156,7 +154,7 @@ function syncLayers() {
     if (!on && map.hasLayer(layer)) map.removeLayer(layer);
   }
   document.body.classList.toggle('osm-on', state.osm);
-  for (const el of document.querySelectorAll('[data-legend]')) el.hidden = !want[el.dataset.legend] && !(el.dataset.legend === 'incidents' && want.grid);
+  for (const el of document.querySelectorAll('[data-legend]')) el.hidden = !want[el.dataset.legend] && !(el.dataset.legend === 'incidents' && want.clusters);
 }
 
 async function loadBasemap() {
@@ -226,7 +224,7 @@ function windowInterval() {
 
 // loadIncidents shows the incidents of the window: all of them as clustered
 // markers when there are at most CLIENT_MAX, else those in view, else (when
-// even the view holds more) the API's density grid.
+// even the view holds more) the API's exact clusters of those in view.
 async function loadIncidents() {
   const inc = app.incidents;
   const seq = ++inc.seq;
@@ -257,15 +255,11 @@ async function loadIncidents() {
       features = (await api.items('incidents', { ...params, bbox })).features;
       app.incidents.mode = 'view';
     } else {
-      const cell = Math.max(0.01, round(360 / 2 ** app.map.getZoom() / 16, 3));
-      const grid = await api.get('/api/grid', { ...params, bbox, cell });
+      const clusters = await api.get('/api/clusters', { ...params, bbox, zoom: app.map.getZoom() });
       if (seq !== inc.seq) return;
-      app.layers.grid.clearLayers();
-      app.layers.grid.addData(grid);
-      app.gridMax = Math.max(1, ...(grid.features || []).map(cellCount));
-      app.layers.grid.setStyle(gridStyle);
-      app.incidents.mode = 'grid';
-      app.incidents.shown = inView;
+      renderClusters(clusters);
+      app.incidents.mode = 'clusters';
+      app.incidents.shown = clusters.numberMatched;
       syncLayers();
       status();
       return;
@@ -316,7 +310,12 @@ function renderIncidents(features) {
 }
 
 function clusterIcon(cluster) {
-  const n = cluster.getChildCount();
+  return countIcon(cluster.getChildCount());
+}
+
+// countIcon is the badge of a cluster of n incidents, the browser's
+// (markercluster) or the API's.
+function countIcon(n) {
   const size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 44 : 52;
   const text = n < 10000 ? String(n) : `${Math.round(n / 1000)}k`;
   // Text from a number, set through the DOM and serialised: no data markup.
@@ -324,11 +323,24 @@ function clusterIcon(cluster) {
   return L.divIcon({ html: el.outerHTML, className: 'incident-cluster', iconSize: [size, size] });
 }
 
-const cellCount = (f) => Number((f.properties && (f.properties.count ?? f.properties.n ?? f.properties.incidents)) || 0);
-
-function gridStyle(f) {
-  const t = Math.sqrt(cellCount(f) / (app.gridMax || 1));
-  return { stroke: false, fillColor: '#b91c1c', fillOpacity: 0.1 + 0.7 * t };
+// renderClusters draws the API's clusters: a count badge at each, which
+// zooms the map to the cluster's incidents when clicked.
+function renderClusters(fc) {
+  const layer = app.layers.clusters;
+  layer.clearLayers();
+  for (const f of fc.features || []) {
+    const p = f.properties;
+    const m = L.marker(L.GeoJSON.coordsToLatLng(f.geometry.coordinates), { icon: countIcon(p.count), keyboard: false,
+      title: `${p.count.toLocaleString('en-GB')} incidents, ${p.fatalities_best.toLocaleString('en-GB')} killed (best estimate)` });
+    m.feature = f;
+    m.on('click', () => {
+      const b = L.latLngBounds([p.min_lat, p.min_lon], [p.max_lat, p.max_lon]);
+      const z = app.map.getBoundsZoom(b);
+      if (z > app.map.getZoom()) app.map.fitBounds(b, { maxZoom: 16 });
+      else app.map.setView(b.getCenter(), Math.min(app.map.getZoom() + 2, 18));
+    });
+    layer.addLayer(m);
+  }
 }
 
 const siteIcons = new Map();
@@ -607,8 +619,8 @@ async function applyHash() {
 
 function status() {
   const mode = app.incidents.mode;
-  const inc = mode === 'grid'
-    ? `${(app.incidents.shown || 0).toLocaleString('en-GB')} incidents in view (density grid)`
+  const inc = mode === 'clusters'
+    ? `${(app.incidents.shown || 0).toLocaleString('en-GB')} incidents in view (clustered)`
     : `${(app.incidents.shown || 0).toLocaleString('en-GB')} incidents${mode === 'view' ? ' in view' : ''}`;
   $('status').textContent = `${app.zones.length} zones · ${inc}`;
 }

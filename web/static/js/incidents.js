@@ -3,8 +3,9 @@
 // and status read mode and shown.
 //
 // A load counts how many incidents match the filters (the key), fetches
-// them all when there are at most CLIENT_MAX, else those in view, else a
-// density grid; answers to a load that a later one overtook are dropped.
+// them all when there are at most CLIENT_MAX, else those in view, else the
+// API's exact clusters of those in view; answers to a load that a later one
+// overtook are dropped.
 export function incidentState() {
   return {
     // seq numbers the loads; an answer whose load is not the latest is
@@ -18,11 +19,11 @@ export function incidentState() {
     // all holds every matching feature once fetched (total <= CLIENT_MAX),
     // so panning refetches nothing; null until then or for a new key.
     all: null,
-    // shown is how many incidents the layer shows, or the grid counts, in
-    // view.
+    // shown is how many incidents the layer shows, or the clusters count,
+    // in view.
     shown: 0,
     // mode is what the layer shows: 'all' (every match as markers), 'view'
-    // (the matches in view), 'grid' (the API's density grid), or null
+    // (the matches in view), 'clusters' (the API's clusters), or null
     // before the first load.
     mode: null,
   };
