@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 # BENCHCOUNT runs of each benchmark; docs/benchmarks.md gets their medians.
 BENCHCOUNT ?= 3
 
-.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-postgis bench-tiles bench-http bench-attack bench-reader
+.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-postgis bench-tiles bench-page bench-http bench-attack bench-reader
 
 ## run: serve ./frontline.gpkg on http://127.0.0.1:8080 (created and seeded from the
 ## curated embedded dataset on first run)
@@ -36,7 +36,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline
 
 ## bench: the geo benchmarks and the start-up and import benchmarks
-bench: bench-geo bench-startup bench-postgis bench-tiles
+bench: bench-geo bench-startup bench-postgis bench-tiles bench-page
 
 ## bench-geo: run the geo benchmarks (BENCHCOUNT times, BENCHTIME each) and write
 ## the figures (medians), the command and the targets met into docs/benchmarks.md
@@ -116,6 +116,18 @@ bench-tiles:
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section tiles \
 		-cmd "go test -run '^$$' -bench BenchmarkTiles -benchtime 1x -count $(BENCHCOUNT) ./server/" \
 		-targets 'Tiles/all/n=1000000:p50-ms<=5,Tiles/all/n=1000000:p99-ms<=20,Tiles/year/n=1000000:p50-ms<=5,Tiles/year/n=1000000:p99-ms<=20'
+
+## bench-page: issue 14's page benchmark (web/e2e/perf.mjs): Chromium through
+## a fixed 30-step tour of the web map over PAGE_N synthetic incidents; into
+## "page".
+PAGE_N ?= 1000000
+bench-page: web/e2e/node_modules/.package-lock.json
+	@mkdir -p bin
+	$(GO) build -o bin/frontline-e2e ./cmd/frontline
+	cd web/e2e && FRONTLINE_BIN=$(CURDIR)/bin/frontline-e2e PAGE_N=$(PAGE_N) node perf.mjs | \
+	(cd $(CURDIR) && $(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section page \
+		-cmd "PAGE_N=$(PAGE_N) node web/e2e/perf.mjs" \
+		-targets 'Page/FirstRender/n=1000000<=1.5s,Page/Step/n=1000000:p95-ms<=300,Page/Memory/n=1000000:heap-MB<=300,Page/Memory/n=1000000:rss-MB<=1000')
 
 ## bench-http: the HTTP benchmarks. First the Go benchmarks of the query
 ## routes over httptest (server/query_bench_test.go), into the "http"

@@ -61,6 +61,7 @@ export function startServer({ dataDir, dev = false, url = process.env.FRONTLINE_
         clearTimeout(timer);
         waitReady(m[1], () => proc.exitCode === null && proc.signalCode === null).then(() => resolve({
           base: m[1],
+          pid: proc.pid,
           log: () => log,
           stop: () => new Promise((done) => {
             proc.once('exit', () => {
@@ -84,7 +85,7 @@ async function waitReady(base, alive) {
     if (!alive()) throw new Error('frontline serve exited before it was ready');
     const res = await fetch(base + '/readyz').catch(() => null);
     if (res && res.ok) return;
-    if (Date.now() > deadline) throw new Error(`${base}/readyz did not answer 200 within 60 s`);
+    if (Date.now() > deadline) throw new Error(`${base}/readyz did not answer 200 within 120 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
