@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,8 +52,7 @@ func ready(t *testing.T, base string) readyState {
 
 // versionNumber is the number after the store id in a dataset version.
 func versionNumber(v string) int {
-	var n int
-	fmt.Sscan(v[strings.LastIndexByte(v, '.')+1:], &n)
+	n, _ := strconv.Atoi(v[strings.LastIndexByte(v, '.')+1:])
 	return n
 }
 

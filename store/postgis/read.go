@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -180,17 +179,6 @@ func (s *Store) VersionAt(ctx context.Context, t time.Time) (int64, error) {
 	return v, nil
 }
 
-// AsOf returns the records as they were at time t and the dataset version
-// of that state: DatasetAt(VersionAt(t)).
-func (s *Store) AsOf(ctx context.Context, t time.Time) (*geo.Dataset, int64, error) {
-	v, err := s.VersionAt(ctx, t)
-	if err != nil {
-		return nil, 0, err
-	}
-	ds, err := s.DatasetAt(ctx, v)
-	return ds, v, err
-}
-
 // DatasetAt returns the records as they were at dataset version v (each
 // record's last version at or before v, unless that is a deletion), each
 // kind ordered by ID.
@@ -265,14 +253,6 @@ ORDER BY t.kind, t.id`, since, at)
 		return nil, fmt.Errorf("postgis: reading the state at %d: %w", at, unavailable(err))
 	}
 	return out, nil
-}
-
-// Audit returns the audit log of one record, oldest first; nil when it has
-// none.
-func (s *Store) Audit(ctx context.Context, kind store.Kind, id string) ([]store.AuditEntry, error) {
-	entries, err := s.AuditLog(ctx, store.AuditFilter{Kind: kind, ID: id})
-	slices.Reverse(entries)
-	return entries, err
 }
 
 // AuditLog returns the entries of the audit log that f selects, newest

@@ -169,14 +169,6 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers, for readiness checks.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgis: %w", err)
-	}
-	return nil
-}
-
 // DatasetVersion returns the current dataset version: the number of the
 // last write transaction that changed a record, 0 for a store without
 // history.
