@@ -278,61 +278,20 @@ func (w *Write) Import(records []Record) (ImportResult, error) {
 	var res ImportResult
 	rows, stop := prepareAhead(records)
 	defer stop()
-	pre, _ := w.tx.(Prefetcher)
-	chunk := make([]preparedRow, 0, prefetchRows)
-	flush := func() error {
-		if pre != nil {
-			ready := make([]Row, 0, len(chunk))
-			for _, p := range chunk {
-				if p.err == nil {
-					ready = append(ready, p.row)
-				}
-			}
-			if err := pre.Prefetch(ready); err != nil {
-				return err
-			}
-		}
-		for _, p := range chunk {
-			if p.err != nil {
-				k, _ := KindOf(records[p.index])
-				return &BatchError{Index: p.index, Kind: k, ID: IDOf(records[p.index]), Err: p.err}
-			}
-			if err := w.importRow(p.row, &res); err != nil {
-				return err
-			}
-		}
-		chunk = chunk[:0]
-		return nil
-	}
 	for p := range rows {
-		chunk = append(chunk, p)
-		if len(chunk) == cap(chunk) || p.err != nil || pre == nil {
-			if err := flush(); err != nil {
-				return ImportResult{}, err
-			}
+		if p.err != nil {
+			k, _ := KindOf(records[p.index])
+			return ImportResult{}, &BatchError{Index: p.index, Kind: k, ID: IDOf(records[p.index]), Err: p.err}
 		}
-	}
-	if err := flush(); err != nil {
-		return ImportResult{}, err
+		if err := w.importRow(p.row, &res); err != nil {
+			return ImportResult{}, err
+		}
 	}
 	res.DatasetVersion = w.dataset
 	if !w.wrote {
 		res.DatasetVersion--
 	}
 	return res, nil
-}
-
-// prefetchRows is how many rows of an import a Prefetcher reads ahead for.
-const prefetchRows = 1000
-
-// Prefetcher is a Tx that can read at once what Import is about to ask of
-// the next rows (their latest versions, the incidents holding their
-// origins, whether those origins were deleted), so that a store a network
-// away answers a chunk of rows in a few round trips rather than a few per
-// row. Its answers must stay those of Tx's methods, writes of the
-// transaction included.
-type Prefetcher interface {
-	Prefetch(rows []Row) error
 }
 
 // preparedRow is a record of a batch prepared for writing, or why it

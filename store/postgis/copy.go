@@ -72,7 +72,7 @@ func (s *Store) Fill(ctx context.Context, src store.Archive) error {
 		if n > 0 {
 			return errors.New("postgis: copy: the destination database is not empty")
 		}
-		tx.filled, tx.fresh = true, true
+		tx.filled = true
 		return store.Fill(ctx, src, tx)
 	})
 }
@@ -83,7 +83,7 @@ func (w *writeTx) PutToken(t store.StoredToken) error {
 	if !t.Revoked.IsZero() {
 		revoked = &t.Revoked
 	}
-	err := w.queue("INSERT INTO tokens (name, role, sha256, created, revoked) VALUES ($1, $2, $3, $4, $5)",
+	err := w.exec("INSERT INTO tokens (name, role, sha256, created, revoked) VALUES ($1, $2, $3, $4, $5)",
 		t.Name, string(t.Role), t.SHA256, t.Created, revoked)
 	if err != nil {
 		return fmt.Errorf("postgis: writing token %q: %w", t.Name, err)

@@ -41,128 +41,17 @@ func (s *Store) run(ctx context.Context, author string, fn func(*store.Write) er
 	return s.write(ctx, author, func(w *store.Write, _ *writeTx) error { return fn(w) })
 }
 
-// writeTx is one write transaction, store.Tx for the rules. A server is a
-// network round trip away, so its writes are queued and sent in batches
-// (before any read that needs them, and at the end), and an import's reads
-// of the next rows are made at once (Prefetch), answered from caches that
-// the transaction's own writes keep current.
+// writeTx is one write transaction, store.Tx for the rules.
 type writeTx struct {
 	ctx    context.Context
 	tx     pgx.Tx
 	filled bool // a copy filled the store (Fill)
-	// fresh marks a transaction that began on an empty store (Fill):
-	// what the caches lack does not exist, and they keep no records.
-	fresh bool
-	batch *pgx.Batch
-	// latest, holders and deleted cache Latest, OriginHolder (without
-	// except) and OriginDeleted by key: kind and ID, or origin.
-	latest  map[string]store.Latest
-	holders map[string]string
-	deleted map[string]bool
 }
 
-func newWriteTx(ctx context.Context, tx pgx.Tx) *writeTx {
-	return &writeTx{ctx: ctx, tx: tx, batch: &pgx.Batch{},
-		latest: map[string]store.Latest{}, holders: map[string]string{}, deleted: map[string]bool{}}
-}
-
-// maxQueued is how many statements writeTx queues before sending them.
-const maxQueued = 3000
-
-func latestKey(k store.Kind, id string) string { return string(k) + "\x00" + id }
-
-// queue adds a write to the batch, sending the batch when it is full.
-func (w *writeTx) queue(sql string, args ...any) error {
-	w.batch.Queue(sql, args...)
-	if w.batch.Len() >= maxQueued {
-		return w.flush()
-	}
-	return nil
-}
-
-// flush sends the queued writes and reports the first error.
-func (w *writeTx) flush() error {
-	if w.batch.Len() == 0 {
-		return nil
-	}
-	b := w.batch
-	w.batch = &pgx.Batch{}
-	br := w.tx.SendBatch(w.ctx, b)
-	var err error
-	for range b.Len() {
-		if _, e := br.Exec(); e != nil && err == nil {
-			err = e
-		}
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("postgis: writing: %w", err)
-	}
-	return nil
-}
-
-// Prefetch implements store.Prefetcher: it sends the queued writes, then
-// reads the latest versions of rows, the incidents holding their origins
-// and whether those were deleted, in three queries.
-func (w *writeTx) Prefetch(rows []store.Row) error {
-	if err := w.flush(); err != nil {
-		return err
-	}
-	clear(w.latest)
-	clear(w.holders)
-	clear(w.deleted)
-	var kinds, ids, datasets, originIDs, origins []string
-	for _, rw := range rows {
-		kinds, ids = append(kinds, string(rw.Table.Kind)), append(ids, rw.ID)
-		w.latest[latestKey(rw.Table.Kind, rw.ID)] = store.Latest{}
-		if rw.Origin != "" {
-			o := rw.Value.(geo.Incident).Origin
-			datasets, originIDs, origins = append(datasets, o.Dataset), append(originIDs, o.ID), append(origins, rw.Origin)
-			w.holders[rw.Origin], w.deleted[rw.Origin] = "", false
-		}
-	}
-	rs, err := w.tx.Query(w.ctx, `SELECT DISTINCT ON (v.kind, v.id) v.kind, v.id, v.version, v.deleted, v.record, coalesce(v.origin, '')
-FROM versions v JOIN unnest($1::text[], $2::text[]) AS k(kind, id) ON v.kind = k.kind AND v.id = k.id
-ORDER BY v.kind, v.id, v.version DESC`, kinds, ids)
-	if err != nil {
-		return fmt.Errorf("postgis: reading ahead: %w", err)
-	}
-	var (
-		kind, id string
-		l        store.Latest
-	)
-	_, err = pgx.ForEachRow(rs, []any{&kind, &id, &l.Number, &l.Deleted, &l.Record, &l.Origin}, func() error {
-		w.latest[latestKey(store.Kind(kind), id)] = l
-		l.Record = nil // ForEachRow scans into the same variables
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("postgis: reading ahead: %w", err)
-	}
-	if len(origins) == 0 {
-		return nil
-	}
-	rs, err = w.tx.Query(w.ctx, `SELECT i.origin || ':' || i.origin_id, i.id FROM incidents i
-JOIN unnest($1::text[], $2::text[]) AS o(dataset, id) ON i.origin = o.dataset AND i.origin_id = o.id
-WHERE i.origin <> '' AND i.origin_id <> ''`, datasets, originIDs)
-	if err != nil {
-		return fmt.Errorf("postgis: reading ahead: %w", err)
-	}
-	var origin string
-	if _, err = pgx.ForEachRow(rs, []any{&origin, &id}, func() error { w.holders[origin] = id; return nil }); err != nil {
-		return fmt.Errorf("postgis: reading ahead: %w", err)
-	}
-	rs, err = w.tx.Query(w.ctx, `SELECT DISTINCT v.origin FROM versions v WHERE v.kind = 'incident' AND v.origin = ANY($1) AND v.deleted
-  AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id)`, origins)
-	if err != nil {
-		return fmt.Errorf("postgis: reading ahead: %w", err)
-	}
-	if _, err = pgx.ForEachRow(rs, []any{&origin}, func() error { w.deleted[origin] = true; return nil }); err != nil {
-		return fmt.Errorf("postgis: reading ahead: %w", err)
-	}
-	return nil
+// exec runs one statement of the transaction.
+func (w *writeTx) exec(sql string, args ...any) error {
+	_, err := w.tx.Exec(w.ctx, sql, args...)
+	return err
 }
 
 // write runs fn in one transaction holding the write lock and commits it,
@@ -198,12 +87,9 @@ func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, 
 	if last != nil && !at.After(*last) {
 		at = last.UTC().Add(time.Microsecond)
 	}
-	wt := newWriteTx(ctx, tx)
+	wt := &writeTx{ctx: ctx, tx: tx}
 	w := store.NewWrite(wt, author, at, dataset+1)
 	if err := fn(w, wt); err != nil {
-		return err
-	}
-	if err := wt.flush(); err != nil {
 		return err
 	}
 	if w.Wrote() || wt.filled {
@@ -221,30 +107,17 @@ func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, 
 
 // Latest implements store.Tx.
 func (w *writeTx) Latest(k store.Kind, id string) (store.Latest, error) {
-	key := latestKey(k, id)
-	if l, ok := w.latest[key]; ok || w.fresh {
-		return l, nil
-	}
-	if err := w.flush(); err != nil {
-		return store.Latest{}, err
-	}
 	var st store.Latest
 	err := w.tx.QueryRow(w.ctx, "SELECT version, deleted, record, coalesce(origin, '') FROM versions WHERE kind = $1 AND id = $2 ORDER BY version DESC LIMIT 1",
 		string(k), id).Scan(&st.Number, &st.Deleted, &st.Record, &st.Origin)
 	if errors.Is(err, pgx.ErrNoRows) {
-		st, err = store.Latest{}, nil
-	}
-	if err == nil {
-		w.latest[key] = st
+		return store.Latest{}, nil
 	}
 	return st, err
 }
 
 // Stored implements store.Tx.
 func (w *writeTx) Stored(k store.Kind, id string, n int64) ([]byte, bool, bool, error) {
-	if err := w.flush(); err != nil {
-		return nil, false, false, err
-	}
 	var (
 		deleted bool
 		record  []byte
@@ -259,53 +132,25 @@ func (w *writeTx) Stored(k store.Kind, id string, n int64) ([]byte, bool, bool, 
 
 // OriginHolder implements store.Tx.
 func (w *writeTx) OriginHolder(o geo.Origin, except string) (string, error) {
-	if h, ok := w.holders[o.String()]; ok || w.fresh {
-		if h == except {
-			return "", nil
-		}
-		return h, nil
-	}
-	if err := w.flush(); err != nil {
-		return "", err
-	}
 	var id string
-	err := w.tx.QueryRow(w.ctx, "SELECT id FROM incidents WHERE origin = $1 AND origin_id = $2 AND origin <> '' AND origin_id <> ''",
-		o.Dataset, o.ID).Scan(&id)
+	err := w.tx.QueryRow(w.ctx, "SELECT id FROM incidents WHERE origin = $1 AND origin_id = $2 AND id <> $3 AND origin <> '' AND origin_id <> ''",
+		o.Dataset, o.ID, except).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		id, err = "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	w.holders[o.String()] = id
-	if id == except {
 		return "", nil
 	}
-	return id, nil
+	return id, err
 }
 
 // OriginDeleted implements store.Tx.
 func (w *writeTx) OriginDeleted(origin string) (bool, error) {
-	if d, ok := w.deleted[origin]; ok || w.fresh {
-		return d, nil
-	}
-	if err := w.flush(); err != nil {
-		return false, err
-	}
 	var found bool
 	err := w.tx.QueryRow(w.ctx, `SELECT EXISTS (SELECT 1 FROM versions v WHERE v.kind = 'incident' AND v.origin = $1 AND v.deleted
   AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id))`, origin).Scan(&found)
-	if err == nil {
-		w.deleted[origin] = found
-	}
 	return found, err
 }
 
 // ActorIDs implements store.Tx.
 func (w *writeTx) ActorIDs() (map[geo.ActorID]bool, error) {
-	if err := w.flush(); err != nil {
-		return nil, err
-	}
 	rows, err := w.tx.Query(w.ctx, "SELECT id FROM actors")
 	if err != nil {
 		return nil, fmt.Errorf("postgis: reading the actors: %w", err)
@@ -322,26 +167,27 @@ func (w *writeTx) ActorIDs() (map[geo.ActorID]bool, error) {
 }
 
 // Put implements store.Tx: a row of versions, and the current row written
-// or removed, queued; the caches follow.
+// or removed.
 func (w *writeTx) Put(v store.Version, rw *store.Row) error {
-	prev, err := w.Latest(v.Kind, v.ID)
-	if err != nil {
-		return err
-	}
 	var (
 		origin *string
 		record []byte
-		now    = store.Latest{Number: v.Number, Deleted: v.Deleted}
 	)
 	if rw != nil {
-		record, now.Record, now.Origin = rw.Record, rw.Record, rw.Origin
+		record = rw.Record
+		if rw.Origin != "" {
+			origin = &rw.Origin
+		}
 	} else {
-		now.Origin = prev.Origin
+		prev, err := w.Latest(v.Kind, v.ID)
+		if err != nil {
+			return err
+		}
+		if prev.Origin != "" {
+			origin = &prev.Origin
+		}
 	}
-	if now.Origin != "" {
-		origin = &now.Origin
-	}
-	err = w.queue(`INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
+	err := w.exec(`INSERT INTO versions (kind, id, version, dataset_version, valid_from, author, deleted, origin, record)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		string(v.Kind), v.ID, v.Number, v.DatasetVersion, v.ValidFrom, v.Author, v.Deleted, origin, record)
 	if err == nil {
@@ -349,26 +195,11 @@ func (w *writeTx) Put(v store.Version, rw *store.Row) error {
 			err = w.setCurrent(*rw, v)
 		} else {
 			t, _ := store.TableOf(v.Kind)
-			err = w.queue("DELETE FROM "+t.Name+" WHERE id = $1", v.ID)
+			err = w.exec("DELETE FROM "+t.Name+" WHERE id = $1", v.ID)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("postgis: writing %s %q: %w", v.Kind, v.ID, err)
-	}
-	if w.fresh {
-		now.Record = nil // a million records are not kept twice
-	}
-	w.latest[latestKey(v.Kind, v.ID)] = now
-	if v.Kind == store.KindIncident {
-		if prev.Origin != "" && (prev.Origin != now.Origin || v.Deleted) {
-			w.holders[prev.Origin] = ""
-		}
-		if v.Deleted && prev.Origin != "" {
-			w.deleted[prev.Origin] = true
-		}
-		if !v.Deleted && now.Origin != "" {
-			w.holders[now.Origin] = v.ID
-		}
 	}
 	return nil
 }
@@ -379,11 +210,15 @@ func (w *writeTx) Audit(e store.AuditEntry) error {
 	if e.Before > 0 {
 		before = &e.Before
 	}
-	return w.queue(`INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version)
+	err := w.exec(`INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.At, e.Who, e.Action, string(e.Kind), e.ID, before, e.After, e.DatasetVersion)
+	if err != nil {
+		return fmt.Errorf("postgis: writing the audit log: %w", err)
+	}
+	return nil
 }
 
-// setCurrent queues rw as the current row of its kind's table, at version
+// setCurrent writes rw as the current row of its kind's table, at version
 // v.
 func (w *writeTx) setCurrent(rw store.Row, v store.Version) error {
 	args := make([]any, 0, len(rw.Attrs)+5)
@@ -403,7 +238,7 @@ func (w *writeTx) setCurrent(rw store.Row, v store.Version) error {
 		args = append(args, val)
 	}
 	args = append(args, v.Number, v.ValidFrom, rw.Record)
-	return w.queue(upserts[rw.Table.Kind], args...)
+	return w.exec(upserts[rw.Table.Kind], args...)
 }
 
 // columnValue converts an attribute of store.Row to its PostgreSQL column:
