@@ -122,22 +122,39 @@ export function fatalitySize(n) {
   return Math.round(12 + Math.min(22, 3.2 * Math.sqrt(Math.max(0, n || 0))));
 }
 
+// densityStyle shades a heat map cell holding count incidents, of a view
+// whose fullest cell holds max: from pale yellow to deep red on a log
+// scale, so a few busy cells do not wash out the rest.
+export function densityStyle(count, max) {
+  const t = Math.log1p(count) / Math.log1p(Math.max(count, max));
+  const ramp = ['#ffffb2', '#fed976', '#feb24c', '#fd8d3c', '#f03b20', '#bd0026'];
+  return { stroke: false, fillColor: ramp[Math.min(ramp.length - 1, Math.floor(t * ramp.length))], fillOpacity: 0.25 + 0.45 * t };
+}
+
+// SHAPE_PATHS are the incident shapes as SVG path data in a 24 by 24 box
+// centred on (12, 12): the legend's SVG symbols and the map's canvas markers
+// (markers.js) draw the same paths.
+export const SHAPE_PATHS = {
+  circle: 'M21 12A9 9 0 1 1 3 12A9 9 0 1 1 21 12Z',
+  triangle: 'M12 2L22 20H2Z',
+  square: 'M5 3.5H19A1.5 1.5 0 0 1 20.5 5V19A1.5 1.5 0 0 1 19 20.5H5A1.5 1.5 0 0 1 3.5 19V5A1.5 1.5 0 0 1 5 3.5Z',
+  diamond: 'M12 1.5L22.5 12L12 22.5L1.5 12Z',
+  down: 'M2 4H22L12 22Z',
+  cross: 'M8 2H16V8H22V16H16V22H8V16H2V8H8Z',
+};
+
+// SYMBOL_STROKE is the outline of a symbol: its colour, and its width in
+// the 24-unit box of SHAPE_PATHS.
+export const SYMBOL_STROKE = { colour: '#1b1f24', width: 1.6 };
+
+// typeSymbol is the shape and colour of an incident type; unknown types get
+// a neutral circle.
+export const typeSymbol = (type) => TYPE_SYMBOLS[type] || { shape: 'circle', colour: NEUTRAL };
+
 // symbol is the SVG of an incident type's shape at size px.
 export function symbol(type, size, extraClass) {
-  const sym = TYPE_SYMBOLS[type] || { shape: 'circle', colour: NEUTRAL };
-  const r = 10;
-  const shapes = {
-    circle: () => s('circle', { cx: 12, cy: 12, r: r - 1 }),
-    triangle: () => s('path', { d: 'M12 2L22 20H2Z' }),
-    square: () => s('rect', { x: 3.5, y: 3.5, width: 17, height: 17, rx: 1.5 }),
-    diamond: () => s('path', { d: 'M12 1.5L22.5 12L12 22.5L1.5 12Z' }),
-    down: () => s('path', { d: 'M2 4H22L12 22Z' }),
-    cross: () => s('path', { d: 'M8 2H16V8H22V16H16V22H8V16H2V8H8Z' }),
-  };
-  const shape = shapes[sym.shape]();
-  shape.setAttribute('fill', sym.colour);
-  shape.setAttribute('stroke', '#1b1f24');
-  shape.setAttribute('stroke-width', '1.6');
+  const sym = typeSymbol(type);
+  const shape = s('path', { d: SHAPE_PATHS[sym.shape], fill: sym.colour, stroke: SYMBOL_STROKE.colour, 'stroke-width': String(SYMBOL_STROKE.width) });
   return s('svg', { class: `sym ${extraClass || ''}`, width: size, height: size, viewBox: '0 0 24 24', 'aria-hidden': 'true' }, shape);
 }
 
