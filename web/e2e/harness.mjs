@@ -144,6 +144,18 @@ export async function ready(page, url) {
   await idle(page);
 }
 
+// moveTo sets the map's view to centre ([lat, lng], Leaflet's order) and
+// zoom, waits for its moveend (after Leaflet's zoom transition, which runs
+// when the zoom changes by up to 4) and then for the page to be idle.
+export async function moveTo(page, centre, zoom) {
+  await page.evaluate(([c, z]) => new Promise((done) => {
+    const map = window.frontline.map;
+    map.once('moveend', () => done());
+    map.setView(c, z);
+  }), [centre, zoom]);
+  await idle(page);
+}
+
 // idle waits until no API request of the page is in flight.
 export async function idle(page) {
   await page.waitForFunction(() => document.body.dataset.busy === '0', null, { timeout: 30000 });

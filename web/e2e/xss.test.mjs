@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, openBrowser, ready, idle, root, binary, pixel } from './harness.mjs';
+import { startServer, openBrowser, ready, idle, root, binary, pixel, moveTo } from './harness.mjs';
 
 const IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
 const SCRIPT = '<script>window.__xss=(window.__xss||0)+10</script>';
@@ -69,11 +69,14 @@ describe('data shown as text', () => {
   it('an incident with <img onerror> and <script> in its text shows them and runs nothing', async () => {
     const page = await browser.page();
     await ready(page, server.base + '/#d=2025-05-01&w=7&c=36.29194,33.51306&z=11&l=incidents');
-    await page.evaluate(() => new Promise((done) => {
-      const group = window.frontline.layers.incidents;
-      const m = group.getLayers().find((l) => l.feature && l.feature.id === 'xss-1');
-      group.zoomToShowLayer(m, () => { m.openPopup(); done(); });
-    }));
+    // At the last zoom the fixture stands alone in its cell: its marker is
+    // on the map, and its popup opens.
+    await moveTo(page, [33.51306, 36.29194], 16);
+    await page.evaluate(() => {
+      const m = window.frontline.incidents.markers.find((l) => l.feature.id === 'xss-1');
+      if (!window.frontline.map.hasLayer(m)) throw new Error('xss-1 is not drawn alone at zoom 16');
+      m.openPopup();
+    });
     await page.waitForSelector('.incident-popup-body[data-id="xss-1"]');
     await idle(page);
     const popup = await page.evaluate(() => {
@@ -113,7 +116,7 @@ describe('data shown as text', () => {
     assert.deepEqual(browser.problems, []);
 
     // The same text in the area list and the CSV export stays text too.
-    await page.evaluate(() => window.frontline.map.closePopup());
+    await page.evaluate(() => { window.frontline.map.closePopup(); });
     await page.fill('#circle-km', '5');
     await page.click('#circle-centre button[type=submit]');
     await page.waitForSelector('#area-count');
@@ -122,38 +125,76 @@ describe('data shown as text', () => {
     assert.equal(await page.evaluate(() => window.__xss), undefined);
   });
 
-  it('with more incidents than it loads as markers, the page shows the API clusters, exact at every zoom, then markers', async () => {
+  it('at zooms 6, 9 and 12 the clusters add up to the API count of the view, from the server or the browser', async () => {
     const page = await browser.page();
     await ready(page, server.base + '/#d=2026-01-31&w=all&c=38.5,35&z=6&l=incidents');
-    // At zooms 6, 9 and 12 the clusters add up to the API's count for the
-    // box the page asked about.
-    const modes = {};
-    for (const z of [6, 9, 12]) {
-      await page.evaluate((zoom) => window.frontline.map.setView([35.6, 38.4], zoom), z);
-      await idle(page);
+    const view = async (params) => {
       const got = await page.evaluate(() => {
         const app = window.frontline;
-        const cl = app.layers.clusters.getLayers().map((m) => m.feature.properties.count);
-        return { mode: app.incidents.mode, shown: app.incidents.shown, clusters: cl.length, sum: cl.reduce((a, b) => a + b, 0), bounds: app.map.getBounds().pad(0.25).toBBoxString(), status: document.getElementById('status').textContent };
+        const g = app.layers.incidents;
+        const server = app.layers.clusters.getLayers().map((m) => m.feature.properties.count);
+        return {
+          mode: app.incidents.mode, shown: app.incidents.shown, box: app.incidents.box,
+          serverClusters: server.length, serverSum: server.reduce((a, b) => a + b, 0),
+          markers: app.incidents.markers.length,
+          // The browser's badges and lone markers at this zoom: every
+          // marker in one cell.
+          browserSum: g.getLayers().reduce((t, m) => t + (m.options.count || 1), 0),
+          onMap: { clusters: app.map.hasLayer(app.layers.clusters), markers: app.map.hasLayer(g) },
+          status: document.getElementById('status').textContent,
+        };
       });
-      modes[z] = got.mode;
-      if (got.mode !== 'clusters') continue; // few enough in view: markers
-      const [w, s, e, n] = got.bounds.split(',').map(Number);
-      const bbox = [Math.max(-180, w), Math.max(-90, s), Math.min(180, e), Math.min(90, n)].map((v) => Math.round(v * 1e4) / 1e4).join(',');
-      const api = await (await fetch(`${server.base}/api/collections/incidents/items?resultType=hits&datetime=../2026-01-31&bbox=${bbox}`)).json();
-      assert.ok(got.clusters > 0, JSON.stringify(got));
-      assert.equal(got.sum, api.numberMatched, `zoom ${z}: ${JSON.stringify(got)}`);
-      assert.equal(got.shown, api.numberMatched);
-      assert.match(got.status, /clustered/);
-      assert.equal(await page.evaluate(() => document.querySelectorAll('.incident-icon').length), 0);
+      const api = await (await fetch(`${server.base}/api/collections/incidents/items?resultType=hits&bbox=${got.box.join(',')}&${params}`)).json();
+      return { got, matched: api.numberMatched };
+    };
+    const modes = {};
+    for (const [z, centre] of [[6, [35.6, 38.4]], [9, [36.2, 37.16]], [12, [36.2, 37.16]], [12, [35.0, 40.5]], [14, [34.3, 39.2]]]) {
+      await moveTo(page, centre, z);
+      const { got, matched } = await view('datetime=../2026-01-31');
+      const at = `zoom ${z} at ${centre}: ${JSON.stringify(got)}`;
+      modes[`${z}@${centre}`] = got.mode;
+      assert.equal(got.shown, matched, at);
+      if (got.mode === 'clusters') {
+        assert.ok(got.serverClusters > 0, at);
+        assert.equal(got.serverSum, matched, at);
+        assert.ok(got.onMap.clusters && !got.onMap.markers, at);
+        assert.match(got.status, /clustered by the server/);
+      } else {
+        assert.equal(got.mode, 'markers', at);
+        assert.ok(matched <= 2000, at);
+        assert.equal(got.markers, matched, at);
+        assert.equal(got.browserSum, matched, at);
+        assert.ok(got.onMap.markers && !got.onMap.clusters, at);
+      }
     }
-    assert.equal(modes[6], 'clusters', JSON.stringify(modes));
-    // A narrower window holds fewer than the limit: all of them as markers.
-    await page.evaluate(() => window.frontline.map.setView([35, 38.5], 7));
-    await page.selectOption('#window-select', '30');
+    // Both kinds occur on this tour: the server's over dense views, the
+    // browser's where few enough are in view.
+    assert.equal(modes['6@35.6,38.4'], 'clusters', JSON.stringify(modes));
+    assert.ok(Object.values(modes).includes('markers'), JSON.stringify(modes));
+
+    // A server cluster's click zooms in to its incidents.
+    await moveTo(page, [36.2, 37.16], 7);
+    const before = await page.evaluate(() => window.frontline.map.getZoom());
+    await page.evaluate(() => new Promise((done) => {
+      const app = window.frontline;
+      const biggest = app.layers.clusters.getLayers().sort((a, b) => b.feature.properties.count - a.feature.properties.count)[0];
+      app.map.once('moveend', () => done());
+      biggest.fire('click');
+    }));
     await idle(page);
-    assert.equal(await page.evaluate(() => window.frontline.incidents.mode), 'all');
-    assert.ok(await page.evaluate(() => document.querySelectorAll('.incident-icon, .incident-cluster').length) > 0);
+    assert.ok(await page.evaluate(() => window.frontline.map.getZoom()) > before);
+    // So does a browser badge's, where the page draws the markers.
+    await moveTo(page, [34.3, 39.2], 11);
+    assert.equal(await page.evaluate(() => window.frontline.incidents.mode), 'markers');
+    const zoomed = await page.evaluate(() => new Promise((done) => {
+      const app = window.frontline;
+      const badge = app.layers.incidents.getLayers().find((m) => m.options.count > 1);
+      if (!badge) { done(null); return; }
+      const from = app.map.getZoom();
+      app.map.once('moveend', () => done([from, app.map.getZoom()]));
+      badge.fire('click');
+    }));
+    assert.ok(zoomed && zoomed[1] > zoomed[0], JSON.stringify(zoomed));
     assert.deepEqual(browser.problems, []);
   });
 

@@ -42,7 +42,6 @@ copy() {
 }
 
 copy leaflet leaflet.js leaflet.css images
-copy leaflet.markercluster leaflet.markercluster.js MarkerCluster.css
 
 echo "vendored into web/$out:"
 cat "$out/VERSIONS"

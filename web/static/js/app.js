@@ -11,15 +11,14 @@ import { DrawTool } from './draw.js';
 import { bars, columns, table } from './charts.js';
 import * as Pop from './popups.js';
 import { toCSV } from './export.js';
-import { incidentState } from './incidents.js';
+import { incidentState, MARKERS } from './incidents.js';
+import { clusterMarker, incidentMarker } from './markers.js';
+import { gridCells } from './grid.js';
 import {
   SITE_KINDS, SITE_LETTERS, STATUS_LABELS, TYPE_LABELS, TYPE_SYMBOLS, ZONE_STATUSES,
-  fatalitySize, label, symbol, zoneStyle, zoneSwatch,
+  densityStyle, fatalitySize, label, symbol, zoneStyle, zoneSwatch,
 } from './styles.js';
 
-// CLIENT_MAX is the most incidents the page loads as markers; beyond it the
-// page asks the API for the incidents in view, or for their exact clusters.
-const CLIENT_MAX = 20000;
 const FIRST_DAY = '2011-01-01';
 const OSM_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 
@@ -69,7 +68,9 @@ function buildMap() {
   pane('basemap', 150);
   pane('zones', 400);
   pane('governorates', 420);
+  pane('density', 430);
   pane('selection', 440);
+  pane('incidents', 450);
   pane('sites', 590);
 
   app.layers.basemap = L.geoJSON(null, {
@@ -94,17 +95,20 @@ function buildMap() {
     style: { color: '#57534e', weight: 0.9, opacity: 0.7, dashArray: '3 3', fill: false, className: 'governorate' },
   }).addTo(app.layers.governorates);
   app.layers.govLabels = L.layerGroup().addTo(app.layers.governorates);
-  app.layers.incidents = L.markerClusterGroup({
-    chunkedLoading: true,
-    showCoverageOnHover: false,
-    maxClusterRadius: (z) => (z < 8 ? 50 : 35),
-    disableClusteringAtZoom: 12,
-    spiderfyOnMaxZoom: true,
-    iconCreateFunction: clusterIcon,
-  });
+  // The incidents of a view holding at most MARKERS, drawn on one canvas
+  // and clustered in the browser (grid.js) at every zoom: a lone incident
+  // in its cell shows itself, more show their count.
+  app.canvas = L.canvas({ pane: 'incidents', padding: 0.3, tolerance: 3 });
+  app.layers.incidents = L.layerGroup();
   // The API's clusters (GET /api/clusters), where a view holds more than
-  // CLIENT_MAX incidents: exact counts, which add up to the view's.
+  // MARKERS incidents: exact counts, which add up to the view's.
   app.layers.clusters = L.layerGroup();
+  // The optional heat map: GET /api/grid's cells of about 32 pixels in
+  // view, shaded by count.
+  app.layers.density = L.geoJSON(null, {
+    pane: 'density', interactive: false, renderer: L.canvas({ pane: 'density' }),
+    style: (f) => densityStyle(f.properties.count, app.densityMax),
+  });
   app.layers.sites = L.layerGroup();
   app.layers.selection = L.layerGroup().addTo(map);
   app.layers.osm = L.tileLayer(OSM_URL, {
@@ -119,7 +123,7 @@ function buildMap() {
     app.state.zoom = map.getZoom();
     writeURL();
     updateGovLabels();
-    if (app.incidents.mode && app.incidents.mode !== 'all') loadIncidents();
+    guard(Promise.all([loadIncidents(), loadDensity()]));
   });
   map.on('click', (e) => {
     if (app.draw.active) return;
@@ -144,6 +148,7 @@ function syncLayers() {
     zones: state.layers.has('zones'),
     incidents: state.layers.has('incidents') && app.incidents.mode !== 'clusters',
     clusters: state.layers.has('incidents') && app.incidents.mode === 'clusters',
+    density: state.layers.has('density'),
     sites: state.layers.has('sites'),
     governorates: state.layers.has('governorates'),
     osm: state.osm,
@@ -222,125 +227,168 @@ function windowInterval() {
   return w === 'all' ? `../${date}` : `${addDays(date, -(Number(w) - 1))}/${date}`;
 }
 
-// loadIncidents shows the incidents of the window: all of them as clustered
-// markers when there are at most CLIENT_MAX, else those in view, else (when
-// even the view holds more) the API's exact clusters of those in view.
+// viewBox is the map's view grown by pad of its size on each side, as
+// [west, south, east, north] in degrees, clamped to the world and rounded
+// to 1e-4°.
+function viewBox(pad) {
+  const b = app.map.getBounds().pad(pad);
+  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+    .map((v, i) => round(Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)), 4));
+}
+
+const within = (a, b) => a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3];
+
+// loadIncidents shows the incidents of the window in the view grown by a
+// quarter: the incidents themselves, clustered in the browser, when there
+// are at most MARKERS, else the API's exact clusters. Markers loaded for a
+// box that still holds the view stay, at any zoom; so do clusters at the
+// zoom they were made for.
 async function loadIncidents() {
   const inc = app.incidents;
-  const seq = ++inc.seq;
   const params = incidentParams();
   const key = JSON.stringify(params);
-  if (key !== inc.key) {
-    const total = await api.count('incidents', params);
-    if (seq !== inc.seq) return;
-    inc.key = key;
-    inc.total = total;
-    inc.all = null;
-  }
-  let features;
-  if (inc.total <= CLIENT_MAX) {
-    if (!inc.all) {
-      const got = await api.items('incidents', params);
-      if (seq !== inc.seq) return;
-      inc.all = got.features;
+  const zoom = app.map.getZoom();
+  const current = inc.done === inc.seq && inc.key === key && within(viewBox(0), inc.box);
+  if (current && (inc.mode === 'markers' || inc.zoom === zoom)) {
+    if (inc.zoom !== zoom) {
+      inc.zoom = zoom;
+      drawMarkers();
     }
-    features = inc.all;
-    app.incidents.mode = 'all';
+    status();
+    return;
+  }
+  const seq = ++inc.seq;
+  const box = viewBox(0.25);
+  const bbox = box.join(',');
+  const clusters = await api.get('/api/clusters', { ...params, bbox, zoom });
+  if (seq !== inc.seq) return;
+  if (clusters.numberMatched > MARKERS) {
+    renderClusters(clusters);
+    Object.assign(inc, { mode: 'clusters', key, box, zoom, shown: clusters.numberMatched, done: seq });
   } else {
-    const b = app.map.getBounds().pad(0.25);
-    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v, i) => round(Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)), 4)).join(',');
-    const inView = await api.count('incidents', { ...params, bbox });
+    const { features } = await api.items('incidents', { ...params, bbox }, MARKERS);
     if (seq !== inc.seq) return;
-    if (inView <= CLIENT_MAX) {
-      features = (await api.items('incidents', { ...params, bbox })).features;
-      app.incidents.mode = 'view';
-    } else {
-      const clusters = await api.get('/api/clusters', { ...params, bbox, zoom: app.map.getZoom() });
-      if (seq !== inc.seq) return;
-      renderClusters(clusters);
-      app.incidents.mode = 'clusters';
-      app.incidents.shown = clusters.numberMatched;
-      syncLayers();
-      status();
-      return;
-    }
-    if (seq !== inc.seq) return;
+    renderIncidents(features);
+    Object.assign(inc, { mode: 'markers', key, box, zoom, shown: features.length, done: seq });
   }
-  renderIncidents(features);
-  app.incidents.shown = features.length;
   syncLayers();
   status();
 }
 
-const iconCache = new Map();
-
-function incidentIcon(type, best) {
-  const t = TYPE_SYMBOLS[type] ? type : 'other';
-  const size = fatalitySize(best);
-  const key = `${t}|${size}`;
-  if (!iconCache.has(key)) {
-    // The icon's markup is built from constants (type shape, size), never
-    // from the data, so handing Leaflet its outerHTML is safe.
-    const el = symbol(t, size);
-    iconCache.set(key, L.divIcon({ html: el.outerHTML, className: `incident-icon type-${t}`, iconSize: [size, size], popupAnchor: [0, -size / 2] }));
-  }
-  return iconCache.get(key);
+// loadDensity fills the heat map, when it is on, with the grid of the
+// incidents in view: cells of about 32 pixels (1/8 of a tile).
+async function loadDensity() {
+  if (!app.state.layers.has('density')) return;
+  const seq = (app.densitySeq = (app.densitySeq || 0) + 1);
+  const cell = Math.min(10, Math.max(0.01, 45 / 2 ** app.map.getZoom())); // the API's bounds
+  const fc = await api.get('/api/grid', { ...incidentParams(), bbox: viewBox(0.1).join(','), cell: round(cell, 4) });
+  if (seq !== app.densitySeq) return;
+  app.densityMax = Math.max(1, ...fc.features.map((f) => f.properties.count));
+  app.layers.density.clearLayers();
+  app.layers.density.addData(fc);
 }
 
+// renderIncidents makes the markers of features (each with its tooltip
+// and popup), kept in app.incidents.markers, and draws them.
 function renderIncidents(features) {
-  const group = app.layers.incidents;
-  group.clearLayers();
   const markers = [];
   for (const f of features) {
-    const c = f.geometry && f.geometry.coordinates;
-    if (!c) continue;
+    const m = incidentMarker(f, app.canvas);
+    if (!m) continue;
     const p = f.properties || {};
-    const m = L.marker(L.GeoJSON.coordsToLatLng(c), {
-      icon: incidentIcon(p.type, p.fatalities_best),
-      title: `${label(TYPE_LABELS, p.type)}, ${fmt(p.date)}, ${p.fatalities_best || 0} killed${p.place ? ', ' + p.place : ''}`,
-      alt: label(TYPE_LABELS, p.type),
-      keyboard: true,
-      riseOnHover: true,
-    });
     m.feature = f;
+    m.bindTooltip(() => `${label(TYPE_LABELS, p.type)}, ${fmt(p.date)}, ${p.fatalities_best || 0} killed${p.place ? ', ' + p.place : ''}`, { direction: 'top', offset: [0, -6] });
     m.bindPopup(() => Pop.incident(f, app.actors), { maxWidth: 380, minWidth: 260, className: 'incident-popup', autoPanPadding: [40, 40] });
     markers.push(m);
   }
-  group.addLayers(markers);
+  app.incidents.markers = markers;
+  drawMarkers();
 }
 
-function clusterIcon(cluster) {
-  return countIcon(cluster.getChildCount());
+// drawMarkers clusters the loaded markers at the map's zoom (grid.js) and
+// draws each cell: its incident when alone, else a count badge that zooms
+// in (or lists them, at the last zoom) when clicked. Badges draw last, on
+// top.
+function drawMarkers() {
+  const { map } = app;
+  const group = app.layers.incidents;
+  const markers = app.incidents.markers;
+  const zoom = map.getZoom();
+  group.clearLayers();
+  const cells = gridCells(markers.map((m) => { const p = map.project(m.getLatLng(), zoom); return [p.x, p.y]; }));
+  const badges = [];
+  for (const { members } of cells) {
+    if (members.length === 1) {
+      group.addLayer(markers[members[0]]);
+      continue;
+    }
+    const ext = { min_lon: Infinity, min_lat: Infinity, max_lon: -Infinity, max_lat: -Infinity };
+    let lon = 0;
+    let lat = 0;
+    let killed = 0;
+    for (const i of members) {
+      const ll = markers[i].getLatLng();
+      lon += ll.lng;
+      lat += ll.lat;
+      ext.min_lon = Math.min(ext.min_lon, ll.lng);
+      ext.max_lon = Math.max(ext.max_lon, ll.lng);
+      ext.min_lat = Math.min(ext.min_lat, ll.lat);
+      ext.max_lat = Math.max(ext.max_lat, ll.lat);
+      killed += markers[i].feature.properties.fatalities_best || 0;
+    }
+    const badge = clusterMarker(L.latLng(lat / members.length, lon / members.length), members.length, app.canvas);
+    badge.bindTooltip(() => `${members.length.toLocaleString('en-GB')} incidents, ${killed.toLocaleString('en-GB')} killed (best estimate)`, { direction: 'top', offset: [0, -12] });
+    badge.on('click', () => openCluster(ext));
+    badges.push(badge);
+  }
+  for (const b of badges) group.addLayer(b);
 }
 
-// countIcon is the badge of a cluster of n incidents, the browser's
-// (markercluster) or the API's.
-function countIcon(n) {
-  const size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 44 : 52;
-  const text = n < 10000 ? String(n) : `${Math.round(n / 1000)}k`;
-  // Text from a number, set through the DOM and serialised: no data markup.
-  const el = h('div', { class: 'cluster-inner' }, h('span', null, text));
-  return L.divIcon({ html: el.outerHTML, className: 'incident-cluster', iconSize: [size, size] });
+// openCluster zooms the map to a cluster's extent ({min_lon, min_lat,
+// max_lon, max_lat}, the API's cluster properties), or two levels in when
+// its incidents are too close for that to help; at the last zoom it lists
+// them instead.
+function openCluster(ext) {
+  const { map } = app;
+  if (map.getZoom() >= map.getMaxZoom()) {
+    listCluster(ext);
+    return;
+  }
+  const b = L.latLngBounds([ext.min_lat, ext.min_lon], [ext.max_lat, ext.max_lon]);
+  if (map.getBoundsZoom(b) > map.getZoom()) map.fitBounds(b, { maxZoom: map.getMaxZoom() });
+  else map.setView(b.getCenter(), Math.min(map.getZoom() + 2, map.getMaxZoom()));
 }
 
-// renderClusters draws the API's clusters: a count badge at each, which
-// zooms the map to the cluster's incidents when clicked.
+// renderClusters draws the API's clusters: a count badge at each, on a
+// canvas, which zooms the map to the cluster's incidents when clicked (or
+// lists them, at the last zoom).
 function renderClusters(fc) {
   const layer = app.layers.clusters;
   layer.clearLayers();
   for (const f of fc.features || []) {
     const p = f.properties;
-    const m = L.marker(L.GeoJSON.coordsToLatLng(f.geometry.coordinates), { icon: countIcon(p.count), keyboard: false,
-      title: `${p.count.toLocaleString('en-GB')} incidents, ${p.fatalities_best.toLocaleString('en-GB')} killed (best estimate)` });
+    const m = clusterMarker(L.GeoJSON.coordsToLatLng(f.geometry.coordinates), p.count, app.canvas);
+    m.bindTooltip(() => `${p.count.toLocaleString('en-GB')} incidents, ${p.fatalities_best.toLocaleString('en-GB')} killed (best estimate)`, { direction: 'top', offset: [0, -12] });
     m.feature = f;
-    m.on('click', () => {
-      const b = L.latLngBounds([p.min_lat, p.min_lon], [p.max_lat, p.max_lon]);
-      const z = app.map.getBoundsZoom(b);
-      if (z > app.map.getZoom()) app.map.fitBounds(b, { maxZoom: 16 });
-      else app.map.setView(b.getCenter(), Math.min(app.map.getZoom() + 2, 18));
-    });
+    m.on('click', () => openCluster(p));
     layer.addLayer(m);
   }
+}
+
+// listCluster opens the area panel on a cluster's extent (its
+// incidents' bounding box grown by about a metre, rounded outward to the
+// URL's 1e-5°, so the incidents on its edges are inside; or 50 m around
+// them when they share a spot), for a cluster the map cannot zoom into any
+// further.
+function listCluster(p) {
+  if (p.max_lon - p.min_lon < 1e-5 || p.max_lat - p.min_lat < 1e-5) {
+    select({ kind: 'circle', center: [round((p.min_lon + p.max_lon) / 2, 5), round((p.min_lat + p.max_lat) / 2, 5)], radius: 50 });
+    return;
+  }
+  const lo = (v) => Math.floor(v * 1e5) / 1e5 - 1e-5;
+  const hi = (v) => Math.ceil(v * 1e5) / 1e5 + 1e-5;
+  const [w, s, e, n] = [lo(p.min_lon), lo(p.min_lat), hi(p.max_lon), hi(p.max_lat)].map((v) => round(v, 5));
+  select({ kind: 'poly', ring: [[w, s], [e, s], [e, n], [w, n]] });
 }
 
 const siteIcons = new Map();
@@ -483,6 +531,7 @@ function initControls() {
       if (el.checked) st.layers.add(el.dataset.layer); else st.layers.delete(el.dataset.layer);
       syncLayers();
       writeURL();
+      if (el.dataset.layer === 'density') guard(loadDensity());
     });
   }
   $('layer-osm').addEventListener('change', (e) => { st.osm = e.target.checked; syncLayers(); writeURL(); });
@@ -567,7 +616,7 @@ async function changed({ zones, incidents, area }) {
   writeURL();
   const jobs = [];
   if (zones) jobs.push(loadZones());
-  if (incidents) jobs.push(loadIncidents());
+  if (incidents) jobs.push(loadIncidents(), loadDensity());
   if (app.selection && app.selection.kind === 'point' && zones) jobs.push(runPoint());
   else if (app.selection && app.selection.kind !== 'point' && area) jobs.push(runArea());
   await guard(Promise.all(jobs));
@@ -619,9 +668,15 @@ async function applyHash() {
 
 function status() {
   const mode = app.incidents.mode;
+  // Markers: those in the map's view. Clusters: the API's count for the
+  // box they cover, the view and a quarter around it.
+  const bounds = app.map.getBounds();
+  const n = mode === 'markers'
+    ? app.incidents.markers.filter((m) => bounds.contains(m.getLatLng())).length
+    : app.incidents.shown || 0;
   const inc = mode === 'clusters'
-    ? `${(app.incidents.shown || 0).toLocaleString('en-GB')} incidents in view (clustered)`
-    : `${(app.incidents.shown || 0).toLocaleString('en-GB')} incidents${mode === 'view' ? ' in view' : ''}`;
+    ? `${n.toLocaleString('en-GB')} incidents in and around the view (clustered by the server)`
+    : `${n.toLocaleString('en-GB')} incidents in view`;
   $('status').textContent = `${app.zones.length} zones · ${inc}`;
 }
 
@@ -907,9 +962,11 @@ function openIncident(id) {
   const f = app.areaResult && app.areaResult.latest.find((x) => String(x.id) === id);
   if (!f) return;
   const c = f.geometry.coordinates;
-  const m = app.layers.incidents.getLayers().find((l) => l.feature && String(l.feature.id) === id);
-  if (m && app.map.hasLayer(app.layers.incidents)) {
-    app.layers.incidents.zoomToShowLayer(m, () => m.openPopup());
+  // Its marker's popup when the marker shows (not in a cluster), else a
+  // popup of its own at its place.
+  const m = app.incidents.markers.find((l) => String(l.feature.id) === id);
+  if (m && app.map.hasLayer(m)) {
+    m.openPopup();
   } else {
     L.popup({ maxWidth: 380, minWidth: 260, className: 'incident-popup' }).setLatLng(L.GeoJSON.coordsToLatLng(c)).setContent(Pop.incident(f, app.actors)).openOn(app.map);
   }
@@ -954,7 +1011,7 @@ async function main() {
   app.state.date = clampDay(app.state.date || today());
   initControls();
   syncLayers();
-  await guard(Promise.all([loadZones(), loadIncidents(), loadSites(), loadGovernorates()]));
+  await guard(Promise.all([loadZones(), loadIncidents(), loadDensity(), loadSites(), loadGovernorates()]));
   syncLayers();
   writeURL();
   if (app.state.selection) await select(app.state.selection);

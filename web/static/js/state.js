@@ -1,7 +1,7 @@
 // The view state and its URL form. Everything needed to reproduce a view
 // lives in the location hash, so a copied link opens the same map:
 //
-//   #d=2026-01-25&w=90&c=38.9968,35.0095&z=7&l=zones,incidents,sites,governorates
+//   #d=2026-01-25&w=90&c=38.9968,35.0095&z=7&l=zones,incidents,density,sites,governorates
 //    &type=battles&actor=isis&status=disputed&minf=1&osm=1&sel=point:39.0167,35.95
 //
 // d date (YYYY-MM-DD), w incident window in days or "all", c centre as
@@ -11,7 +11,9 @@
 // poly:lon,lat;lon,lat;... (the first vertex is not repeated).
 import { isDay } from './dates.js';
 
-export const LAYERS = ['zones', 'incidents', 'sites', 'governorates'];
+// LAYERS are the layers a view may show; all but the heat map (density)
+// are on by default.
+export const LAYERS = ['zones', 'incidents', 'density', 'sites', 'governorates'];
 export const WINDOWS = ['7', '30', '90', '365', 'all'];
 
 export function defaults() {
@@ -20,7 +22,7 @@ export function defaults() {
     window: '365',
     center: [38.5, 35.0],
     zoom: 7,
-    layers: new Set(LAYERS),
+    layers: new Set(LAYERS.filter((l) => l !== 'density')),
     type: '',
     actor: '',
     status: '',
