@@ -127,7 +127,7 @@ bench-page: web/e2e/node_modules/.package-lock.json
 	cd web/e2e && FRONTLINE_BIN=$(CURDIR)/bin/frontline-e2e PAGE_N=$(PAGE_N) node perf.mjs | \
 	(cd $(CURDIR) && $(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section page \
 		-cmd "PAGE_N=$(PAGE_N) node web/e2e/perf.mjs" \
-		-targets 'Page/FirstRender/n=1000000<=1.5s,Page/Step/n=1000000:p95-ms<=300,Page/Memory/n=1000000:heap-MB<=300,Page/Memory/n=1000000:rss-MB<=1000')
+		-targets 'Page/FirstRender/n=1000000<=1.5s,Page/Step/n=1000000:p95-ms<=300,Page/Memory/n=1000000:heap-MB<=300,Page/Memory/n=1000000:rss-MB<=1000,Page/Memory/n=1000000:start-rss-MB<=1000')
 
 ## bench-http: the HTTP benchmarks. First the Go benchmarks of the query
 ## routes over httptest (server/query_bench_test.go), into the "http"
