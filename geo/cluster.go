@@ -95,11 +95,12 @@ type clusterAcc struct {
 }
 
 func (a *clusterAcc) extend(b orb.Bound) {
-	if !a.bounded {
+	switch {
+	case !a.bounded:
 		a.bound, a.bounded = b, true
-		return
+	case a.bound != b: // a node's runs extend by its box again and again
+		a.bound = a.bound.Union(b)
 	}
-	a.bound = a.bound.Union(b)
 }
 
 // Clusters counts the incidents matching q in each cell of g, exactly:

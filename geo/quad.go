@@ -372,10 +372,14 @@ func (q *pointQuad) bound() (orb.Bound, bool) {
 func (q *pointQuad) windowRange(lf quadLeaf, w Interval) (a, b, c uint32) {
 	es := q.entries[lf.lo:lf.hi]
 	from := int64(w.From)
-	a = lf.lo + firstFrom(es, from-lf.maxSpan)
-	b = lf.lo + firstFrom(es, from)
-	c = lf.lo + firstFrom(es, int64(w.To)+1)
-	return a, b, c
+	// a <= b <= c: each search needs only the entries after the last.
+	ib := firstFrom(es, from)
+	ia := ib
+	if lf.maxSpan > 0 {
+		ia = firstFrom(es[:ib], from-lf.maxSpan)
+	}
+	ic := ib + firstFrom(es[ib:], int64(w.To)+1)
+	return lf.lo + ia, lf.lo + ib, lf.lo + ic
 }
 
 // firstFrom returns the index of the first entry of es (sorted by first
