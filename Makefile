@@ -108,14 +108,32 @@ bench-postgis:
 		-cmd "go test -run '^$$' -bench PostGIS -benchtime 1x ./cmd/frontline" \
 		-targets 'PostGISPropagation:p99-ms<=200'
 
-## bench-tiles: issue 14's tile benchmark (server/tiles_bench_test.go): the
-## 500 incident tiles of a fixed tour over 1M synthetic incidents, without
-## and with a one-year datetime, each run one pass; into "tiles".
+## bench-tiles: issue 14's tile benchmarks over 1M synthetic incidents: the
+## 500 incident tiles of a fixed tour (synth.TileTour), without and with a
+## one-year datetime. In process (server/tiles_bench_test.go, each run one
+## pass) into "tiles"; then over HTTP, `frontline serve` on a free loopback
+## port and cmd/loadgen -suite tiles for TILES_PASSES passes of the tour on
+## TILES_C connections, into "tiles-http".
+TILES_PASSES ?= 4
+TILES_C ?= 4
 bench-tiles:
 	$(GO) test -run '^$$' -bench 'BenchmarkTiles' -benchtime 1x -count $(BENCHCOUNT) ./server/ | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section tiles \
 		-cmd "go test -run '^$$' -bench BenchmarkTiles -benchtime 1x -count $(BENCHCOUNT) ./server/" \
 		-targets 'Tiles/all/n=1000000:p50-ms<=5,Tiles/all/n=1000000:p99-ms<=20,Tiles/year/n=1000000:p50-ms<=5,Tiles/year/n=1000000:p99-ms<=20'
+	@set -e; tmp=$$(mktemp -d); pid=; \
+	trap 'test -n "$$pid" && kill $$pid 2>/dev/null; rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/frontline ./cmd/frontline; \
+	$(GO) build -o $$tmp/loadgen ./cmd/loadgen; \
+	mkdir $$tmp/data; echo '[]' > $$tmp/data/actors.json; \
+	$$tmp/frontline gen -n 1000000 -seed 2026 -out $$tmp/data/incidents-synthetic.geojson; \
+	$$tmp/frontline serve --addr 127.0.0.1:0 --data $$tmp/data --log-format json 2>$$tmp/serve.log & pid=$$!; \
+	addr=$$(bash .ci/wait-ready $$tmp/serve.log $$pid); \
+	echo "serving 1000000 synthetic incidents at $$addr"; \
+	$$tmp/loadgen -suite tiles -url "$$addr" -c $(TILES_C) -n $$((500 * $(TILES_PASSES))) -bench TilesHTTP | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section tiles-http \
+		-cmd "frontline serve with 1000000 synthetic incidents (frontline gen -seed 2026); loadgen -suite tiles -c $(TILES_C) -n $$((500 * $(TILES_PASSES)))" \
+		-targets 'TilesHTTP/all:p50-ms<=5,TilesHTTP/all:p99-ms<=20,TilesHTTP/year:p50-ms<=5,TilesHTTP/year:p99-ms<=20'
 
 ## bench-page: issue 14's page benchmark (web/e2e/perf.mjs): Chromium through
 ## a fixed 30-step tour of the web map over PAGE_N synthetic incidents; into

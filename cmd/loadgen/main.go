@@ -8,13 +8,18 @@
 //	loadgen -url http://127.0.0.1:8080/api/stats?group=type [-c 8] [-n 1000 | -d 10s]
 //	        [-method POST -body query.json [-content-type application/json]] [-bench NAME]
 //	loadgen -suite core -url http://127.0.0.1:8080 [-seed 2026] [-c 8] [-n 1000 | -d 10s] [-bench NAME]
+//	loadgen -suite tiles -url http://127.0.0.1:8080 [-c 8] [-n 500 | -d 10s] [-bench NAME]
 //	loadgen -suite attack -url http://127.0.0.1:8080 -d 60s [-pid PID] [-bench NAME]
 //
 // With -suite core, -url is the server's root and loadgen runs, one after
 // the other, the core benchmark queries of issue 2 over the synthetic
 // workload of -seed (see coreSuite), each with the given bounds, naming
 // their benchmark lines NAME/Q1Count, NAME/Q1GeoJSON, and so on. With
-// -suite attack it replays attacks while timing normal reads (attack.go).
+// -suite tiles it asks for the 500 incident tiles of the tile benchmarks'
+// tour (synth.TileTour), in order and round again, first with no filter
+// (NAME/all) then with a one-year datetime (NAME/year); -n 500 is one pass.
+// With -suite attack it replays attacks while timing normal reads
+// (attack.go).
 //
 // Only loopback targets are allowed (127.0.0.0/8, ::1 or the name
 // localhost): it is a benchmark tool, not a way to load someone else's
@@ -76,6 +81,7 @@ func main() {
 // config is a parsed command line.
 type config struct {
 	url         string
+	paths       []string // if set, the requests' URLs in turn: url + paths[i % len]
 	method      string
 	body        []byte
 	contentType string
@@ -106,7 +112,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.requests, "n", 0, fmt.Sprintf("number of requests (at most %d)", maxRequests))
 	fs.DurationVar(&c.duration, "d", 0, fmt.Sprintf("duration of the run (at most %s)", maxDuration))
 	fs.StringVar(&c.bench, "bench", "", "print a `go test -bench` line named BenchmarkNAME")
-	fs.StringVar(&c.suite, "suite", "", "run a suite against -url as the server root: core (the benchmark queries) or attack (see attack.go)")
+	fs.StringVar(&c.suite, "suite", "", "run a suite against -url as the server root: core (the benchmark queries), tiles (the tile tour) or attack (see attack.go)")
 	since := fs.String("since", "", "with -suite attack, an RFC 3339 `time`: its as_of instants are spread from it to now (default 24 hours ago)")
 	fs.StringVar(&c.attacks, "attacks", "", "with -suite attack, the attacks to run, comma-separated: asof, import, slow; empty is all (none: only the normal reads)")
 	fs.IntVar(&c.pid, "pid", 0, "with -suite attack, the server's process `id`, whose resident memory is sampled")
@@ -129,8 +135,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-d %s is outside (0, %s]", c.duration, maxDuration)
 	case c.concurrency < 1 || c.concurrency > maxConcurrency:
 		return c, fmt.Errorf("-c %d is outside [1, %d]", c.concurrency, maxConcurrency)
-	case c.suite != "" && c.suite != "core" && c.suite != "attack":
-		return c, fmt.Errorf("-suite %q is not one of: core, attack", c.suite)
+	case c.suite != "" && c.suite != "core" && c.suite != "tiles" && c.suite != "attack":
+		return c, fmt.Errorf("-suite %q is not one of: core, tiles, attack", c.suite)
 	case c.suite == "attack" && c.duration == 0:
 		return c, errors.New("-suite attack runs for -d; give it")
 	case c.suite != "" && bodyFile != "":
@@ -244,7 +250,7 @@ func load(ctx context.Context, c config) (*result, error) {
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: time.Minute}
 
-	var issued atomic.Int64
+	var issued, sent atomic.Int64
 	var mu sync.Mutex
 	res := &result{}
 	var wg sync.WaitGroup
@@ -255,8 +261,12 @@ func load(ctx context.Context, c config) (*result, error) {
 			var errs int
 			var n int64
 			for ctx.Err() == nil && (c.requests == 0 || issued.Add(1) <= int64(c.requests)) {
+				target := c.url
+				if len(c.paths) > 0 {
+					target += c.paths[(sent.Add(1)-1)%int64(len(c.paths))]
+				}
 				t0 := time.Now()
-				size, err := once(ctx, client, c)
+				size, err := once(ctx, client, c, target)
 				if ctx.Err() != nil && err != nil {
 					break // the duration ended mid-request: not an error of the server
 				}
@@ -283,10 +293,11 @@ func load(ctx context.Context, c config) (*result, error) {
 	return res, nil
 }
 
-// once sends one request and reads the whole response, returning its body
-// size and an error for a transport failure or a status outside 2xx.
-func once(ctx context.Context, client *http.Client, c config) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, c.method, c.url, bytes.NewReader(c.body))
+// once sends c's request to target and reads the whole response, returning
+// its body size and an error for a transport failure or a status outside
+// 2xx.
+func once(ctx context.Context, client *http.Client, c config, target string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, c.method, target, bytes.NewReader(c.body))
 	if err != nil {
 		return 0, err
 	}
@@ -311,6 +322,9 @@ func report(w io.Writer, c config, r *result) {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	perResponse := float64(r.bytes) / float64(r.requests)
 	target := c.url
+	if len(c.paths) > 0 {
+		target += fmt.Sprintf(" (%d paths in turn)", len(c.paths))
+	}
 	if len(c.body) > 0 {
 		target += fmt.Sprintf(" (%d-byte body)", len(c.body))
 	}

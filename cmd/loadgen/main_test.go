@@ -3,14 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/frontline-maps/frontline/geo/synth"
 )
 
 func TestCheckLoopback(t *testing.T) {
@@ -136,6 +142,40 @@ func TestSuite(t *testing.T) {
 	}
 	for _, name := range []string{"Q1Count", "Q1GeoJSON", "Q2Count", "Q2GeoJSON", "Q3Count", "Q3GeoJSON", "Q5Count", "Q5GeoJSON"} {
 		if !strings.Contains(out.String(), "BenchmarkLoad/"+name+"\t3\t") {
+			t.Errorf("no benchmark line for %s:\n%s", name, out.String())
+		}
+	}
+}
+
+// TestTileSuite runs one pass of the tiles suite on two connections against
+// a local server and checks it asked for every tile of the tour once per
+// filter, and nothing else.
+func TestTileSuite(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.URL.RequestURI()]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	var out bytes.Buffer
+	n := strconv.Itoa(synth.TileTourLength)
+	if err := run(context.Background(), []string{"-suite", "tiles", "-url", srv.URL, "-n", n, "-c", "2", "-bench", "Tiles"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for _, q := range []string{"", "?datetime=2025-01-01/2025-12-31"} {
+		for _, tile := range synth.TileTour() {
+			want[fmt.Sprintf("/api/collections/incidents/tiles/WebMercatorQuad/%d/%d/%d%s", tile.Z, tile.Y, tile.X, q)]++
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("asked for %d distinct paths, want %d (the tour's, once each per filter)", len(got), len(want))
+	}
+	for _, name := range []string{"all", "year"} {
+		if !strings.Contains(out.String(), "BenchmarkTiles/"+name+"\t"+n+"\t") {
 			t.Errorf("no benchmark line for %s:\n%s", name, out.String())
 		}
 	}

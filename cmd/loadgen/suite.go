@@ -44,10 +44,31 @@ func coreSuite(seed int64) ([]suiteQuery, error) {
 	}, nil
 }
 
-// suiteConfigs returns one config per query of the suite, sent to base
-// (the server's root URL) with c's bounds and concurrency, named
-// PREFIX/QUERY for the benchmark lines.
+// tileSuite returns the runs of -suite tiles against base (the server's
+// root URL): the incident tiles of synth.TileTour, in order, without a
+// filter (all) and with a one-year datetime (year), as the in-process
+// benchmark (server/tiles_bench_test.go BenchmarkTiles) asks for them.
+func tileSuite(c config, base string) []config {
+	var out []config
+	for _, filter := range []struct{ name, query string }{{"all", ""}, {"year", "?datetime=2025-01-01/2025-12-31"}} {
+		rc := c
+		rc.url, rc.method, rc.body = strings.TrimSuffix(base, "/"), http.MethodGet, nil
+		for _, t := range synth.TileTour() {
+			rc.paths = append(rc.paths, fmt.Sprintf("/api/collections/incidents/tiles/WebMercatorQuad/%d/%d/%d%s", t.Z, t.Y, t.X, filter.query))
+		}
+		rc.bench = strings.TrimPrefix(c.bench+"/"+filter.name, "/")
+		out = append(out, rc)
+	}
+	return out
+}
+
+// suiteConfigs returns one config per query of the suite (-suite core, or
+// the two runs of -suite tiles), sent to base (the server's root URL) with
+// c's bounds and concurrency, named PREFIX/QUERY for the benchmark lines.
 func suiteConfigs(c config, base string, seed int64) ([]config, error) {
+	if c.suite == "tiles" {
+		return tileSuite(c, base), nil
+	}
 	qs, err := coreSuite(seed)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/planar"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -142,5 +143,33 @@ func BenchmarkIncidents(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Incidents(1_000_000, 1)
+	}
+}
+
+// TestTileTour checks the tour is what the tile benchmarks say: 500 tiles,
+// zooms 5 to 14, each in the world's tile range and about Syria, the same
+// every time.
+func TestTileTour(t *testing.T) {
+	tour := TileTour()
+	if len(tour) != TileTourLength {
+		t.Fatalf("%d tiles, want %d", len(tour), TileTourLength)
+	}
+	zooms := map[uint32]bool{}
+	for _, tile := range tour {
+		if tile.Z < 5 || tile.Z > 14 || tile.X >= 1<<tile.Z || tile.Y >= 1<<tile.Z {
+			t.Fatalf("tile %v out of range", tile)
+		}
+		zooms[uint32(tile.Z)] = true
+		// Within two tiles of the walk's box, at the tile's zoom.
+		lo, hi := maptile.At(orb.Point{36, 37.3}, tile.Z), maptile.At(orb.Point{42, 32.5}, tile.Z)
+		if tile.X+2 < lo.X || tile.X > hi.X+2 || tile.Y+2 < lo.Y || tile.Y > hi.Y+2 {
+			t.Errorf("tile %v is far from Syria (tiles %v to %v)", tile, lo, hi)
+		}
+	}
+	if len(zooms) != 10 {
+		t.Errorf("zooms %v, want 5 to 14", zooms)
+	}
+	if !reflect.DeepEqual(tour, TileTour()) {
+		t.Error("two tours differ")
 	}
 }
