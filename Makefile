@@ -115,7 +115,7 @@ bench-postgis:
 ## port and cmd/loadgen -suite tiles for TILES_PASSES passes of the tour on
 ## TILES_C connections, into "tiles-http".
 TILES_PASSES ?= 4
-TILES_C ?= 4
+TILES_C ?= 2
 bench-tiles:
 	$(GO) test -run '^$$' -bench 'BenchmarkTiles' -benchtime 1x -count $(BENCHCOUNT) ./server/ | \
 	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section tiles \
