@@ -34,6 +34,9 @@ type Store interface {
 	// Changes returns every version committed after dataset version since,
 	// in commit order.
 	Changes(ctx context.Context, since int64) ([]store.Version, error)
+	// ChangesPage returns Changes(since) without its first offset
+	// versions, at most limit of them.
+	ChangesPage(ctx context.Context, since int64, offset, limit int) ([]store.Version, error)
 	// VersionAt returns the dataset version current at t.
 	VersionAt(ctx context.Context, t time.Time) (int64, error)
 	// ChangedSince counts the records changed after dataset version v.
@@ -85,6 +88,10 @@ type Catalog struct {
 	tablesOnly bool
 	// follow is the state of Follow (follow.go).
 	follow follow
+	// changed is closed, and replaced, each time the index takes new
+	// changes (Changed); guarded by changedMu.
+	changedMu sync.Mutex
+	changed   chan struct{}
 }
 
 // loaded is what Load reads: the index and the tables it does not hold.
@@ -110,7 +117,7 @@ const (
 // New returns the catalog of st, not loaded yet: call Load (or, for st
 // nil, LoadDataset).
 func New(st Store) *Catalog {
-	c := &Catalog{store: st, follow: follow{wake: make(chan struct{}, 1)}}
+	c := &Catalog{store: st, follow: follow{wake: make(chan struct{}, 1)}, changed: make(chan struct{})}
 	c.past = NewPastStates(c.stateAt, pastBuilds, pastBudget, pastTimeout)
 	return c
 }
@@ -284,7 +291,42 @@ func (c *Catalog) catchUp(ctx context.Context) error {
 		return err
 	}
 	c.applied = last
+	c.changedMu.Lock()
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.changedMu.Unlock()
 	return nil
+}
+
+// Changed returns a channel that is closed when the index next takes
+// changes: a write of this process, or another's that Follow brings in.
+// Whoever waits on it reads the changes from the store (Changes).
+func (c *Catalog) Changed() <-chan struct{} {
+	c.changedMu.Lock()
+	defer c.changedMu.Unlock()
+	return c.changed
+}
+
+// Changes returns a page of the change feed: the versions of every kind of
+// record committed after dataset version since, in commit order, without
+// the first offset, at most limit (1 or more). It returns ErrReadOnly for
+// a catalog without a store.
+func (c *Catalog) Changes(ctx context.Context, since int64, offset, limit int) ([]Change, error) {
+	if c.store == nil {
+		return nil, ErrReadOnly
+	}
+	vs, err := c.store.ChangesPage(ctx, since, offset, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Change, len(vs))
+	for i, v := range vs {
+		out[i] = Change{Kind: string(v.Kind), ID: v.ID, Version: versionOf(v)}
+		if !v.Deleted {
+			out[i].Record = v.Record
+		}
+	}
+	return out, nil
 }
 
 // applyVersion makes v current in the index: a deletion removes the

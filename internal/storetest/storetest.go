@@ -236,6 +236,35 @@ func Run(t *testing.T, s Store) []string {
 		last = c.DatasetVersion
 		note("change: %s", version(c))
 	}
+	// Paged, the feed is the same changes in the same order, from any
+	// version, whatever the page size.
+	for _, since := range []int64{0, 1, last / 2, last - 1, last} {
+		want, err := s.Changes(ctx, since)
+		must(err)
+		for _, limit := range []int{1, 2, 3, 7, 1000} {
+			var got []store.Version
+			for offset := 0; ; {
+				page, err := s.ChangesPage(ctx, since, offset, limit)
+				must(err)
+				if len(page) > limit {
+					t.Fatalf("ChangesPage(%d, %d, %d) gave %d versions", since, offset, limit, len(page))
+				}
+				got = append(got, page...)
+				offset += len(page)
+				if len(page) < limit {
+					break
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("ChangesPage from %d by %d: %d versions, Changes %d", since, limit, len(got), len(want))
+			}
+			for i := range want {
+				if version(got[i]) != version(want[i]) {
+					t.Errorf("ChangesPage from %d by %d, change %d: %s, Changes has %s", since, limit, i, version(got[i]), version(want[i]))
+				}
+			}
+		}
+	}
 	now, err := s.DatasetVersion(ctx)
 	must(err)
 	if last != now {

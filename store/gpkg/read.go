@@ -295,6 +295,15 @@ func (s *Store) Changes(ctx context.Context, since int64) ([]store.Version, erro
 		" FROM versions WHERE dataset_version > ? ORDER BY dataset_version, fid", since)
 }
 
+// ChangesPage returns a page of the change feed: the versions Changes(since)
+// returns, in the same order, skipping the first offset and at most limit
+// (limit > 0, offset >= 0). Committed transactions never change, so a
+// (since, offset) cursor names the same change every time it is read.
+func (s *Store) ChangesPage(ctx context.Context, since int64, offset, limit int) ([]store.Version, error) {
+	return s.versions(ctx, "SELECT "+versionColumns+
+		" FROM versions WHERE dataset_version > ? ORDER BY dataset_version, fid LIMIT ? OFFSET ?", since, limit, offset)
+}
+
 // Audit returns the audit log of one record, oldest first; nil when it has
 // none.
 func (s *Store) Audit(ctx context.Context, kind store.Kind, id string) ([]store.AuditEntry, error) {

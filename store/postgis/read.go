@@ -168,6 +168,15 @@ func (s *Store) Changes(ctx context.Context, since int64) ([]store.Version, erro
 		" FROM versions WHERE dataset_version > $1 ORDER BY dataset_version, seq", since)
 }
 
+// ChangesPage returns a page of the change feed: the versions Changes(since)
+// returns, in the same order, skipping the first offset and at most limit
+// (limit > 0, offset >= 0). Committed transactions never change, so a
+// (since, offset) cursor names the same change every time it is read.
+func (s *Store) ChangesPage(ctx context.Context, since int64, offset, limit int) ([]store.Version, error) {
+	return s.versions(ctx, "SELECT "+versionColumns+
+		" FROM versions WHERE dataset_version > $1 ORDER BY dataset_version, seq LIMIT $2 OFFSET $3", since, limit, offset)
+}
+
 // VersionAt returns the dataset version current at t: the last write
 // transaction committed at or before t, or 0 before the first.
 func (s *Store) VersionAt(ctx context.Context, t time.Time) (int64, error) {
