@@ -34,6 +34,21 @@ type Version struct {
 	Feature Feature
 }
 
+// Change is one entry of the change feed: a version of a record of any
+// kind.
+type Change struct {
+	// Kind is the record's kind: zone, incident, site, actor, boundary or
+	// statistic (store.Kind).
+	Kind string
+	ID   string
+	// Version is the version; its Feature is set for a zone, incident or
+	// site that was not deleted.
+	Version
+	// Record is the record as stored (a geo.Zone, geo.Incident, geo.Site,
+	// geo.Actor, geo.Boundary or geo.Statistic); nil when Deleted.
+	Record any
+}
+
 // ImportRequest is what an import asks for (POST /api/import, frontline
 // import --db).
 type ImportRequest struct {
