@@ -59,6 +59,11 @@ type History interface {
 	// Audit returns the most recent entries of the audit log matching f,
 	// newest first.
 	Audit(ctx context.Context, f catalog.AuditFilter) ([]catalog.AuditEntry, error)
+	// Changes returns a page of the change feed: the changes committed
+	// after dataset version since, less the first offset, at most limit.
+	Changes(ctx context.Context, since int64, offset, limit int) ([]catalog.Change, error)
+	// Changed returns a channel closed when the next changes are applied.
+	Changed() <-chan struct{}
 }
 
 // Transfer moves data in and out whole: the import and export routes.

@@ -103,6 +103,13 @@ var (
 	// because its database does not answer (503, with Retry-After).
 	errStoreUnavailable = &problemError{http.StatusServiceUnavailable, problemStoreUnavailable, "Store unavailable",
 		"the database behind this server does not answer just now; retry after the Retry-After seconds"}
+	// errTooManyStreams answers a change stream over Config.MaxStreams,
+	// errShuttingDown one asked for while the server shuts down (503, with
+	// Retry-After).
+	errTooManyStreams = &problemError{http.StatusServiceUnavailable, problemBusy, "Busy",
+		"as many change streams are open as this server allows; retry after the Retry-After seconds"}
+	errShuttingDown = &problemError{http.StatusServiceUnavailable, problemUnavailable, "Shutting down",
+		"this server is shutting down; retry after the Retry-After seconds, or at another instance"}
 	// errTooMany answers a client over a rate limit.
 	errTooMany = &problemError{http.StatusTooManyRequests, problemTooManyRequests, "Too many requests",
 		"too many writes or failed authentications from this address; retry after the Retry-After seconds"}

@@ -60,6 +60,9 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodPost, "/import", s.handleImport, opImport},
 		{http.MethodGet, "/export", s.handleExport, opExport},
 		{http.MethodGet, "/audit", s.handleAudit, opAudit},
+		// The change feed (changes.go).
+		{http.MethodGet, "/changes", s.handleChanges, s.history(opChanges)},
+		{http.MethodGet, "/changes/stream", s.handleChangesStream, s.history(opChangesStream)},
 	}
 }
 

@@ -92,6 +92,9 @@ type Config struct {
 	// to serve on a listener of its own (an operator's network); the zero
 	// value serves it at /metrics, to anyone unless PrivateRead.
 	SeparateMetrics bool
+	// MaxStreams bounds the change streams (GET /api/changes/stream) open
+	// at once (503 beyond); zero is 2,000.
+	MaxStreams int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client of a request they forward, for the per-client limits;
 	// empty trusts none, so the limits key on the peer's address.
@@ -131,6 +134,8 @@ type Server struct {
 	writes    Writer
 	histories History
 	transfers Transfer
+	// streams are the open change streams (changes.go).
+	streams streams
 }
 
 // New returns the server: an HTTP handler for the API under /api, /healthz,
@@ -144,7 +149,8 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) *Server {
 	}
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.ImportBodyTimeout = cmp.Or(cfg.ImportBodyTimeout, defaultImportBodyTimeout)
-	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog, cfg.Sync), limits: newLimiters(cfg), ids: newRequestIDs()}
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog, cfg.Sync), limits: newLimiters(cfg), ids: newRequestIDs(),
+		streams: streams{max: cmp.Or(cfg.MaxStreams, defaultMaxStreams), done: make(chan struct{})}}
 	if cfg.Editor != nil {
 		s.writes, s.histories, s.transfers = cfg.Editor, cfg.Editor, cfg.Editor
 	}

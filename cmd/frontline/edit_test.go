@@ -119,6 +119,8 @@ func editCalls() []editCall {
 		{"GET", "/api/export?format=gpkg", "", "", "", "admin", 200},
 		{"GET", "/api/export?format=geojson", "", "", "", "", 200},
 		{"GET", "/api/audit?collection=incidents&id=t-edit", "", "", "", "admin", 200},
+		{"GET", "/api/changes?since=0&limit=5", "", "", "", "viewer", 200},
+		{"GET", "/api/changes?since=-1", "", "", "", "viewer", 400},
 	}
 }
 
@@ -146,8 +148,18 @@ func everyEditRoute(t *testing.T, base string, tokens testTokens) map[string]boo
 			t.Errorf("%s %s: %d, want %d\n%.500s", c.method, c.path, resp.StatusCode, c.status, resp.body)
 			continue
 		}
-		hit[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] = true
+		if c.status < 400 {
+			hit[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] = true
+		}
 	}
+	// The change stream from the start: its first event, then hang up.
+	stream := openStream(t, base+"/api/changes/stream?since=0", tokens["viewer"], "")
+	if ev := stream.next(t, 10*time.Second); ev.event != "change" {
+		t.Errorf("the change stream's first event: %+v", ev)
+	} else {
+		hit["GET /api/changes/stream"] = true
+	}
+	stream.close()
 	return hit
 }
 

@@ -236,6 +236,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 		IdleTimeout:  120 * time.Second,
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for requests to end; change streams end when told.
+	srv.RegisterOnShutdown(handler.EndStreams)
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version)
 
 	errc := make(chan error, 3)

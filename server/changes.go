@@ -1,0 +1,316 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/frontline-maps/frontline/catalog"
+)
+
+// The change feed: every committed change, paged (GET /api/changes) and
+// as Server-Sent Events (GET /api/changes/stream).
+//
+// Positions. A change feed position is a dataset version since and an
+// offset: the changes committed after since, less the first offset of
+// them. Committed transactions never change, so a position names the same
+// change at every read. A page's next link is the position after its last
+// change, as since of the last whole transaction in the page and the
+// changes of the next taken so far. The stream's event id is the dataset
+// version of a transaction, written on its last change only, so a client
+// that reconnects with Last-Event-ID resumes after the last transaction it
+// got whole: nothing is missed, and a transaction cut off mid-way comes
+// again from its start.
+
+const (
+	// defaultChangesLimit and maxChangesLimit bound a page of the feed.
+	defaultChangesLimit = 1000
+	maxChangesLimit     = 10_000
+	// streamPage is how many changes the stream reads from the store at
+	// once.
+	streamPage = 1000
+	// streamHeartbeat is how often an idle stream writes a comment, so
+	// proxies keep it open; streamMaxAge is how long one stream lasts
+	// before the server ends it and the client reconnects (EventSource
+	// does, with Last-Event-ID), so no request runs unbounded.
+	streamHeartbeat = 15 * time.Second
+	streamMaxAge    = time.Hour
+	// defaultMaxStreams bounds the streams open at once (Config.MaxStreams).
+	defaultMaxStreams = 2000
+)
+
+// changeDoc is a change as the feed writes it.
+type changeDoc struct {
+	DatasetVersion int64 `json:"dataset_version"`
+	// Kind is the record's kind; Collection the OGC collection of a zone,
+	// incident or site, empty for the other kinds.
+	Kind       string `json:"kind"`
+	Collection string `json:"collection,omitempty"`
+	ID         string `json:"id"`
+	Version    int64  `json:"version"`
+	// Operation is create (the record's first version), delete (a
+	// tombstone) or update (any other, a restore included).
+	Operation string    `json:"operation"`
+	Committed time.Time `json:"committed"`
+	Author    string    `json:"author"`
+	// Record is the record as stored: a GeoJSON Feature for a zone,
+	// incident or site, the record's JSON for the other kinds, null for a
+	// deletion.
+	Record json.RawMessage `json:"record"`
+}
+
+// collectionOfKind is the OGC collection of each kind that has one.
+var collectionOfKind = map[string]string{"zone": collectionZones, "incident": collectionIncidents, "site": collectionSites}
+
+// newChangeDoc renders c.
+func newChangeDoc(c catalog.Change) (changeDoc, error) {
+	d := changeDoc{DatasetVersion: c.DatasetVersion, Kind: c.Kind, Collection: collectionOfKind[c.Kind], ID: c.ID,
+		Version: c.Number, Operation: "update", Committed: c.Committed, Author: c.Author, Record: json.RawMessage("null")}
+	switch {
+	case c.Deleted:
+		d.Operation = "delete"
+	case c.Number == 1:
+		d.Operation = "create"
+	}
+	var err error
+	switch {
+	case c.Feature != nil:
+		d.Record, err = c.Feature.MarshalJSON()
+	case c.Record != nil:
+		d.Record, err = json.Marshal(c.Record)
+	}
+	return d, err
+}
+
+// parseChangesPosition parses "since" (a dataset version, default 0) and
+// "offset" (changes to skip after it, default 0).
+func parseChangesPosition(q url.Values) (since int64, offset int, errs paramErrors) {
+	if v, ok, err := single(q, "since"); err != nil {
+		errs.add(err)
+	} else if ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs.add(invalidParam("since", "%s is not a dataset version (a whole number, 0 or more)", quote(v)))
+		}
+		since = n
+	}
+	offset, err := parseInt(q, "offset", 0, 0, maxOffset, "changes")
+	errs.add(err)
+	return since, offset, errs
+}
+
+// handleChanges answers GET /api/changes?since=V&offset=K&limit=N: a page
+// of the change feed, with the store's current dataset version and a next
+// link when the page is full.
+func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var errs paramErrors
+	errs.add(rejectUnknown(q, "since", "offset", "limit"))
+	since, offset, perrs := parseChangesPosition(q)
+	errs = append(errs, perrs...)
+	limit, err := parseInt(q, "limit", defaultChangesLimit, 1, maxChangesLimit, "changes")
+	errs.add(err)
+	if err := errs.err(); err != nil {
+		return err
+	}
+	if s.histories == nil {
+		return errNoHistory
+	}
+	changes, err := s.histories.Changes(r.Context(), since, offset, limit)
+	if err != nil {
+		return err
+	}
+	docs := make([]changeDoc, len(changes))
+	for i, c := range changes {
+		if docs[i], err = newChangeDoc(c); err != nil {
+			return err
+		}
+	}
+	self := fmt.Sprintf("/changes?since=%d&offset=%d&limit=%d", since, offset, limit)
+	links := []link{{Href: s.apiURL(r, self), Rel: "self", Type: contentTypeJSON}}
+	if len(changes) == limit {
+		nextSince, nextOffset := nextPosition(since, offset, changes)
+		links = append(links, link{Href: s.apiURL(r, fmt.Sprintf("/changes?since=%d&offset=%d&limit=%d", nextSince, nextOffset, limit)), Rel: "next", Type: contentTypeJSON})
+	}
+	return writeJSON(w, contentTypeJSON, map[string]any{
+		"changes": docs, "numberReturned": len(docs), "datasetVersion": s.datasetVersion(s.snapshot(r)), "links": links,
+	})
+}
+
+// nextPosition is the feed position after page, read at (since, offset):
+// after the last transaction the page holds whole (the last change of the
+// page's last transaction but one), with the changes of the last
+// transaction taken so far as the offset. A page within one transaction
+// moves the offset only.
+func nextPosition(since int64, offset int, page []catalog.Change) (int64, int) {
+	last := page[len(page)-1].DatasetVersion
+	for i := len(page) - 1; i >= 0; i-- {
+		if page[i].DatasetVersion != last {
+			return page[i].DatasetVersion, len(page) - 1 - i
+		}
+	}
+	return since, offset + len(page)
+}
+
+// streams counts the open change streams and ends them all at shutdown.
+type streams struct {
+	mu   sync.Mutex
+	open int
+	max  int
+	done chan struct{} // closed by Server.EndStreams
+}
+
+// EndStreams ends every open change stream and refuses new ones: for
+// http.Server.RegisterOnShutdown, as Shutdown waits for requests to end
+// and a stream ends only when told. Clients reconnect elsewhere with
+// Last-Event-ID.
+func (s *Server) EndStreams() {
+	s.streams.mu.Lock()
+	defer s.streams.mu.Unlock()
+	select {
+	case <-s.streams.done:
+	default:
+		close(s.streams.done)
+	}
+}
+
+// acquire takes a stream slot, or returns errBusy when as many streams
+// are open as may be, or the server is shutting down.
+func (st *streams) acquire() (release func(), err error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	select {
+	case <-st.done:
+		return nil, errShuttingDown
+	default:
+	}
+	if st.open >= st.max {
+		return nil, errTooManyStreams
+	}
+	st.open++
+	return func() {
+		st.mu.Lock()
+		st.open--
+		st.mu.Unlock()
+	}, nil
+}
+
+// handleChangesStream answers GET /api/changes/stream: the change feed as
+// Server-Sent Events, from the position of Last-Event-ID (a dataset
+// version), else of since and offset, else the current dataset version
+// (new changes only). Each change is an event "change" whose data is its
+// changeDoc; the last change of a transaction carries the transaction's
+// dataset version as its id. An idle stream writes a heartbeat comment
+// every 15 s; a stream ends after an hour, or at shutdown.
+func (s *Server) handleChangesStream(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var errs paramErrors
+	errs.add(rejectUnknown(q, "since", "offset"))
+	since, offset, perrs := parseChangesPosition(q)
+	errs = append(errs, perrs...)
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n < 0 {
+			errs.add(invalidParam("Last-Event-ID", "%s is not a dataset version (a whole number, 0 or more), as this stream's event ids are", quote(id)))
+		}
+		since, offset = n, 0
+	} else if !q.Has("since") {
+		since = int64(s.snapshot(r).Version())
+	}
+	if err := errs.err(); err != nil {
+		return err
+	}
+	if s.histories == nil {
+		return errNoHistory
+	}
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "text/event-stream")
+		return nil
+	}
+	release, err := s.streams.acquire()
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	ctx, cancel := context.WithTimeout(r.Context(), streamMaxAge)
+	defer cancel()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass events on as they come
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	flush := func() error {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		return rc.Flush()
+	}
+	// The client's reconnection delay, then the events.
+	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil {
+		return nil
+	}
+	if flush() != nil {
+		return nil
+	}
+	heartbeat := time.NewTicker(streamHeartbeat)
+	defer heartbeat.Stop()
+	for {
+		// Taken before reading: a change committed while the store is read
+		// closes it, so none is slept through.
+		changed := s.histories.Changed()
+		for {
+			page, err := s.histories.Changes(ctx, since, offset, streamPage)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Warn("change stream: reading the feed", "error", err)
+				}
+				return nil // the client reconnects with Last-Event-ID
+			}
+			for i, c := range page {
+				doc, err := newChangeDoc(c)
+				if err != nil {
+					return err
+				}
+				data, err := json.Marshal(doc)
+				if err != nil {
+					return err
+				}
+				// A transaction is whole when the next change is of a later
+				// one, or when the store has no more (commits are atomic).
+				whole := (i+1 < len(page) && page[i+1].DatasetVersion != c.DatasetVersion) || (i+1 == len(page) && len(page) < streamPage)
+				if whole {
+					_, err = fmt.Fprintf(w, "event: change\nid: %d\ndata: %s\n\n", c.DatasetVersion, data)
+					since, offset = c.DatasetVersion, 0
+				} else {
+					_, err = fmt.Fprintf(w, "event: change\ndata: %s\n\n", data)
+					offset++
+				}
+				if err != nil {
+					return nil
+				}
+			}
+			if len(page) > 0 && flush() != nil {
+				return nil
+			}
+			if len(page) < streamPage {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.streams.done:
+			return nil
+		case <-changed:
+		case <-heartbeat.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || flush() != nil {
+				return nil
+			}
+		}
+	}
+}
