@@ -120,8 +120,9 @@ func TestChangeFeed(t *testing.T) {
 		}
 	}
 
+	// The stream's position is taken before its headers are sent, so the
+	// write comes after it.
 	live := openStream(t, base+"/api/changes/stream", tokens["viewer"], "")
-	time.Sleep(100 * time.Millisecond) // the stream's position is taken when it opens
 	create("feed-0")
 	ev := live.next(t, 10*time.Second)
 	if ev.err != nil || ev.event != "change" || ev.id == "" {

@@ -127,6 +127,19 @@ func TestInstancesStayInSync(t *testing.T) {
 			ra.Header.Get("X-Dataset-Version"), rb.Header.Get("ETag"), rb.Header.Get("X-Dataset-Version"))
 	}
 
+	// A change stream on B hears a write through A, with A's dataset
+	// version as its id. (The stream's position is taken before its
+	// headers are sent, so the write comes after it.)
+	stream := openStream(t, b.base+"/api/changes/stream", ed, "")
+	heard := send(t, "POST", a.base+items, ed, testIncident("sync-stream", "heard on B"), geojson...)
+	if heard.StatusCode != 201 {
+		t.Fatalf("create sync-stream: %d %s", heard.StatusCode, heard.body)
+	}
+	if ev := stream.next(t, 5*time.Second); ev.err != nil || ev.id != strconv.Itoa(versionNumber(heard.Header.Get("X-Dataset-Version"))) || changeOf(t, ev)["id"] != "sync-stream" {
+		t.Errorf("B's stream after a write through A (version %s): %+v", heard.Header.Get("X-Dataset-Version"), ev)
+	}
+	stream.close()
+
 	// Editors on A and B with the same If-Match: exactly one wins.
 	item := items + "/sync-0000"
 	for round := 1; round <= 20; round++ {
