@@ -70,11 +70,6 @@ export async function items(collection, params, cap = 200000, onPage) {
   return { features: all, matched: matched ?? all.length };
 }
 
-export async function count(collection, params) {
-  const fc = await get(`/api/collections/${collection}/items`, { ...params, resultType: 'hits' });
-  return fc.numberMatched;
-}
-
 // search posts body to /api/search, paging until every match (up to cap)
 // is in; the answer keeps the API's numberMatched.
 export async function search(body, cap = 100000) {

@@ -337,12 +337,15 @@ function drawMarkers() {
       killed += markers[i].feature.properties.fatalities_best || 0;
     }
     const badge = clusterMarker(L.latLng(lat / members.length, lon / members.length), members.length, app.canvas);
-    badge.bindTooltip(() => `${members.length.toLocaleString('en-GB')} incidents, ${killed.toLocaleString('en-GB')} killed (best estimate)`, { direction: 'top', offset: [0, -12] });
+    badge.bindTooltip(() => clusterTitle(members.length, killed), { direction: 'top', offset: [0, -12] });
     badge.on('click', () => openCluster(ext));
     badges.push(badge);
   }
   for (const b of badges) group.addLayer(b);
 }
+
+// clusterTitle is the tooltip of a cluster, the browser's or the API's.
+const clusterTitle = (n, killed) => `${n.toLocaleString('en-GB')} incidents, ${killed.toLocaleString('en-GB')} killed (best estimate)`;
 
 // openCluster zooms the map to a cluster's extent ({min_lon, min_lat,
 // max_lon, max_lat}, the API's cluster properties), or two levels in when
@@ -368,7 +371,7 @@ function renderClusters(fc) {
   for (const f of fc.features || []) {
     const p = f.properties;
     const m = clusterMarker(L.GeoJSON.coordsToLatLng(f.geometry.coordinates), p.count, app.canvas);
-    m.bindTooltip(() => `${p.count.toLocaleString('en-GB')} incidents, ${p.fatalities_best.toLocaleString('en-GB')} killed (best estimate)`, { direction: 'top', offset: [0, -12] });
+    m.bindTooltip(() => clusterTitle(p.count, p.fatalities_best), { direction: 'top', offset: [0, -12] });
     m.feature = f;
     m.on('click', () => openCluster(p));
     layer.addLayer(m);
