@@ -173,6 +173,9 @@ func (s *Store) init(ctx context.Context, path string) error {
 			return fmt.Errorf("gpkg: opening %s: %w", path, err)
 		}
 	}
+	if err := ensureWatchTables(ctx, tx); err != nil {
+		return fmt.Errorf("gpkg: opening %s: %w", path, err)
+	}
 	if err := tx.QueryRowContext(ctx, "SELECT value FROM frontline_store WHERE key = 'id'").Scan(&s.id); err != nil {
 		return fmt.Errorf("gpkg: opening %s: reading the store id: %w", path, err)
 	}

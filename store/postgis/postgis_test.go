@@ -68,6 +68,17 @@ func TestContract(t *testing.T) {
 	}
 }
 
+// TestWatchContract runs the watch contract on a PostGIS store (after a
+// write, so the cursor starts above 0) and on a GeoPackage store.
+func TestWatchContract(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	if _, err := s.ImportBatch(t.Context(), storetest.Actors(), "ana"); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunWatches(t, s)
+	storetest.RunWatches(t, openGPKG(t))
+}
+
 // TestCopy copies a store filled by the contract from GeoPackage to
 // PostGIS and back, and exports PostGIS to a GeoPackage file.
 func TestCopy(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 // migration once released is never edited, only followed by another.
 var migrations = []func() []string{
 	schemaV1,
+	schemaV2,
 }
 
 // SchemaVersion is the schema version this code reads and writes.
