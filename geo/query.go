@@ -45,6 +45,43 @@ type incFilter struct {
 	q     *IncidentQuery
 }
 
+// CheckAttributes validates q's record-level conditions (Types, SubTypes,
+// Statuses, Actors, MinFatalities): a *ValidationError naming the field
+// ("type", "sub_type", "status", "actor", "min_fatalities"), or nil.
+func (q *IncidentQuery) CheckAttributes() error {
+	for _, t := range q.Types {
+		if !t.Valid() {
+			return invalid("type", "%q is not one of %v", t, EventTypes)
+		}
+	}
+	for _, st := range q.SubTypes {
+		if _, ok := st.Type(); !ok {
+			return invalid("sub_type", "%q is not a known sub-type", st)
+		}
+	}
+	for _, st := range q.Statuses {
+		if !st.Valid() {
+			return invalid("status", "%q is not one of %v", st, IncidentStatuses)
+		}
+	}
+	for _, a := range q.Actors {
+		if err := checkID("actor", string(a)); err != nil {
+			return err
+		}
+	}
+	if q.MinFatalities < 0 {
+		return invalid("min_fatalities", "must not be negative")
+	}
+	return nil
+}
+
+// MatchAttributes reports whether in meets q's record-level conditions,
+// ignoring Where, Window, Offset and Limit; q must be valid
+// (CheckAttributes).
+func (q *IncidentQuery) MatchAttributes(in *Incident) bool {
+	return (&incFilter{q: q}).matchRecord(in)
+}
+
 // compile validates q against s.
 func (s *Snapshot) compile(q *IncidentQuery) (*incFilter, error) {
 	sh, err := s.resolve(q.Where)
@@ -58,29 +95,10 @@ func (s *Snapshot) compile(q *IncidentQuery) (*incFilter, error) {
 		}
 		f.window = *q.Window
 	}
-	for _, t := range q.Types {
-		if !t.Valid() {
-			return nil, invalid("type", "%q is not one of %v", t, EventTypes)
-		}
-	}
-	for _, st := range q.SubTypes {
-		if _, ok := st.Type(); !ok {
-			return nil, invalid("sub_type", "%q is not a known sub-type", st)
-		}
-	}
-	for _, st := range q.Statuses {
-		if !st.Valid() {
-			return nil, invalid("status", "%q is not one of %v", st, IncidentStatuses)
-		}
-	}
-	for _, a := range q.Actors {
-		if err := checkID("actor", string(a)); err != nil {
-			return nil, err
-		}
+	if err := q.CheckAttributes(); err != nil {
+		return nil, err
 	}
 	switch {
-	case q.MinFatalities < 0:
-		return nil, invalid("min_fatalities", "must not be negative")
 	case q.Offset < 0:
 		return nil, invalid("offset", "must not be negative")
 	case q.Limit < 0:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
+	"github.com/frontline-maps/frontline/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,7 +36,11 @@ type Syncer interface {
 // newMetrics registers the metrics; the index-size gauges read catalog's
 // current snapshot at each scrape, and with sync the gauges of following
 // the store ask it.
-func newMetrics(catalog Catalog, sync Syncer) *metrics {
+func newMetrics(catalog Catalog, sync Syncer) *metrics { return newMetricsWith(catalog, sync, nil, nil) }
+
+// newMetricsWith is newMetrics with the outbox's gauges (asked of watches
+// at each scrape) and the webhook attempts' counters, each when not nil.
+func newMetricsWith(catalog Catalog, sync Syncer, watches Watches, hooks Webhooks) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -68,7 +73,46 @@ func newMetrics(catalog Catalog, sync Syncer) *metrics {
 	if sync != nil {
 		m.registry.MustRegister(syncCollector{sync})
 	}
+	if watches != nil || hooks != nil {
+		m.registry.MustRegister(outboxCollector{watches, hooks})
+	}
 	return m
+}
+
+// outboxCollector reports the outbox's events by delivery state (one store
+// query a scrape) and this process's webhook attempts by outcome.
+type outboxCollector struct {
+	watches Watches
+	hooks   Webhooks
+}
+
+var (
+	outboxEvents = prometheus.NewDesc("frontline_watch_events",
+		"Events in the outbox, by webhook delivery state: none (no webhook), pending, delivered, failed, cancelled.", []string{"state"}, nil)
+	webhookAttempts = prometheus.NewDesc("frontline_webhook_attempts_total",
+		"Webhook delivery attempts of this process, by outcome: delivered, retried (to be tried again), failed (the last allowed).", []string{"outcome"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- outboxEvents; ch <- webhookAttempts }
+
+// Collect implements prometheus.Collector.
+func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.watches != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if counts, err := c.watches.DeliveryCounts(ctx); err == nil {
+			for _, st := range []store.DeliveryState{store.DeliveryNone, store.DeliveryPending, store.DeliveryDelivered, store.DeliveryFailed, store.DeliveryCancelled} {
+				ch <- prometheus.MustNewConstMetric(outboxEvents, prometheus.GaugeValue, float64(counts[st]), string(st))
+			}
+		}
+	}
+	if c.hooks != nil {
+		n := c.hooks.Counts()
+		ch <- prometheus.MustNewConstMetric(webhookAttempts, prometheus.CounterValue, float64(n.Delivered), "delivered")
+		ch <- prometheus.MustNewConstMetric(webhookAttempts, prometheus.CounterValue, float64(n.Retried), "retried")
+		ch <- prometheus.MustNewConstMetric(webhookAttempts, prometheus.CounterValue, float64(n.Failed), "failed")
+	}
 }
 
 // syncCollector reports SyncStatus at each scrape: one store query for

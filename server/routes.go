@@ -63,6 +63,14 @@ func (s *Server) apiRoutes() []route {
 		// The change feed (changes.go).
 		{http.MethodGet, "/changes", s.handleChanges, s.history(opChanges)},
 		{http.MethodGet, "/changes/stream", s.handleChangesStream, s.history(opChangesStream)},
+		// Watches and their events (watches.go).
+		{http.MethodPost, "/watches", s.handleCreateWatch, opCreateWatch},
+		{http.MethodGet, "/watches", s.handleWatches, opWatches},
+		{http.MethodGet, "/watches/{watchId}", s.handleWatch, opWatch},
+		{http.MethodDelete, "/watches/{watchId}", s.handleDeleteWatch, opDeleteWatch},
+		{http.MethodGet, "/watches/{watchId}/events", s.handleWatchEvents(false), opWatchEvents},
+		{http.MethodGet, "/watches/{watchId}/deliveries", s.handleWatchEvents(true), opWatchDeliveries},
+		{http.MethodGet, "/watches/{watchId}/stream", s.handleWatchStream, opWatchStream},
 	}
 }
 

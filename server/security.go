@@ -187,7 +187,9 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, need catalog.Role
 	case s.cfg.Editor == nil:
 		w.Header().Set("Allow", "GET, HEAD")
 		return errReadOnly
-	case s.limits.writes != nil && s.limits.writes.OnLimit(w, r, s.clientIP(r)):
+	case r.Method != http.MethodGet && r.Method != http.MethodHead && s.limits.writes != nil && s.limits.writes.OnLimit(w, r, s.clientIP(r)):
+		// Reads that need a token (the audit log, an export, a watch's
+		// events) are not writes.
 		return errTooMany
 	}
 	return nil

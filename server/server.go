@@ -95,6 +95,17 @@ type Config struct {
 	// MaxStreams bounds the change streams (GET /api/changes/stream) open
 	// at once (503 beyond); zero is 2,000.
 	MaxStreams int
+	// Watches keeps the watches of the watch routes; nil answers them 400
+	// (no store).
+	Watches Watches
+	// Webhooks reports the webhook dispatcher's attempts on /metrics; nil
+	// reports none.
+	Webhooks Webhooks
+	// WebhookAllow lists the networks a webhook URL may name by address
+	// although the webhook policy refuses them (webhook.Allowed), as the
+	// dispatcher's own allow-list; a watch naming another such address is
+	// refused at creation.
+	WebhookAllow []netip.Prefix
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client of a request they forward, for the per-client limits;
 	// empty trusts none, so the limits key on the peer's address.
@@ -149,7 +160,7 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) *Server {
 	}
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.ImportBodyTimeout = cmp.Or(cfg.ImportBodyTimeout, defaultImportBodyTimeout)
-	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetrics(catalog, cfg.Sync), limits: newLimiters(cfg), ids: newRequestIDs(),
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetricsWith(catalog, cfg.Sync, cfg.Watches, cfg.Webhooks), limits: newLimiters(cfg), ids: newRequestIDs(),
 		streams: streams{max: cmp.Or(cfg.MaxStreams, defaultMaxStreams), done: make(chan struct{})}}
 	if cfg.Editor != nil {
 		s.writes, s.histories, s.transfers = cfg.Editor, cfg.Editor, cfg.Editor

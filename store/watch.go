@@ -95,6 +95,11 @@ type Outcome struct {
 type MatchTx interface {
 	// Cursor returns the dataset version up to which changes are matched.
 	Cursor() (int64, error)
+	// Watches counts the changes of the watches (each create and delete)
+	// as committed when it is called: when it differs from the last
+	// match's, the watches are read again. Call it after reading the
+	// changes to match, so every watch committed before them is counted.
+	Watches() (int64, error)
 	// Add stores events, each with its delivery state already set
 	// (DeliveryPending with NextAttempt, or DeliveryNone); an event whose
 	// Key is stored already is skipped. Seq and Created are the store's.

@@ -19,7 +19,9 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
+	"github.com/frontline-maps/frontline/catalog/watch"
 	"github.com/frontline-maps/frontline/server"
+	"github.com/frontline-maps/frontline/server/webhook"
 	"github.com/frontline-maps/frontline/store"
 	"github.com/frontline-maps/frontline/web"
 )
@@ -67,6 +69,8 @@ type serveConfig struct {
 	// MetricsAddr, when set, serves /metrics on a listener of its own at
 	// this host:port, and not on Addr.
 	MetricsAddr string
+	// Webhook configures the delivery of watch events to webhooks.
+	Webhook webhook.Config
 }
 
 // parseServeConfig builds the serve configuration from args, then
@@ -91,6 +95,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after a stop signal")
 	fs.StringVar(&cfg.BaseURL, "base-url", getenv("FRONTLINE_BASE_URL"), "public `URL` of the server's root for links in API documents, such as https://maps.example.org/frontline; empty uses each request's Host (env FRONTLINE_BASE_URL)")
 	proxies := fs.String("trusted-proxies", getenv("FRONTLINE_TRUSTED_PROXIES"), "comma-separated `addresses` or CIDR ranges of reverse proxies whose X-Forwarded-For names the client for the per-client limits, such as 127.0.0.1,10.0.0.0/8; empty trusts no header (env FRONTLINE_TRUSTED_PROXIES)")
+	allow := fs.String("webhook-allow", getenv("FRONTLINE_WEBHOOK_ALLOW"), "comma-separated `addresses` or CIDR ranges webhooks may reach although they are loopback, private or otherwise reserved (refused by default), such as 127.0.0.1,10.0.0.0/8 (env FRONTLINE_WEBHOOK_ALLOW)")
+	fs.DurationVar(&cfg.Webhook.Timeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take, connection to answer")
+	fs.IntVar(&cfg.Webhook.Attempts, "webhook-attempts", 12, "attempts a webhook delivery gets before it is failed")
+	fs.DurationVar(&cfg.Webhook.Backoff, "webhook-backoff", time.Second, "the wait after a webhook's first failed attempt, doubled after each further one (up to an hour), jittered by ±50%")
 	origins := fs.String("cors-origins", getenv("FRONTLINE_CORS_ORIGINS"), "comma-separated `origins` browsers may read the API from, such as https://a.example,https://b.example; empty allows every origin (env FRONTLINE_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -128,7 +136,29 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 			return cfg, usageError{fmt.Sprintf("--base-url %q is not an absolute http or https URL without query", cfg.BaseURL)}
 		}
 	}
-	for p := range strings.SplitSeq(*proxies, ",") {
+	var err error
+	if cfg.TrustedProxies, err = parsePrefixes(*proxies); err != nil {
+		return cfg, usageError{"--trusted-proxies: " + err.Error()}
+	}
+	if cfg.Webhook.Allow, err = parsePrefixes(*allow); err != nil {
+		return cfg, usageError{"--webhook-allow: " + err.Error()}
+	}
+	if cfg.Webhook.Timeout <= 0 || cfg.Webhook.Attempts <= 0 || cfg.Webhook.Backoff <= 0 {
+		return cfg, usageError{"--webhook-timeout, --webhook-attempts and --webhook-backoff must be above 0"}
+	}
+	for o := range strings.SplitSeq(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+		}
+	}
+	return cfg, nil
+}
+
+// parsePrefixes parses a comma-separated list of IP addresses (each a
+// prefix of its own) and CIDR ranges.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for p := range strings.SplitSeq(list, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
@@ -137,16 +167,11 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 			prefix, err = addr.Unmap().Prefix(addr.Unmap().BitLen())
 		}
 		if err != nil {
-			return cfg, usageError{fmt.Sprintf("--trusted-proxies: %q is not an IP address or CIDR range", p)}
+			return nil, fmt.Errorf("%q is not an IP address or CIDR range", p)
 		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix.Masked())
+		out = append(out, prefix.Masked())
 	}
-	for o := range strings.SplitSeq(*origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
-		}
-	}
-	return cfg, nil
+	return out, nil
 }
 
 // envOr returns the environment variable key, or def when it is empty.
@@ -196,7 +221,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	scfg := server.Config{Version: version, BaseURL: cfg.BaseURL, CORSOrigins: cfg.CORSOrigins, PrivateRead: !cfg.PublicRead,
 		PublicHistory:   cfg.PublicHistory,
 		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit), TrustedProxies: cfg.TrustedProxies,
-		SeparateMetrics: cfg.MetricsAddr != ""}
+		SeparateMetrics: cfg.MetricsAddr != "", WebhookAllow: cfg.Webhook.Allow}
 	cat := catalog.New(nil)
 	load := func() error { return loadDataset(cat, cfg.DataDir) }
 	if cfg.DataDir == "" {
@@ -206,12 +231,15 @@ func runServe(ctx context.Context, args []string, e env) error {
 		}
 		defer st.Close()
 		cat = catalog.New(st)
-		scfg.Editor, scfg.Tokens, scfg.Sync = cat, cat, cat
+		watches := watch.New(st, cat)
+		hooks := webhook.New(st, cfg.Webhook, log)
+		scfg.Editor, scfg.Tokens, scfg.Sync, scfg.Watches, scfg.Webhooks = cat, cat, cat, watches, hooks
 		load = func() error {
 			if err := cat.Load(ctx); err != nil {
 				return err
 			}
 			follow(ctx, st, cat, log)
+			deliver(ctx, watches, hooks, log)
 			return nil
 		}
 		log.Info("store", "store", cfg.Store.describe(), "public_read", cfg.PublicRead)

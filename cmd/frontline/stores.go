@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
+	"github.com/frontline-maps/frontline/catalog/watch"
+	"github.com/frontline-maps/frontline/server/webhook"
 	"github.com/frontline-maps/frontline/data"
 	"github.com/frontline-maps/frontline/store"
 	"github.com/frontline-maps/frontline/store/gpkg"
@@ -24,6 +26,8 @@ type openedStore interface {
 	CreateToken(ctx context.Context, name string, role store.Role) (string, error)
 	ListTokens(ctx context.Context) ([]store.Token, error)
 	RevokeToken(ctx context.Context, name string) error
+	watch.Store
+	webhook.Store
 	Close() error
 }
 
@@ -156,4 +160,22 @@ func follow(ctx context.Context, st openedStore, cat *catalog.Catalog, log *slog
 			log.Info("reading the store's changes again")
 		}
 	})
+}
+
+// matchPoll is how often the matcher looks for changes to match when no
+// change of this process's catalog wakes it.
+const matchPoll = time.Second
+
+// deliver matches the store's changes against the watches and delivers
+// their events to webhooks until ctx is done, logging the matcher's store
+// going away and coming back.
+func deliver(ctx context.Context, watches *watch.Watches, hooks *webhook.Dispatcher, log *slog.Logger) {
+	go watches.Run(ctx, matchPoll, func(err error) {
+		if err != nil {
+			log.Warn("cannot match the store's changes against the watches; retrying", "err", err)
+		} else {
+			log.Info("matching the store's changes against the watches again")
+		}
+	})
+	go hooks.Run(ctx, watches.Added)
 }

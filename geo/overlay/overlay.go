@@ -221,3 +221,13 @@ func toOrb(g geom.Geometry) orb.MultiPolygon {
 	})
 	return mp
 }
+
+// Intersects reports whether two [lon, lat] multipolygons share a point
+// (touching edges count), as simplefeatures' Intersects decides it; edges
+// are straight in [lon, lat], as everywhere in geo.
+func Intersects(a, b orb.MultiPolygon) bool {
+	if len(a) == 0 || len(b) == 0 || !a.Bound().Intersects(b.Bound()) {
+		return false
+	}
+	return geom.Intersects(toGeom(a), toGeom(b))
+}

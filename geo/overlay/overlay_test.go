@@ -167,3 +167,32 @@ func ExampleDiff() {
 	// Output:
 	// sdf: 20132 km² → 10066 km², lost 10066 km² west of lon 39
 }
+
+// TestIntersects checks overlapping, touching, nested, apart and
+// box-overlapping-but-apart squares.
+func TestIntersects(t *testing.T) {
+	sq := func(x0, y0, x1, y1 float64) orb.MultiPolygon {
+		return orb.MultiPolygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}}
+	}
+	// An L shape whose box covers the small square that it misses.
+	l := orb.MultiPolygon{{{{0, 0}, {4, 0}, {4, 1}, {1, 1}, {1, 4}, {0, 4}, {0, 0}}}}
+	for _, c := range []struct {
+		name string
+		a, b orb.MultiPolygon
+		want bool
+	}{
+		{"overlap", sq(0, 0, 2, 2), sq(1, 1, 3, 3), true},
+		{"touch", sq(0, 0, 1, 1), sq(1, 0, 2, 1), true},
+		{"inside", sq(0, 0, 4, 4), sq(1, 1, 2, 2), true},
+		{"apart", sq(0, 0, 1, 1), sq(2, 2, 3, 3), false},
+		{"in the box, not the shape", l, sq(2, 2, 3, 3), false},
+		{"empty", nil, sq(0, 0, 1, 1), false},
+	} {
+		if got := overlay.Intersects(c.a, c.b); got != c.want {
+			t.Errorf("%s: Intersects = %v, want %v", c.name, got, c.want)
+		}
+		if got := overlay.Intersects(c.b, c.a); got != c.want {
+			t.Errorf("%s, swapped: Intersects = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -91,6 +91,8 @@ func RunWatches(t *testing.T, s WatchStore) {
 	if evs, err := s.Events(ctx, "w-hook", 0, 10); err != nil || len(evs) != 0 {
 		t.Fatalf("a rolled-back match left %d events (%v)", len(evs), err)
 	}
+	var gen int64
+	_ = s.Match(ctx, func(m store.MatchTx) error { gen, _ = m.Watches(); return nil })
 	for range 2 {
 		err = s.Match(ctx, func(m store.MatchTx) error {
 			if c, err := m.Cursor(); err != nil || c != first && c != dv+1 {
@@ -168,6 +170,12 @@ func RunWatches(t *testing.T, s WatchStore) {
 	if err := s.DeleteWatch(ctx, "w-hook"); err != nil {
 		t.Fatal(err)
 	}
+	_ = s.Match(ctx, func(m store.MatchTx) error {
+		if n, err := m.Watches(); err != nil || n != gen+1 {
+			t.Fatalf("the watches' count after a delete = %d, %v; want %d", n, err, gen+1)
+		}
+		return nil
+	})
 	if err := s.DeleteWatch(ctx, "w-hook"); !errors.Is(err, geo.ErrNotFound) {
 		t.Fatalf("deleting w-hook twice: %v, want geo.ErrNotFound", err)
 	}

@@ -49,14 +49,15 @@ var watchDDL = []string{
 	`CREATE INDEX watch_events_due ON watch_events (next_attempt) WHERE state = 'pending'`,
 	`CREATE TABLE watch_cursor (
   fid INTEGER PRIMARY KEY NOT NULL,
-  dataset_version INTEGER NOT NULL)`,
-	`INSERT INTO watch_cursor (fid, dataset_version) SELECT 1, coalesce(max(dataset_version), 0) FROM versions`,
+  dataset_version INTEGER NOT NULL,
+  watches INTEGER NOT NULL)`,
+	`INSERT INTO watch_cursor (fid, dataset_version, watches) SELECT 1, coalesce(max(dataset_version), 0), 0 FROM versions`,
 }
 
 var watchDescriptions = map[string]string{
 	"watches":      "Watched zones, areas and points: owner, definition, webhook",
 	"watch_events": "The outbox: every event of every watch, with its webhook delivery state",
-	"watch_cursor": "The dataset version up to which changes are matched against the watches",
+	"watch_cursor": "The dataset version up to which changes are matched against the watches, and how often the watches changed",
 }
 
 // ensureWatchTables creates the watch tables in tx when the file has none.
@@ -81,16 +82,32 @@ func ensureWatchTables(ctx context.Context, tx *sql.Tx) error {
 // CreateWatch stores w. Errors: geo.ErrConflict when a watch, even a
 // deleted one, has its ID.
 func (s *Store) CreateWatch(ctx context.Context, w store.Watch) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO watches (id, owner, spec, webhook, secret, created, since)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("gpkg: creating a watch: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `INSERT INTO watches (id, owner, spec, webhook, secret, created, since)
   VALUES (?, ?, ?, ?, ?, ?, ?)`, w.ID, w.Owner, string(w.Spec), w.Webhook, w.Secret, w.Created.UTC().Format(timeFormat), w.Since)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return fmt.Errorf("%w: watch %q", geo.ErrConflict, w.ID)
+	}
+	if err == nil {
+		_, err = tx.ExecContext(ctx, watchesChanged)
+	}
+	if err == nil {
+		err = tx.Commit()
 	}
 	if err != nil {
 		return fmt.Errorf("gpkg: creating a watch: %w", err)
 	}
 	return nil
 }
+
+// watchesChanged counts a change of the watches, so that matchers reload
+// them (MatchTx.Watches).
+const watchesChanged = "UPDATE watch_cursor SET watches = watches + 1 WHERE fid = 1"
+
 
 // Watch returns the live watch id, or geo.ErrNotFound.
 func (s *Store) Watch(ctx context.Context, id string) (store.Watch, error) {
@@ -152,6 +169,9 @@ func (s *Store) DeleteWatch(ctx context.Context, id string) error {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return fmt.Errorf("%w: watch %q", geo.ErrNotFound, id)
 	}
+	if _, err := tx.ExecContext(ctx, watchesChanged); err != nil {
+		return fmt.Errorf("gpkg: deleting a watch: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, "UPDATE watch_events SET state = ?, next_attempt = NULL WHERE watch = ? AND state = ?",
 		store.DeliveryCancelled, id, store.DeliveryPending); err != nil {
 		return fmt.Errorf("gpkg: deleting a watch: %w", err)
@@ -189,6 +209,14 @@ func (m *matchTx) Cursor() (int64, error) {
 		return 0, fmt.Errorf("gpkg: reading the watch cursor: %w", err)
 	}
 	return v, nil
+}
+
+func (m *matchTx) Watches() (int64, error) {
+	var n int64
+	if err := m.tx.QueryRowContext(m.ctx, "SELECT watches FROM watch_cursor WHERE fid = 1").Scan(&n); err != nil {
+		return 0, fmt.Errorf("gpkg: reading the watch cursor: %w", err)
+	}
+	return n, nil
 }
 
 func (m *matchTx) Advance(v int64) error {
@@ -279,8 +307,9 @@ func (s *Store) Events(ctx context.Context, watch string, after int64, limit int
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
 	at := now.UTC().Format(timeFormat)
 	rows, err := s.w.QueryContext(ctx, `UPDATE watch_events SET attempts = attempts + 1, lease_until = ?
-  WHERE fid IN (SELECT fid FROM watch_events WHERE state = 'pending' AND next_attempt <= ?
-    AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt, fid LIMIT ?)
+  WHERE fid IN (SELECT e.fid FROM watch_events e JOIN watches w ON w.id = e.watch AND w.deleted IS NULL
+    WHERE e.state = 'pending' AND e.next_attempt <= ? AND (e.lease_until IS NULL OR e.lease_until < ?)
+    ORDER BY e.next_attempt, e.fid LIMIT ?)
   RETURNING `+eventColumns, now.Add(lease).UTC().Format(timeFormat), at, at, limit)
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: claiming deliveries: %w", err)

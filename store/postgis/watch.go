@@ -45,28 +45,35 @@ func schemaV2() []string {
   delivered timestamptz)`,
 		`CREATE INDEX watch_events_watch ON watch_events (watch, seq)`,
 		`CREATE INDEX watch_events_due ON watch_events (next_attempt) WHERE state = 'pending'`,
-		`CREATE TABLE watch_cursor (id integer PRIMARY KEY CHECK (id = 1), dataset_version bigint NOT NULL)`,
-		`INSERT INTO watch_cursor SELECT 1, coalesce(max(dataset_version), 0) FROM versions`,
+		`CREATE TABLE watch_cursor (id integer PRIMARY KEY CHECK (id = 1), dataset_version bigint NOT NULL, watches bigint NOT NULL)`,
+		`INSERT INTO watch_cursor SELECT 1, coalesce(max(dataset_version), 0), 0 FROM versions`,
 		`COMMENT ON TABLE watches IS 'Watched zones, areas and points: owner, definition, webhook'`,
 		`COMMENT ON TABLE watch_events IS 'The outbox: every event of every watch, with its webhook delivery state'`,
-		`COMMENT ON TABLE watch_cursor IS 'The dataset version up to which changes are matched against the watches'`,
+		`COMMENT ON TABLE watch_cursor IS 'The dataset version up to which changes are matched against the watches, and how often the watches changed'`,
 	}
 }
 
 // CreateWatch stores w. Errors: geo.ErrConflict when a watch, even a
 // deleted one, has its ID.
 func (s *Store) CreateWatch(ctx context.Context, w store.Watch) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO watches (id, owner, spec, webhook, secret, created, since)
+	return s.tx(ctx, "creating a watch", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO watches (id, owner, spec, webhook, secret, created, since)
   VALUES ($1, $2, $3, $4, $5, $6, $7)`, w.ID, w.Owner, string(w.Spec), w.Webhook, w.Secret, w.Created.UTC(), w.Since)
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		return fmt.Errorf("%w: watch %q", geo.ErrConflict, w.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("postgis: creating a watch: %w", unavailable(err))
-	}
-	return nil
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			return fmt.Errorf("%w: watch %q", geo.ErrConflict, w.ID)
+		}
+		if err == nil {
+			_, err = tx.Exec(ctx, watchesChanged)
+		}
+		return err
+	})
 }
+
+// watchesChanged counts a change of the watches, so that matchers reload
+// them (MatchTx.Watches).
+const watchesChanged = "UPDATE watch_cursor SET watches = watches + 1 WHERE id = 1"
+
 
 // Watch returns the live watch id, or geo.ErrNotFound.
 func (s *Store) Watch(ctx context.Context, id string) (store.Watch, error) {
@@ -122,6 +129,9 @@ func (s *Store) DeleteWatch(ctx context.Context, id string) error {
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("%w: watch %q", geo.ErrNotFound, id)
 		}
+		if _, err := tx.Exec(ctx, watchesChanged); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, "UPDATE watch_events SET state = $1, next_attempt = NULL WHERE watch = $2 AND state = $3",
 			store.DeliveryCancelled, id, store.DeliveryPending)
 		return err
@@ -171,6 +181,14 @@ type matchTx struct {
 }
 
 func (m *matchTx) Cursor() (int64, error) { return m.cursor, nil }
+
+// Watches reads the count now, not at the lock: a watch committed before
+// a change the matcher has read is counted.
+func (m *matchTx) Watches() (int64, error) {
+	var n int64
+	err := m.tx.QueryRow(m.ctx, "SELECT watches FROM watch_cursor WHERE id = 1").Scan(&n)
+	return n, err
+}
 
 func (m *matchTx) Advance(v int64) error {
 	_, err := m.tx.Exec(m.ctx, "UPDATE watch_cursor SET dataset_version = $1 WHERE id = 1", v)
@@ -256,8 +274,9 @@ func (s *Store) Events(ctx context.Context, watch string, after int64, limit int
 // event is claimed again: delivery is at least once.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error) {
 	rows, err := s.pool.Query(ctx, `WITH due AS (
-    SELECT seq FROM watch_events WHERE state = 'pending' AND next_attempt <= $1
-      AND (lease_until IS NULL OR lease_until < $1) ORDER BY next_attempt, seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+    SELECT e.seq FROM watch_events e JOIN watches w ON w.id = e.watch AND w.deleted IS NULL
+      WHERE e.state = 'pending' AND e.next_attempt <= $1 AND (e.lease_until IS NULL OR e.lease_until < $1)
+      ORDER BY e.next_attempt, e.seq LIMIT $3 FOR UPDATE OF e SKIP LOCKED)
   UPDATE watch_events e SET attempts = attempts + 1, lease_until = $2
   FROM due, watches w WHERE e.seq = due.seq AND w.id = e.watch
   RETURNING e.seq, e.watch, e.key, e.type, e.dataset_version, e.payload::text, e.created, e.state, e.attempts,
