@@ -36,7 +36,9 @@ type Syncer interface {
 // newMetrics registers the metrics; the index-size gauges read catalog's
 // current snapshot at each scrape, and with sync the gauges of following
 // the store ask it.
-func newMetrics(catalog Catalog, sync Syncer) *metrics { return newMetricsWith(catalog, sync, nil, nil) }
+func newMetrics(catalog Catalog, sync Syncer) *metrics {
+	return newMetricsWith(catalog, sync, nil, nil)
+}
 
 // newMetricsWith is newMetrics with the outbox's gauges (asked of watches
 // at each scrape) and the webhook attempts' counters, each when not nil.
@@ -94,7 +96,10 @@ var (
 )
 
 // Describe implements prometheus.Collector.
-func (outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- outboxEvents; ch <- webhookAttempts }
+func (outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxEvents
+	ch <- webhookAttempts
+}
 
 // Collect implements prometheus.Collector.
 func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {

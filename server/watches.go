@@ -50,16 +50,16 @@ var errNoWatches = &problemError{http.StatusBadRequest, problemInvalidParameter,
 
 // watchDoc is a watch as the routes show it.
 type watchDoc struct {
-	ID      string          `json:"id"`
-	Owner   string          `json:"owner"`
-	Target  watch.Target    `json:"target"`
-	Filter  watch.Filter    `json:"filter"`
-	Events  []string        `json:"events"`
-	Webhook *watch.Webhook  `json:"webhook,omitempty"`
-	Created time.Time       `json:"created"`
-	Since   int64           `json:"dataset_version"`
-	Secret  string          `json:"secret,omitempty"`
-	Links   []link          `json:"links"`
+	ID      string         `json:"id"`
+	Owner   string         `json:"owner"`
+	Target  watch.Target   `json:"target"`
+	Filter  watch.Filter   `json:"filter"`
+	Events  []string       `json:"events"`
+	Webhook *watch.Webhook `json:"webhook,omitempty"`
+	Created time.Time      `json:"created"`
+	Since   int64          `json:"dataset_version"`
+	Secret  string         `json:"secret,omitempty"`
+	Links   []link         `json:"links"`
 }
 
 func (s *Server) newWatchDoc(r *http.Request, w watch.Watch) watchDoc {

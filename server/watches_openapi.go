@@ -42,10 +42,10 @@ var (
 	opDeleteWatch = operation{ID: "deleteWatch", Summary: "Delete a watch: no more events; its pending deliveries are cancelled", Status: http.StatusNoContent,
 		Auth: catalog.RoleEditor, Params: []param{paramWatchID}}
 	opWatchEvents = operation{ID: "getWatchEvents", Summary: "A watch's events, oldest first, paged", Auth: catalog.RoleEditor,
-		Params: []param{paramWatchID, paramAfter, paramEventsLimit},
+		Params:      []param{paramWatchID, paramAfter, paramEventsLimit},
 		Description: "Each event with its event_id (the stream's id) and, for a webhook, its delivery. An event's id is its idempotency key: the same change never makes two events for one watch."}
 	opWatchDeliveries = operation{ID: "getWatchDeliveries", Summary: "A watch's webhook deliveries: state, attempts, last answer", Auth: catalog.RoleEditor,
-		Params: []param{paramWatchID, paramAfter, paramEventsLimit},
+		Params:      []param{paramWatchID, paramAfter, paramEventsLimit},
 		Description: "Each event's delivery: state pending (with next_attempt), delivered, failed (every attempt spent, never retried) or cancelled (the watch was deleted), none without a webhook; attempts, last_status, last_error."}
 	opWatchStream = operation{ID: "streamWatch", Summary: "A watch's events as Server-Sent Events", MediaType: "text/event-stream", Auth: catalog.RoleEditor,
 		Params: []param{paramWatchID, {Name: "after", In: "query", Description: "Events after this event id; without it (and without Last-Event-ID), new events only.",

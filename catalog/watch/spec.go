@@ -49,10 +49,10 @@ type Spec struct {
 
 // Target is what a watch watches: one field is set.
 type Target struct {
-	Zone     geo.ZoneID       `json:"zone,omitempty"`
+	Zone     geo.ZoneID        `json:"zone,omitempty"`
 	Geometry *geojson.Geometry `json:"geometry,omitempty"`
-	Circle   *CircleTarget    `json:"circle,omitempty"`
-	Point    *orb.Point       `json:"point,omitempty"`
+	Circle   *CircleTarget     `json:"circle,omitempty"`
+	Point    *orb.Point        `json:"point,omitempty"`
 }
 
 // CircleTarget is a circle target: centre [lon, lat] and radius in metres.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/frontline-maps/frontline/catalog"
 	"github.com/frontline-maps/frontline/catalog/watch"
-	"github.com/frontline-maps/frontline/server/webhook"
 	"github.com/frontline-maps/frontline/data"
+	"github.com/frontline-maps/frontline/server/webhook"
 	"github.com/frontline-maps/frontline/store"
 	"github.com/frontline-maps/frontline/store/gpkg"
 	"github.com/frontline-maps/frontline/store/postgis"

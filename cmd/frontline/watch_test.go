@@ -152,14 +152,14 @@ func TestWatchTimeAware(t *testing.T) {
 
 	// Bad definitions, and other people's watches.
 	for body, field := range map[string]string{
-		`{"target":{}}`:                                         "target",
-		`{"target":{"zone":"no-such-zone"}}`:                    "target.zone",
-		`{"target":{"circle":{"center":[38,35],"radius_m":0}}}`: "target.circle.radius_m",
-		`{"target":{"point":[38,35]},"events":["incident.entered"]}`:                     "events",
-		`{"target":{"zone":"sdf-2025"},"filter":{"type":["parade"]}}`:                   "filter.type",
-		`{"target":{"zone":"sdf-2025"},"webhook":{"url":"ftp://example.org/x"}}`:        "webhook.url",
-		`{"target":{"zone":"sdf-2025"},"webhook":{"url":"http://10.1.2.3/hook"}}`:       "webhook.url",
-		`{"target":{"zone":"sdf-2025"},"colour":"red"}`:                                 "colour",
+		`{"target":{}}`:                                                                "target",
+		`{"target":{"zone":"no-such-zone"}}`:                                           "target.zone",
+		`{"target":{"circle":{"center":[38,35],"radius_m":0}}}`:                        "target.circle.radius_m",
+		`{"target":{"point":[38,35]},"events":["incident.entered"]}`:                   "events",
+		`{"target":{"zone":"sdf-2025"},"filter":{"type":["parade"]}}`:                  "filter.type",
+		`{"target":{"zone":"sdf-2025"},"webhook":{"url":"ftp://example.org/x"}}`:       "webhook.url",
+		`{"target":{"zone":"sdf-2025"},"webhook":{"url":"http://10.1.2.3/hook"}}`:      "webhook.url",
+		`{"target":{"zone":"sdf-2025"},"colour":"red"}`:                                "colour",
 		`{"target":{"geometry":{"type":"Polygon","coordinates":[[[38,35],[39,35]]]}}}`: "target.geometry.coordinates[0]",
 	} {
 		resp := send(t, "POST", base+"/api/watches", ed, body, "Content-Type", "application/json")

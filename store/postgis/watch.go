@@ -74,7 +74,6 @@ func (s *Store) CreateWatch(ctx context.Context, w store.Watch) error {
 // them (MatchTx.Watches).
 const watchesChanged = "UPDATE watch_cursor SET watches = watches + 1 WHERE id = 1"
 
-
 // Watch returns the live watch id, or geo.ErrNotFound.
 func (s *Store) Watch(ctx context.Context, id string) (store.Watch, error) {
 	ws, err := s.watches(ctx, "id = $1", id)
