@@ -160,6 +160,24 @@ func everyEditRoute(t *testing.T, base string, tokens testTokens) map[string]boo
 		hit["GET /api/changes/stream"] = true
 	}
 	stream.close()
+	// A watch: created, listed, read, its events, deliveries and stream,
+	// then deleted.
+	id, _ := createWatch(t, base, tokens["editor"], `{"target":{"zone":"sdf-2025"}}`)
+	hit["POST /api/watches"] = true
+	for _, path := range []string{"/api/watches", "/api/watches/" + id, "/api/watches/" + id + "/events", "/api/watches/" + id + "/deliveries"} {
+		if resp := send(t, "GET", base+path, tokens["editor"], ""); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, resp.body)
+		} else {
+			hit["GET "+path] = true
+		}
+	}
+	openStream(t, base+"/api/watches/"+id+"/stream", tokens["editor"], "").close()
+	hit["GET /api/watches/"+id+"/stream"] = true
+	if resp := send(t, "DELETE", base+"/api/watches/"+id, tokens["editor"], ""); resp.StatusCode != 204 {
+		t.Errorf("DELETE the watch: %d %s", resp.StatusCode, resp.body)
+	} else {
+		hit["DELETE /api/watches/"+id] = true
+	}
 	return hit
 }
 

@@ -138,6 +138,9 @@ func TestGeoPackageStructure(t *testing.T) {
 		{"audit", "attributes", "", len(store.Records(testDataset())) + 1, nil},
 		{"tokens", "attributes", "", 0, nil},
 		{"frontline_store", "attributes", "", 2, nil},
+		{"watches", "attributes", "", 0, nil},
+		{"watch_events", "attributes", "", 0, nil},
+		{"watch_cursor", "attributes", "", 1, nil},
 	}
 	for _, tc := range contents {
 		var (
@@ -353,7 +356,8 @@ func TestGDAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int{}
-	for _, table := range []string{"actors", "zones", "incidents", "sites", "boundaries", "statistics", "versions", "audit", "tokens", "frontline_store"} {
+	for _, table := range []string{"actors", "zones", "incidents", "sites", "boundaries", "statistics", "versions", "audit", "tokens", "frontline_store",
+		"watches", "watch_events", "watch_cursor"} {
 		want[table] = count(t, s, "SELECT count(*) FROM "+table)
 	}
 	if err := s.Close(); err != nil {
@@ -413,8 +417,10 @@ func checkOgrinfo(t *testing.T, ogrinfo, path string, want map[string]int) []byt
 			t.Errorf("ogrinfo: layer %s has %d features, want %d", table, got[table], n)
 		}
 	}
-	if len(got) != len(store.Tables)+4 {
-		t.Errorf("ogrinfo lists layers %v, want the %d tables", got, len(store.Tables)+4)
+	// The current tables, versions, audit, tokens, frontline_store and the
+	// three watch tables.
+	if tables := len(store.Tables) + 4 + 3; len(got) != tables {
+		t.Errorf("ogrinfo lists layers %v, want the %d tables", got, tables)
 	}
 	return out
 }
