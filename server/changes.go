@@ -157,6 +157,76 @@ func nextPosition(since int64, offset int, page []catalog.Change) (int64, int) {
 	return since, offset + len(page)
 }
 
+// pageCache shares the feed's pages among the change streams: streams at
+// one position wake together at each change and would each read the same
+// page from the store, so the first reads it and the others take its
+// answer. A page lasts until the feed next changes, since one short of
+// streamPage may grow then; a failed read is not kept.
+type pageCache struct {
+	mu      sync.Mutex
+	gen     <-chan struct{} // History.Changed when the entries were read
+	entries map[[2]int64]*pageEntry
+}
+
+type pageEntry struct {
+	done chan struct{} // closed when page, data and err are set
+	page []catalog.Change
+	data [][]byte // each change's changeDoc as JSON, rendered once for every stream
+	err  error
+}
+
+// pageReadTimeout bounds one shared read of the feed.
+const pageReadTimeout = 30 * time.Second
+
+// get returns the streamPage changes at (since, offset) and each one's
+// changeDoc as JSON, read and rendered once for every stream that asks
+// while the feed stays as it is.
+func (c *pageCache) get(ctx context.Context, h History, since int64, offset int) ([]catalog.Change, [][]byte, error) {
+	gen := h.Changed()
+	key := [2]int64{since, int64(offset)}
+	c.mu.Lock()
+	if c.gen != gen {
+		c.gen, c.entries = gen, map[[2]int64]*pageEntry{}
+	}
+	e, shared := c.entries[key]
+	if !shared {
+		e = &pageEntry{done: make(chan struct{})}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+	if !shared {
+		// The read outlives a reader that hangs up: others wait on it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pageReadTimeout)
+		e.page, e.err = h.Changes(rctx, since, offset, streamPage)
+		cancel()
+		for _, ch := range e.page {
+			if e.err != nil {
+				break
+			}
+			var doc changeDoc
+			if doc, e.err = newChangeDoc(ch); e.err == nil {
+				var b []byte
+				b, e.err = json.Marshal(doc)
+				e.data = append(e.data, b)
+			}
+		}
+		if e.err != nil {
+			c.mu.Lock()
+			if c.entries[key] == e {
+				delete(c.entries, key)
+			}
+			c.mu.Unlock()
+		}
+		close(e.done)
+	}
+	select {
+	case <-e.done:
+		return e.page, e.data, e.err
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+}
+
 // streams counts the open change streams and ends them all at shutdown.
 type streams struct {
 	mu   sync.Mutex
@@ -264,7 +334,7 @@ func (s *Server) handleChangesStream(w http.ResponseWriter, r *http.Request) err
 		// closes it, so none is slept through.
 		changed := s.histories.Changed()
 		for {
-			page, err := s.histories.Changes(ctx, since, offset, streamPage)
+			page, rendered, err := s.pages.get(ctx, s.histories, since, offset)
 			if err != nil {
 				if ctx.Err() == nil {
 					s.log.Warn("change stream: reading the feed", "error", err)
@@ -272,14 +342,7 @@ func (s *Server) handleChangesStream(w http.ResponseWriter, r *http.Request) err
 				return nil // the client reconnects with Last-Event-ID
 			}
 			for i, c := range page {
-				doc, err := newChangeDoc(c)
-				if err != nil {
-					return err
-				}
-				data, err := json.Marshal(doc)
-				if err != nil {
-					return err
-				}
+				data := rendered[i]
 				// A transaction is whole when the next change is of a later
 				// one, or when the store has no more (commits are atomic).
 				whole := (i+1 < len(page) && page[i+1].DatasetVersion != c.DatasetVersion) || (i+1 == len(page) && len(page) < streamPage)

@@ -144,6 +144,8 @@ type Server struct {
 	// it; nil without one.
 	writes    Writer
 	histories History
+	// pages shares the change feed's pages among the change streams.
+	pages pageCache
 	transfers Transfer
 	// streams are the open change streams (changes.go).
 	streams streams

@@ -29,8 +29,8 @@ type Watches interface {
 	List(ctx context.Context, owner string) ([]watch.Watch, error)
 	Delete(ctx context.Context, id string) error
 	Events(ctx context.Context, id string, after int64, limit int) ([]watch.Event, error)
-	// Added returns a channel closed when new events may be in the outbox.
-	Added() <-chan struct{}
+	// AddedFor returns a channel closed when watch id may have new events.
+	AddedFor(id string) <-chan struct{}
 	// DeliveryCounts counts the outbox's events by delivery state.
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
 }
@@ -356,7 +356,7 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 		return nil
 	}
 	return s.stream(w, r, func(ctx context.Context, emit func(id, event string, data []byte) error) (<-chan struct{}, error) {
-		added := s.cfg.Watches.Added()
+		added := s.cfg.Watches.AddedFor(x.ID)
 		for {
 			page, err := s.cfg.Watches.Events(ctx, x.ID, after, maxEventsLimit)
 			if err != nil {
@@ -375,10 +375,11 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 	})
 }
 
-// watchStreamPoll is how often a watch stream reads the outbox when no
-// match of this process wakes it: another instance's events arrive within
-// it.
-const watchStreamPoll = 500 * time.Millisecond
+// watchStreamPoll is how often a watch stream reads the outbox when
+// nothing wakes it, in case a wake was missed (the store was away when the
+// matcher looked): the matcher wakes a watch's streams at its events,
+// another instance's included.
+const watchStreamPoll = 5 * time.Second
 
 // stream serves Server-Sent Events: it takes a stream slot, writes the
 // retry delay, then calls fill, which emits what is new and returns a

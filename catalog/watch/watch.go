@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -44,6 +45,7 @@ type Store interface {
 	Match(ctx context.Context, fn func(store.MatchTx) error) error
 	Events(ctx context.Context, watch string, after int64, limit int) ([]store.Event, error)
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
+	EventWatches(ctx context.Context, after int64) ([]string, int64, error)
 }
 
 // Feed is what the matcher reads of the live dataset (a *catalog.Catalog).
@@ -72,14 +74,22 @@ type Watches struct {
 	cache map[string]*compiled
 	seen  int64 // the cursor after this process's last match
 
+	// lastSeq is the outbox's last event this process has signalled, -1
+	// before the first look; guarded by mu, like the state.
+	lastSeq int64
+
+	// addedMu guards added (closed at new events of any watch) and waiters
+	// (one channel per watch someone waits on, closed at its new events).
 	addedMu sync.Mutex
 	added   chan struct{}
+	waiters map[string]chan struct{}
 }
 
 // New returns the watches of st, matched against feed's changes by Run.
 func New(st Store, feed Feed) *Watches {
 	return &Watches{st: st, feed: feed, batch: 5000, now: time.Now, at: -1, gen: -1, seen: -1,
-		cache: map[string]*compiled{}, added: make(chan struct{})}
+		cache: map[string]*compiled{}, added: make(chan struct{}),
+		waiters: map[string]chan struct{}{}, lastSeq: -1}
 }
 
 // Watch is a watch as the API shows it (without its secret).
@@ -219,11 +229,43 @@ func (ws *Watches) Added() <-chan struct{} {
 	return ws.added
 }
 
-func (ws *Watches) signal() {
+// AddedFor returns a channel closed when this process's matcher next sees
+// new events of watch id, its own or another instance's: what a stream of
+// one watch waits on, so that an event wakes only its watch's streams.
+func (ws *Watches) AddedFor(id string) <-chan struct{} {
 	ws.addedMu.Lock()
+	defer ws.addedMu.Unlock()
+	ch, ok := ws.waiters[id]
+	if !ok {
+		ch = make(chan struct{})
+		ws.waiters[id] = ch
+	}
+	return ch
+}
+
+// signal (under mu) wakes Added's waiters, and AddedFor's of the watches with events
+// after the last this process signalled (one store query).
+func (ws *Watches) signal(ctx context.Context) error {
+	after := ws.lastSeq
+	if after < 0 {
+		after = math.MaxInt64 // the first look: nothing is new
+	}
+	ids, last, err := ws.st.EventWatches(ctx, after)
+	if err != nil {
+		return err
+	}
+	ws.lastSeq = max(ws.lastSeq, last)
+	ws.addedMu.Lock()
+	defer ws.addedMu.Unlock()
+	for _, id := range ids {
+		if ch, ok := ws.waiters[id]; ok {
+			close(ch)
+			delete(ws.waiters, id)
+		}
+	}
 	close(ws.added)
 	ws.added = make(chan struct{})
-	ws.addedMu.Unlock()
+	return nil
 }
 
 // Run matches until ctx is done: at each change of the live dataset and at
@@ -315,8 +357,8 @@ func (ws *Watches) Step(ctx context.Context) (more bool, err error) {
 	if processed {
 		ws.at = last // the state's zones took every change up to last
 	}
-	if added > 0 || moved {
-		ws.signal()
+	if added > 0 || moved || ws.lastSeq < 0 {
+		return more, ws.signal(ctx)
 	}
 	return more, nil
 }

@@ -26,7 +26,7 @@ type testTokens map[string]string
 
 // storeWithTokens creates a seeded store in a temporary directory with one
 // token of each role and a revoked one, and returns its path.
-func storeWithTokens(t *testing.T) (string, testTokens) {
+func storeWithTokens(t testing.TB) (string, testTokens) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "frontline.gpkg")
 	st, err := openStore(t.Context(), path, true)

@@ -14,8 +14,8 @@ import (
 )
 
 // pgInstances migrates a new database, makes an editor token and starts n
-// frontline serve --postgres processes on it.
-func pgInstances(b *testing.B, n int) ([]*crashServer, string) {
+// frontline serve --postgres processes on it, with extra flags.
+func pgInstances(b *testing.B, n int, extra ...string) ([]*crashServer, string) {
 	b.Helper()
 	bin := buildFrontline(b)
 	url := pgtest.NewDatabase(b)
@@ -30,7 +30,7 @@ func pgInstances(b *testing.B, n int) ([]*crashServer, string) {
 	}
 	var servers []*crashServer
 	for range n {
-		servers = append(servers, startServerProcess(b, bin, "--postgres", url, "--base-url", "https://maps.example.org"))
+		servers = append(servers, startServerProcess(b, bin, append([]string{"--postgres", url, "--base-url", "https://maps.example.org"}, extra...)...))
 	}
 	return servers, strings.TrimSpace(token.String())
 }

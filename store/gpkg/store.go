@@ -48,6 +48,9 @@ const datetimeFormat = "2006-01-02T15:04:05.000Z"
 // another process (another frontline command on the same file).
 const defaultBusyTimeout = 5 * time.Second
 
+// readConns is the most read connections a Store opens.
+const readConns = 16
+
 // SeedAuthor is the author the versions and audit rows of a seed name.
 const SeedAuthor = "seed"
 
@@ -111,6 +114,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("gpkg: opening %s: %w", path, err)
 	}
+	// Each connection keeps a page cache of its own (2 MiB by default),
+	// and reads are CPU-bound: past a few per core more connections only
+	// cost memory. Many readers at once (a thousand event streams woken
+	// by one write) queue for these instead.
+	s.r.SetMaxOpenConns(readConns)
+	s.r.SetMaxIdleConns(readConns)
 	if opts.Seed != nil {
 		if err := s.seed(ctx, opts.Seed); err != nil {
 			s.Close()

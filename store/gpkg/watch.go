@@ -376,3 +376,26 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int
 	}
 	return out, rows.Err()
 }
+
+// EventWatches returns the watches with events after Seq after, in no
+// order, and the last Seq of the outbox (0 when empty).
+func (s *Store) EventWatches(ctx context.Context, after int64) ([]string, int64, error) {
+	var last int64
+	if err := s.r.QueryRowContext(ctx, "SELECT coalesce(max(fid), 0) FROM watch_events").Scan(&last); err != nil {
+		return nil, 0, fmt.Errorf("gpkg: reading events: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT watch FROM watch_events WHERE fid > ? AND fid <= ?", after, last)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gpkg: reading events: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, 0, fmt.Errorf("gpkg: reading events: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, last, rows.Err()
+}

@@ -332,3 +332,21 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int
 	}
 	return out, nil
 }
+
+// EventWatches returns the watches with events after Seq after, in no
+// order, and the last Seq of the outbox (0 when empty).
+func (s *Store) EventWatches(ctx context.Context, after int64) ([]string, int64, error) {
+	var last int64
+	if err := s.pool.QueryRow(ctx, "SELECT coalesce(max(seq), 0) FROM watch_events").Scan(&last); err != nil {
+		return nil, 0, fmt.Errorf("postgis: reading events: %w", unavailable(err))
+	}
+	rows, err := s.pool.Query(ctx, "SELECT DISTINCT watch FROM watch_events WHERE seq > $1 AND seq <= $2", after, last)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgis: reading events: %w", unavailable(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgis: reading events: %w", unavailable(err))
+	}
+	return ids, last, nil
+}
