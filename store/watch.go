@@ -79,7 +79,15 @@ type Job struct {
 	Attempt     int
 }
 
-// Outcome is how a delivery attempt ended, for FinishDelivery: State is
+// Finished is the end of one delivery attempt, for FinishDeliveries: the
+// event, the attempt's number, and its outcome.
+type Finished struct {
+	Seq     int64
+	Attempt int
+	Outcome Outcome
+}
+
+// Outcome is how a delivery attempt ended: State is
 // DeliveryDelivered, DeliveryPending (retry at Next) or DeliveryFailed.
 type Outcome struct {
 	State  DeliveryState

@@ -21,7 +21,7 @@ type WatchStore interface {
 	Match(ctx context.Context, fn func(store.MatchTx) error) error
 	Events(ctx context.Context, watch string, after int64, limit int) ([]store.Event, error)
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error)
-	FinishDelivery(ctx context.Context, seq int64, attempt int, o store.Outcome) error
+	FinishDeliveries(ctx context.Context, fs []store.Finished) error
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
 	EventWatches(ctx context.Context, after int64) ([]string, int64, error)
 }
@@ -148,15 +148,12 @@ func RunWatches(t *testing.T, s WatchStore) {
 		t.Fatalf("claims after the leases lapsed = %+v, %v", lapsed, err)
 	}
 	late := store.Outcome{State: store.DeliveryFailed, At: t0.Add(3 * time.Minute), Error: "late"}
-	if err := s.FinishDelivery(ctx, jobs[0].Seq, 1, late); err != nil {
+	if err := s.FinishDeliveries(ctx, []store.Finished{{Seq: jobs[0].Seq, Attempt: 1, Outcome: late}}); err != nil {
 		t.Fatal(err)
 	}
 	ok := store.Outcome{State: store.DeliveryDelivered, At: t0.Add(3 * time.Minute), Status: 204}
-	if err := s.FinishDelivery(ctx, lapsed[0].Seq, 2, ok); err != nil {
-		t.Fatal(err)
-	}
 	retry := store.Outcome{State: store.DeliveryPending, At: t0.Add(3 * time.Minute), Next: t0.Add(10 * time.Minute), Status: 500, Error: "HTTP 500"}
-	if err := s.FinishDelivery(ctx, lapsed[1].Seq, 2, retry); err != nil {
+	if err := s.FinishDeliveries(ctx, []store.Finished{{Seq: lapsed[0].Seq, Attempt: 2, Outcome: ok}, {Seq: lapsed[1].Seq, Attempt: 2, Outcome: retry}}); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ = s.Events(ctx, "w-hook", 0, 10)

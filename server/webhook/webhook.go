@@ -48,7 +48,7 @@ import (
 // store/postgis's methods of these names).
 type Store interface {
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error)
-	FinishDelivery(ctx context.Context, seq int64, attempt int, o store.Outcome) error
+	FinishDeliveries(ctx context.Context, fs []store.Finished) error
 }
 
 // Config configures a Dispatcher. The zero value is usable.
@@ -187,13 +187,20 @@ func (d *Dispatcher) Counts() Counts {
 
 // Run delivers until ctx is done: whenever wake() yields a channel that
 // closes (new events), and at least every Poll. In-flight attempts finish
-// or time out before it returns.
+// or time out, and their outcomes are recorded, before it returns.
 func (d *Dispatcher) Run(ctx context.Context, wake func() <-chan struct{}) {
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
 	sem := make(chan struct{}, d.cfg.Workers)
+	finished := make(chan store.Finished, 4*d.cfg.Workers)
+	recorded := make(chan struct{})
+	go d.record(context.WithoutCancel(ctx), finished, recorded)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		wg.Wait()
+		close(finished)
+		<-recorded
+	}()
 	for {
 		ch := wake()
 		for ctx.Err() == nil {
@@ -215,7 +222,7 @@ func (d *Dispatcher) Run(ctx context.Context, wake func() <-chan struct{}) {
 				wg.Add(1)
 				go func() {
 					defer func() { <-sem; wg.Done() }()
-					d.attempt(context.WithoutCancel(ctx), j)
+					finished <- d.attempt(context.WithoutCancel(ctx), j)
 				}()
 			}
 			if len(jobs) < free {
@@ -231,8 +238,38 @@ func (d *Dispatcher) Run(ctx context.Context, wake func() <-chan struct{}) {
 	}
 }
 
-// attempt sends one job and records its outcome.
-func (d *Dispatcher) attempt(ctx context.Context, j store.Job) {
+// maxRecordBatch bounds the outcomes recorded in one transaction.
+const maxRecordBatch = 256
+
+// record writes the outcomes of finished attempts to the store until
+// finished is closed, all that have arrived in one transaction (a store
+// that syncs each commit to disk takes one sync for many), then closes
+// done. An outcome that fails to be recorded leaves its lease to lapse:
+// the event is tried again.
+func (d *Dispatcher) record(ctx context.Context, finished <-chan store.Finished, done chan<- struct{}) {
+	defer close(done)
+	for f := range finished {
+		batch := []store.Finished{f}
+	more:
+		for len(batch) < maxRecordBatch {
+			select {
+			case g, ok := <-finished:
+				if !ok {
+					break more
+				}
+				batch = append(batch, g)
+			default:
+				break more
+			}
+		}
+		if err := d.st.FinishDeliveries(ctx, batch); err != nil {
+			d.log.Warn("webhook: recording deliveries", "deliveries", len(batch), "err", err)
+		}
+	}
+}
+
+// attempt sends one job and returns its outcome.
+func (d *Dispatcher) attempt(ctx context.Context, j store.Job) store.Finished {
 	status, err := d.send(ctx, j)
 	o := store.Outcome{At: time.Now().UTC(), Status: status}
 	switch {
@@ -247,10 +284,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j store.Job) {
 		o.State, o.Error, o.Next = store.DeliveryPending, err.Error(), o.At.Add(d.backoff(j.Attempt))
 		d.retried.Add(1)
 	}
-	if err := d.st.FinishDelivery(ctx, j.Seq, j.Attempt, o); err != nil {
-		// The lease lapses and the event is tried again: at least once.
-		d.log.Warn("webhook: recording a delivery", "event", j.Key, "err", err)
-	}
+	return store.Finished{Seq: j.Seq, Attempt: j.Attempt, Outcome: o}
 }
 
 // backoff is the wait after failed attempt n (1 for the first): Backoff

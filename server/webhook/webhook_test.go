@@ -63,10 +63,12 @@ func (f *fakeOutbox) ClaimDeliveries(_ context.Context, _ time.Time, _ time.Dura
 	return out, nil
 }
 
-func (f *fakeOutbox) FinishDelivery(_ context.Context, seq int64, _ int, o store.Outcome) error {
+func (f *fakeOutbox) FinishDeliveries(_ context.Context, fs []store.Finished) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.outcomes[seq] = o
+	for _, x := range fs {
+		f.outcomes[x.Seq] = x.Outcome
+	}
 	if len(f.jobs) == 0 && len(f.outcomes) == cap(f.done) {
 		close(f.done)
 	}

@@ -335,23 +335,36 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	return jobs, nil
 }
 
-// FinishDelivery records how attempt of event seq ended. An attempt whose
-// lease lapsed and was claimed again (a later attempt number) changes
-// nothing, nor does one on an event no longer pending.
-func (s *Store) FinishDelivery(ctx context.Context, seq int64, attempt int, o store.Outcome) error {
-	var delivered sql.NullString
-	if o.State == store.DeliveryDelivered {
-		delivered = nullTime(o.At)
-	}
-	var next sql.NullString
-	if o.State == store.DeliveryPending {
-		next = nullTime(o.Next)
-	}
-	_, err := s.w.ExecContext(ctx, `UPDATE watch_events SET state = ?, next_attempt = ?, lease_until = NULL, last_attempt = ?,
-  last_status = ?, last_error = ?, delivered = ? WHERE fid = ? AND attempts = ? AND state = 'pending'`,
-		string(o.State), next, nullTime(o.At), o.Status, o.Error, delivered, seq, attempt)
+// FinishDeliveries records how each attempt ended, in one transaction. An
+// attempt whose lease lapsed and was claimed again (a later attempt
+// number) changes nothing, nor does one on an event no longer pending.
+func (s *Store) FinishDeliveries(ctx context.Context, fs []store.Finished) error {
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("gpkg: recording a delivery: %w", err)
+		return fmt.Errorf("gpkg: recording deliveries: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `UPDATE watch_events SET state = ?, next_attempt = ?, lease_until = NULL, last_attempt = ?,
+  last_status = ?, last_error = ?, delivered = ? WHERE fid = ? AND attempts = ? AND state = 'pending'`)
+	if err != nil {
+		return fmt.Errorf("gpkg: recording deliveries: %w", err)
+	}
+	defer st.Close()
+	for _, f := range fs {
+		o := f.Outcome
+		var delivered, next sql.NullString
+		if o.State == store.DeliveryDelivered {
+			delivered = nullTime(o.At)
+		}
+		if o.State == store.DeliveryPending {
+			next = nullTime(o.Next)
+		}
+		if _, err := st.ExecContext(ctx, string(o.State), next, nullTime(o.At), o.Status, o.Error, delivered, f.Seq, f.Attempt); err != nil {
+			return fmt.Errorf("gpkg: recording deliveries: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("gpkg: recording deliveries: %w", err)
 	}
 	return nil
 }

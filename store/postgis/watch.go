@@ -296,24 +296,27 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 	return jobs, nil
 }
 
-// FinishDelivery records how attempt of event seq ended. An attempt whose
-// lease lapsed and was claimed again (a later attempt number) changes
-// nothing, nor does one on an event no longer pending.
-func (s *Store) FinishDelivery(ctx context.Context, seq int64, attempt int, o store.Outcome) error {
-	var delivered, next *time.Time
-	if o.State == store.DeliveryDelivered {
-		delivered = &o.At
-	}
-	if o.State == store.DeliveryPending {
-		next = &o.Next
-	}
-	_, err := s.pool.Exec(ctx, `UPDATE watch_events SET state = $1, next_attempt = $2, lease_until = NULL, last_attempt = $3,
+// FinishDeliveries records how each attempt ended, in one transaction. An
+// attempt whose lease lapsed and was claimed again (a later attempt
+// number) changes nothing, nor does one on an event no longer pending.
+func (s *Store) FinishDeliveries(ctx context.Context, fs []store.Finished) error {
+	return s.tx(ctx, "recording deliveries", func(tx pgx.Tx) error {
+		var b pgx.Batch
+		for _, f := range fs {
+			o := f.Outcome
+			var delivered, next *time.Time
+			if o.State == store.DeliveryDelivered {
+				delivered = &o.At
+			}
+			if o.State == store.DeliveryPending {
+				next = &o.Next
+			}
+			b.Queue(`UPDATE watch_events SET state = $1, next_attempt = $2, lease_until = NULL, last_attempt = $3,
   last_status = $4, last_error = $5, delivered = $6 WHERE seq = $7 AND attempts = $8 AND state = 'pending'`,
-		string(o.State), next, o.At, o.Status, o.Error, delivered, seq, attempt)
-	if err != nil {
-		return fmt.Errorf("postgis: recording a delivery: %w", unavailable(err))
-	}
-	return nil
+				string(o.State), next, o.At, o.Status, o.Error, delivered, f.Seq, f.Attempt)
+		}
+		return tx.SendBatch(ctx, &b).Close()
+	})
 }
 
 // DeliveryCounts counts the events in each delivery state.
