@@ -145,7 +145,7 @@ type Server struct {
 	writes    Writer
 	histories History
 	// pages shares the change feed's pages among the change streams.
-	pages pageCache
+	pages     pageCache
 	transfers Transfer
 	// streams are the open change streams (changes.go).
 	streams streams

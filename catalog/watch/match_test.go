@@ -41,7 +41,6 @@ func (w *world) polygon() orb.Polygon {
 	return orb.Polygon{append(ring, ring[0])}
 }
 
-
 func (w *world) day() geo.Day { return geo.DateOf(2024, 1, 1) + geo.Day(w.r.IntN(1000)) }
 
 func (w *world) zone(i int) geo.Zone {
