@@ -185,7 +185,7 @@ func (c *pageCache) get(ctx context.Context, h History, since int64, offset int)
 	gen := h.Changed()
 	key := [2]int64{since, int64(offset)}
 	c.mu.Lock()
-	if c.gen != gen {
+	if c.entries == nil || c.gen != gen {
 		c.gen, c.entries = gen, map[[2]int64]*pageEntry{}
 	}
 	e, shared := c.entries[key]

@@ -21,3 +21,7 @@ var (
 			"An idle stream writes a comment every 15 s; a stream lasts at most an hour, and the server ends streams when it shuts down: EventSource reconnects. Beyond the server's limit of open streams, a 503.",
 		Params: []param{paramChangesSince, paramChangesOffset}}
 )
+
+var opLive = operation{ID: "streamLive", Summary: "Server-Sent Events each time the dataset changes, for a map to refetch what it shows", MediaType: "text/event-stream",
+	Description: "An event dataset whenever this instance takes new changes (a burst makes one event): data {dataset_version, version, collections, kinds}, the new version and the kinds of record changed, nothing more (the change feed says what changed, to viewers); id is the version, so Last-Event-ID announces at once what changed since. " +
+		"A read like any other. Heartbeats every 15 s, at most an hour a stream, ended at shutdown; EventSource reconnects."}

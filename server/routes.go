@@ -63,6 +63,8 @@ func (s *Server) apiRoutes() []route {
 		// The change feed (changes.go).
 		{http.MethodGet, "/changes", s.handleChanges, s.history(opChanges)},
 		{http.MethodGet, "/changes/stream", s.handleChangesStream, s.history(opChangesStream)},
+		// The live stream (live.go).
+		{http.MethodGet, "/live", s.handleLive, opLive},
 		// Watches and their events (watches.go).
 		{http.MethodPost, "/watches", s.handleCreateWatch, opCreateWatch},
 		{http.MethodGet, "/watches", s.handleWatches, opWatches},

@@ -241,6 +241,8 @@ func BenchmarkStreams(b *testing.B) {
 	b.ReportMetric(1000, "streams")
 	b.ReportMetric(goMetric(srv.base, "go_memstats_heap_inuse_bytes")/(1<<20), "heap-inuse-MB")
 	b.ReportMetric(goMetric(srv.base, "go_memstats_sys_bytes")/(1<<20), "go-sys-MB")
+	b.ReportMetric(goMetric(srv.base, "go_memstats_stack_inuse_bytes")/(1<<20), "stack-MB")
+	b.ReportMetric((goMetric(srv.base, "go_memstats_heap_idle_bytes")-goMetric(srv.base, "go_memstats_heap_released_bytes"))/(1<<20), "heap-idle-kept-MB")
 	b.ReportMetric(idle, "idle-rss-growth-MB")
 	b.ReportMetric(rssMB(srv.cmd.Process.Pid)-before, "rss-growth-MB")
 	b.ReportMetric(float64(heard.n()), "events-heard")

@@ -160,6 +160,9 @@ func everyEditRoute(t *testing.T, base string, tokens testTokens) map[string]boo
 		hit["GET /api/changes/stream"] = true
 	}
 	stream.close()
+	// The live stream, public.
+	openStream(t, base+"/api/live", "", "").close()
+	hit["GET /api/live"] = true
 	// A watch: created, listed, read, its events, deliveries and stream,
 	// then deleted.
 	id, _ := createWatch(t, base, tokens["editor"], `{"target":{"zone":"sdf-2025"}}`)

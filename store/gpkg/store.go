@@ -48,8 +48,12 @@ const datetimeFormat = "2006-01-02T15:04:05.000Z"
 // another process (another frontline command on the same file).
 const defaultBusyTimeout = 5 * time.Second
 
-// readConns is the most read connections a Store opens.
-const readConns = 16
+// readConns is the most read connections a Store opens, and readCacheKiB
+// the page cache of each (negative: KiB, as SQLite's cache_size takes it).
+const (
+	readConns    = 8
+	readCacheKiB = -1024
+)
 
 // SeedAuthor is the author the versions and audit rows of a seed name.
 const SeedAuthor = "seed"
@@ -109,15 +113,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	s.r, err = sql.Open("sqlite", dsn(path, slices.Concat(common, []string{"_pragma=query_only(1)"})...))
+	s.r, err = sql.Open("sqlite", dsn(path, slices.Concat(common, []string{"_pragma=query_only(1)", fmt.Sprintf("_pragma=cache_size(%d)", readCacheKiB)})...))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("gpkg: opening %s: %w", path, err)
 	}
-	// Each connection keeps a page cache of its own (2 MiB by default),
-	// and reads are CPU-bound: past a few per core more connections only
-	// cost memory. Many readers at once (a thousand event streams woken
-	// by one write) queue for these instead.
+	// Each connection keeps a page cache of its own (readCacheKiB; SQLite's
+	// default is 2 MiB), and reads are CPU-bound: past a few per core more
+	// connections only cost memory. Many readers at once (a thousand event
+	// streams woken by one write) queue for these instead. The reads that
+	// matter to users are the index's, not these (history, feeds, exports).
 	s.r.SetMaxOpenConns(readConns)
 	s.r.SetMaxIdleConns(readConns)
 	if opts.Seed != nil {

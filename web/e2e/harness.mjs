@@ -31,18 +31,21 @@ export function binary() {
 
 // startServer runs "frontline serve" on 127.0.0.1:0 and resolves to
 // {base, stop, log} once it is ready. With dataDir it serves that directory
-// read-only (--data); without, it runs the default mode, a GeoPackage store
+// read-only (--data); with db, the GeoPackage store at that path (--db);
+// without either, it runs the default mode, a GeoPackage store
 // seeded from the embedded demo data, in a fresh temporary file, so edits
 // made to a developer's ./frontline.gpkg never leak into the tests.
 //
 // For working on the page, FRONTLINE_URL points the tests at a server that
 // is already running (such as "frontline serve --dev") instead.
-export function startServer({ dataDir, dev = false, url = process.env.FRONTLINE_URL } = {}) {
+export function startServer({ dataDir, db, dev = false, url = process.env.FRONTLINE_URL } = {}) {
   if (url) return Promise.resolve({ base: url.replace(/\/$/, ''), log: () => '', stop: async () => {} });
   const args = ['serve', '--addr', '127.0.0.1:0'];
   let dbDir = null;
   if (dataDir) {
     args.push('--data', dataDir);
+  } else if (db) {
+    args.push('--db', db);
   } else {
     dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-db-'));
     args.push('--db', path.join(dbDir, 'frontline.gpkg'));
@@ -109,7 +112,13 @@ export async function openBrowser(base, { width = 1400, height = 900 } = {}) {
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('request', (r) => requests.push(r.url()));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`));
+    page.on('requestfailed', (r) => {
+      // The live stream (GET /api/live) stays open until the page goes:
+      // leaving the page aborts it.
+      const aborted = r.failure() && r.failure().errorText === 'net::ERR_ABORTED';
+      if (aborted && new URL(r.url()).pathname === '/api/live') return;
+      problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`);
+    });
     page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
   };
   ctx.on('page', watch);

@@ -14,6 +14,7 @@ import { toCSV } from './export.js';
 import { incidentState, MARKERS } from './incidents.js';
 import { clusterMarker, incidentMarker } from './markers.js';
 import { gridCells } from './grid.js';
+import { follow } from './live.js';
 import {
   SITE_KINDS, SITE_LETTERS, STATUS_LABELS, TYPE_LABELS, TYPE_SYMBOLS, ZONE_STATUSES,
   densityStyle, fatalitySize, label, symbol, zoneStyle, zoneSwatch,
@@ -1000,6 +1001,28 @@ async function exportCSV() {
   if (fc) download(exportName('csv'), 'text/csv;charset=utf-8', toCSV(fc.features));
 }
 
+// ------------------------------------------------------------ live changes
+
+// refreshLive reloads what shows the collections another editor (or this
+// one) just changed: the incidents in view and the area's results, the
+// zones and the point's timeline, the sites. body's data-live-version is
+// the dataset version last announced, for the tests.
+async function refreshLive(collections, version) {
+  const jobs = [];
+  if (collections.has('incidents')) {
+    app.incidents.key = null; // the view's incidents are stale, whatever the view
+    jobs.push(loadIncidents(), loadDensity());
+    if (app.selection && app.selection.kind !== 'point') jobs.push(runArea());
+  }
+  if (collections.has('zones')) {
+    jobs.push(loadZones());
+    if (app.selection && app.selection.kind === 'point') jobs.push(runPoint());
+  }
+  if (collections.has('sites')) jobs.push(loadSites());
+  await guard(Promise.all(jobs));
+  document.body.dataset.liveVersion = String(version);
+}
+
 // --------------------------------------------------------------- start
 
 async function main() {
@@ -1018,6 +1041,7 @@ async function main() {
   syncLayers();
   writeURL();
   if (app.state.selection) await select(app.state.selection);
+  app.live = follow((collections, version) => refreshLive(collections, version));
   document.body.dataset.ready = '1';
 }
 
