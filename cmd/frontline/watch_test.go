@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,12 +196,12 @@ func slicesHas(zs []struct{ Zone string }, id string) bool {
 // and counts the requests of each idempotency key.
 type receiver struct {
 	*httptest.Server
-	secret  func() string
-	mu      sync.Mutex
+	mu      sync.Mutex // guards secret, delay, got and bad
+	secret  string
+	delay   time.Duration
 	got     map[string]int
 	bad     []string
 	fail    func(key string, n int) int // the status to answer
-	delay   time.Duration
 	arrived chan string
 }
 
@@ -211,20 +212,33 @@ func newReceiver(t *testing.T, fail func(key string, n int) int) *receiver {
 		key := req.Header.Get("Idempotency-Key")
 		ts, _ := strconv.ParseInt(req.Header.Get("X-Frontline-Timestamp"), 10, 64)
 		r.mu.Lock()
-		if r.secret == nil || req.Header.Get("X-Frontline-Signature") != webhook.Sign(r.secret(), ts, body) || !strings.Contains(string(body), key) {
+		if r.secret == "" || req.Header.Get("X-Frontline-Signature") != webhook.Sign(r.secret, ts, body) || !strings.Contains(string(body), key) {
 			r.bad = append(r.bad, key)
 		}
 		r.got[key]++
-		n := r.got[key]
+		n, delay := r.got[key], r.delay
 		r.mu.Unlock()
 		r.arrived <- key
-		if r.delay > 0 {
-			time.Sleep(r.delay)
-		}
+		time.Sleep(delay)
 		w.WriteHeader(r.fail(key, n))
 	}))
 	t.Cleanup(r.Close)
 	return r
+}
+
+// set sets the secret the signatures are checked with and how long each
+// request is held before its answer.
+func (r *receiver) set(secret string, delay time.Duration) {
+	r.mu.Lock()
+	r.secret, r.delay = secret, delay
+	r.mu.Unlock()
+}
+
+// bads returns the keys of the requests whose signature was wrong.
+func (r *receiver) bads() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.bad)
 }
 
 // counts returns a copy of the requests by key.
@@ -276,8 +290,8 @@ func TestWebhookRetries(t *testing.T) {
 	target := `{"circle":{"center":[38.9,35.0],"radius_m":5000}}`
 	flakyID, flakySecret := createWatch(t, base, ed, `{"target":`+target+`,"webhook":{"url":"`+flaky.URL+`/hook"}}`)
 	downID, downSecret := createWatch(t, base, ed, `{"target":`+target+`,"webhook":{"url":"`+down.URL+`/hook"}}`)
-	flaky.secret = func() string { return flakySecret }
-	down.secret = func() string { return downSecret }
+	flaky.set(flakySecret, 0)
+	down.set(downSecret, 0)
 	if flakySecret == "" || flakySecret == downSecret {
 		t.Fatalf("secrets %q and %q", flakySecret, downSecret)
 	}
@@ -300,8 +314,8 @@ func TestWebhookRetries(t *testing.T) {
 	if c := down.counts(); c[d.Key] != 5 {
 		t.Errorf("the down receiver got %v, want 5 requests", c)
 	}
-	if len(flaky.bad) > 0 || len(down.bad) > 0 {
-		t.Errorf("requests without a valid signature: %v %v", flaky.bad, down.bad)
+	if len(flaky.bads()) > 0 || len(down.bads()) > 0 {
+		t.Errorf("requests without a valid signature: %v %v", flaky.bads(), down.bads())
 	}
 	metrics := string(send(t, "GET", base+"/metrics", "", "").body)
 	for _, want := range []string{`frontline_watch_events{state="failed"} 1`, `frontline_watch_events{state="delivered"} 1`,
@@ -315,17 +329,18 @@ func TestWebhookRetries(t *testing.T) {
 // TestWebhookSurvivesKill: the server is SIGKILLed while its receiver
 // holds the first of 20 deliveries; after a restart every event of every
 // committed change arrives, and none more than twice (the attempt cut off,
-// then its retry) under its idempotency key.
+// then its retry) under its idempotency key. Then it is killed again the
+// moment its last write of 20 more is acknowledged, before it may have
+// matched them: after a restart their events arrive too.
 func TestWebhookSurvivesKill(t *testing.T) {
 	bin := buildFrontline(t)
 	db, tokens := storeWithTokens(t)
 	ed := tokens["editor"]
 	rcv := newReceiver(t, func(string, int) int { return 204 })
-	rcv.delay = 300 * time.Millisecond
 	args := []string{"--db", db, "--webhook-allow", "127.0.0.0/8", "--webhook-timeout", "1s", "--webhook-backoff", "50ms"}
 	srv := startServerProcess(t, bin, args...)
 	_, secret := createWatch(t, srv.base, ed, `{"target":{"circle":{"center":[38.9,35.0],"radius_m":5000}},"webhook":{"url":"`+rcv.URL+`"}}`)
-	rcv.secret = func() string { return secret }
+	rcv.set(secret, 300*time.Millisecond)
 	for i := range 20 {
 		post(t, srv.base, ed, incidentAt(fmt.Sprintf("kill-%02d", i), 38.9, 35.0, "2026-11-30"))
 	}
@@ -337,14 +352,21 @@ func TestWebhookSurvivesKill(t *testing.T) {
 	srv.kill(t)
 	srv = startServerProcess(t, bin, args...)
 	waitFor(t, 30*time.Second, "every event to arrive", func() bool { return len(rcv.counts()) == 20 })
+	rcv.set(secret, 0)
+	for i := range 20 {
+		post(t, srv.base, ed, incidentAt(fmt.Sprintf("kill-late-%02d", i), 38.9, 35.0, "2026-11-30"))
+	}
+	srv.kill(t)
+	srv = startServerProcess(t, bin, args...)
+	waitFor(t, 30*time.Second, "the late writes' events to arrive", func() bool { return len(rcv.counts()) == 40 })
 	time.Sleep(500 * time.Millisecond)
 	for key, n := range rcv.counts() {
 		if n > 2 {
 			t.Errorf("%s arrived %d times", key, n)
 		}
 	}
-	if len(rcv.bad) > 0 {
-		t.Errorf("requests without a valid signature: %v", rcv.bad)
+	if len(rcv.bads()) > 0 {
+		t.Errorf("requests without a valid signature: %v", rcv.bads())
 	}
 }
 
@@ -368,7 +390,7 @@ func TestWatchTwoInstances(t *testing.T) {
 	args := []string{"--postgres", url, "--webhook-allow", "127.0.0.1"}
 	a, b := startServerProcess(t, bin, args...), startServerProcess(t, bin, args...)
 	id, secret := createWatch(t, a.base, ed, `{"target":{"circle":{"center":[38.9,35.0],"radius_m":5000}},"webhook":{"url":"`+rcv.URL+`"}}`)
-	rcv.secret = func() string { return secret }
+	rcv.set(secret, 0)
 	stream := openStream(t, b.base+"/api/watches/"+id+"/stream", ed, "")
 	defer stream.resp.Body.Close()
 	for i := range 20 {
