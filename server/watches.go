@@ -31,6 +31,9 @@ type Watches interface {
 	Events(ctx context.Context, id string, after int64, limit int) ([]watch.Event, error)
 	// AddedFor returns a channel closed when watch id may have new events.
 	AddedFor(id string) <-chan struct{}
+	// Recent returns watch id's events after after that the process keeps,
+	// or false when after is older than those and Events must be read.
+	Recent(id string, after int64) ([]watch.Event, bool)
 	// DeliveryCounts counts the outbox's events by delivery state.
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
 }
@@ -357,6 +360,15 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 	}
 	return s.stream(w, r, func(ctx context.Context, emit func(id, event string, data []byte) error) (<-chan struct{}, error) {
 		added := s.cfg.Watches.AddedFor(x.ID)
+		if evs, ok := s.cfg.Watches.Recent(x.ID, after); ok {
+			for _, e := range evs {
+				if err := emit(strconv.FormatInt(e.Seq, 10), e.Type, e.Document); err != nil {
+					return nil, err
+				}
+				after = e.Seq
+			}
+			return added, nil
+		}
 		for {
 			page, err := s.cfg.Watches.Events(ctx, x.ID, after, maxEventsLimit)
 			if err != nil {

@@ -374,3 +374,43 @@ func BenchmarkMatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/float64(b.N), "events/write")
 }
+
+// TestRecent: the kept events answer a stream at most recentEvents behind,
+// in order and per watch; one further behind is told to read the store.
+func TestRecent(t *testing.T) {
+	ws := &Watches{lastSeq: 100, recent: recent{from: 100, to: 100}}
+	for seq := int64(101); seq <= 100+recentEvents+10; seq++ {
+		ws.recent.add(Event{Seq: seq, Watch: fmt.Sprintf("w%d", seq%3)})
+	}
+	ws.lastSeq = ws.recent.to
+	if _, ok := ws.Recent("w0", 105); ok {
+		t.Error("a stream behind the kept events was not sent to the store")
+	}
+	from := ws.recent.from
+	if from != 110 {
+		t.Errorf("after %d events the oldest kept is after %d, want 110", recentEvents+10, from)
+	}
+	for w := range 3 {
+		id := fmt.Sprintf("w%d", w)
+		evs, ok := ws.Recent(id, from+50)
+		if !ok {
+			t.Fatalf("%s: not answered from the kept events", id)
+		}
+		var want []int64
+		for seq := from + 51; seq <= ws.recent.to; seq++ {
+			if seq%3 == int64(w) {
+				want = append(want, seq)
+			}
+		}
+		var got []int64
+		for _, e := range evs {
+			got = append(got, e.Seq)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s after %d: %v, want %v", id, from+50, got, want)
+		}
+	}
+	if evs, ok := ws.Recent("w1", ws.recent.to); !ok || len(evs) != 0 {
+		t.Errorf("a stream at the newest event: %v, %v", evs, ok)
+	}
+}

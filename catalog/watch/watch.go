@@ -19,6 +19,7 @@
 package watch
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -26,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,7 +47,7 @@ type Store interface {
 	Match(ctx context.Context, fn func(store.MatchTx) error) error
 	Events(ctx context.Context, watch string, after int64, limit int) ([]store.Event, error)
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
-	EventWatches(ctx context.Context, after int64) ([]string, int64, error)
+	EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, int64, error)
 }
 
 // Feed is what the matcher reads of the live dataset (a *catalog.Catalog).
@@ -74,15 +76,51 @@ type Watches struct {
 	cache map[string]*compiled
 	seen  int64 // the cursor after this process's last match
 
-	// lastSeq is the outbox's last event this process has signalled, -1
-	// before the first look; guarded by mu, like the state.
+	// lastSeq is the outbox's last event this process has read (signal),
+	// -1 before the first look; written under mu and addedMu.
 	lastSeq int64
 
-	// addedMu guards added (closed at new events of any watch) and waiters
-	// (one channel per watch someone waits on, closed at its new events).
+	// addedMu guards added (closed at new events of any watch), waiters
+	// (one channel per watch someone waits on, closed at its new events)
+	// and recent.
 	addedMu sync.Mutex
 	added   chan struct{}
 	waiters map[string]chan struct{}
+	recent  recent
+}
+
+// recentEvents is how many of the outbox's latest events a process keeps
+// for its watch streams, which read them there rather than each from the
+// store: one read of the outbox per match, however many streams it wakes.
+const recentEvents = 1024
+
+// recent is the outbox's latest events, by watch: every event with a Seq
+// in (from, to], at most recentEvents of them.
+type recent struct {
+	from, to int64
+	byWatch  map[string][]Event // each in Seq order
+	order    []string           // the watch of each event held, oldest first
+}
+
+// add appends e, the event after r.to, dropping the oldest beyond the cap.
+func (r *recent) add(e Event) {
+	if r.byWatch == nil {
+		r.byWatch = map[string][]Event{}
+	}
+	r.byWatch[e.Watch] = append(r.byWatch[e.Watch], e)
+	r.order = append(r.order, e.Watch)
+	r.to = e.Seq
+	for len(r.order) > recentEvents {
+		w := r.order[0]
+		r.order = r.order[1:]
+		evs := r.byWatch[w]
+		r.from = evs[0].Seq
+		if len(evs) == 1 {
+			delete(r.byWatch, w)
+		} else {
+			r.byWatch[w] = evs[1:]
+		}
+	}
 }
 
 // New returns the watches of st, matched against feed's changes by Run.
@@ -113,6 +151,7 @@ type Created struct {
 // Event is one event of a watch, with its webhook delivery state.
 type Event struct {
 	Seq            int64 // the stream's event ID
+	Watch          string
 	Key            string
 	Type           string
 	DatasetVersion int64
@@ -209,7 +248,7 @@ func (ws *Watches) Events(ctx context.Context, id string, after int64, limit int
 	}
 	out := make([]Event, len(evs))
 	for i, e := range evs {
-		out[i] = Event{Seq: e.Seq, Key: e.Key, Type: e.Type, DatasetVersion: e.DatasetVersion, Document: e.Payload,
+		out[i] = Event{Seq: e.Seq, Watch: e.Watch, Key: e.Key, Type: e.Type, DatasetVersion: e.DatasetVersion, Document: e.Payload,
 			Created: e.Created, Delivery: e.Delivery}
 	}
 	return out, nil
@@ -243,21 +282,56 @@ func (ws *Watches) AddedFor(id string) <-chan struct{} {
 	return ch
 }
 
-// signal (under mu) wakes Added's waiters, and AddedFor's of the watches with events
-// after the last this process signalled (one store query).
-func (ws *Watches) signal(ctx context.Context) error {
-	after := ws.lastSeq
-	if after < 0 {
-		after = math.MaxInt64 // the first look: nothing is new
-	}
-	ids, last, err := ws.st.EventWatches(ctx, after)
-	if err != nil {
-		return err
-	}
-	ws.lastSeq = max(ws.lastSeq, last)
+// Recent returns watch id's events after Seq after that this process has
+// seen, oldest first, and true; or false when after is older than the
+// events it keeps, and the store must be read (Events).
+func (ws *Watches) Recent(id string, after int64) ([]Event, bool) {
 	ws.addedMu.Lock()
 	defer ws.addedMu.Unlock()
-	for _, id := range ids {
+	r := &ws.recent
+	if ws.lastSeq < 0 || after < r.from {
+		return nil, false
+	}
+	evs := r.byWatch[id]
+	i, _ := slices.BinarySearchFunc(evs, after, func(e Event, seq int64) int { return cmp.Compare(e.Seq, seq+1) })
+	return slices.Clone(evs[i:]), true
+}
+
+// eventsPage is how many events signal reads from the outbox at once.
+const eventsPage = 1000
+
+// signal (under mu) reads the outbox's events after the last this process
+// saw into recent, then wakes AddedFor's waiters of their watches and
+// Added's. The first look only notes where the outbox ends.
+func (ws *Watches) signal(ctx context.Context) error {
+	woken := map[string]bool{}
+	for {
+		after := ws.lastSeq
+		if after < 0 {
+			after = math.MaxInt64
+		}
+		evs, last, err := ws.st.EventsAfter(ctx, after, eventsPage)
+		if err != nil {
+			return err
+		}
+		ws.addedMu.Lock()
+		if ws.lastSeq < 0 {
+			ws.lastSeq, ws.recent = last, recent{from: last, to: last}
+		}
+		for _, e := range evs {
+			ws.recent.add(Event{Seq: e.Seq, Watch: e.Watch, Key: e.Key, Type: e.Type, DatasetVersion: e.DatasetVersion,
+				Document: e.Payload, Created: e.Created, Delivery: e.Delivery})
+			ws.lastSeq = e.Seq
+			woken[e.Watch] = true
+		}
+		ws.addedMu.Unlock()
+		if len(evs) < eventsPage {
+			break
+		}
+	}
+	ws.addedMu.Lock()
+	defer ws.addedMu.Unlock()
+	for id := range woken {
 		if ch, ok := ws.waiters[id]; ok {
 			close(ch)
 			delete(ws.waiters, id)

@@ -23,7 +23,7 @@ type WatchStore interface {
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error)
 	FinishDeliveries(ctx context.Context, fs []store.Finished) error
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
-	EventWatches(ctx context.Context, after int64) ([]string, int64, error)
+	EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, int64, error)
 }
 
 // RunWatches is the watch contract: watches are kept and deleted, the
@@ -117,11 +117,11 @@ func RunWatches(t *testing.T, s WatchStore) {
 	if page, err := s.Events(ctx, "w-hook", evs[0].Seq, 10); err != nil || len(page) != 1 || page[0].Key != "k2" {
 		t.Fatalf("events after the first = %+v, %v", page, err)
 	}
-	if ids, last, err := s.EventWatches(ctx, evs[0].Seq-1); err != nil || len(ids) != 2 || last != evs[1].Seq+1 {
-		t.Fatalf("EventWatches after k1's predecessor = %v, %d, %v; want both watches and the last seq %d", ids, last, err, evs[1].Seq+1)
+	if all, last, err := s.EventsAfter(ctx, evs[0].Seq, 10); err != nil || len(all) != 2 || all[0].Key != "k2" || all[1].Key != "k3" || all[1].Watch != "w-quiet" || last != all[1].Seq {
+		t.Fatalf("EventsAfter k1 = %+v, %d, %v; want k2 and k3, and the last seq", all, last, err)
 	}
-	if ids, last, err := s.EventWatches(ctx, evs[1].Seq+1); err != nil || len(ids) != 0 || last != evs[1].Seq+1 {
-		t.Fatalf("EventWatches after the last = %v, %d, %v", ids, last, err)
+	if all, last, err := s.EventsAfter(ctx, evs[0].Seq-1, 1); err != nil || len(all) != 1 || all[0].Key != "k1" || last != evs[1].Seq+1 {
+		t.Fatalf("EventsAfter with limit 1 = %+v, %d, %v", all, last, err)
 	}
 	_ = s.Match(ctx, func(m store.MatchTx) error {
 		if c, err := m.Cursor(); c != dv+1 || err != nil {

@@ -390,25 +390,30 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int
 	return out, rows.Err()
 }
 
-// EventWatches returns the watches with events after Seq after, in no
-// order, and the last Seq of the outbox (0 when empty).
-func (s *Store) EventWatches(ctx context.Context, after int64) ([]string, int64, error) {
-	var last int64
-	if err := s.r.QueryRowContext(ctx, "SELECT coalesce(max(fid), 0) FROM watch_events").Scan(&last); err != nil {
+// EventsAfter returns the events of every watch after Seq after, oldest
+// first, at most limit, and the outbox's last Seq (0 when empty).
+func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, int64, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
 		return nil, 0, fmt.Errorf("gpkg: reading events: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT watch FROM watch_events WHERE fid > ? AND fid <= ?", after, last)
+	defer tx.Rollback()
+	var last int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(fid), 0) FROM watch_events").Scan(&last); err != nil {
+		return nil, 0, fmt.Errorf("gpkg: reading events: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+eventColumns+" FROM watch_events WHERE fid > ? ORDER BY fid LIMIT ?", after, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("gpkg: reading events: %w", err)
 	}
 	defer rows.Close()
-	var ids []string
+	var out []store.Event
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var e store.Event
+		if err := scanEvent(rows, &e); err != nil {
 			return nil, 0, fmt.Errorf("gpkg: reading events: %w", err)
 		}
-		ids = append(ids, id)
+		out = append(out, e)
 	}
-	return ids, last, rows.Err()
+	return out, last, rows.Err()
 }

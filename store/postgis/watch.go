@@ -336,20 +336,29 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int
 	return out, nil
 }
 
-// EventWatches returns the watches with events after Seq after, in no
-// order, and the last Seq of the outbox (0 when empty).
-func (s *Store) EventWatches(ctx context.Context, after int64) ([]string, int64, error) {
-	var last int64
-	if err := s.pool.QueryRow(ctx, "SELECT coalesce(max(seq), 0) FROM watch_events").Scan(&last); err != nil {
-		return nil, 0, fmt.Errorf("postgis: reading events: %w", unavailable(err))
-	}
-	rows, err := s.pool.Query(ctx, "SELECT DISTINCT watch FROM watch_events WHERE seq > $1 AND seq <= $2", after, last)
+// EventsAfter returns the events of every watch after Seq after, oldest
+// first, at most limit, and the outbox's last Seq (0 when empty).
+func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, int64, error) {
+	var (
+		out  []store.Event
+		last int64
+	)
+	err := s.snapshot(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT coalesce(max(seq), 0) FROM watch_events").Scan(&last); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+eventColumns+" FROM watch_events WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Event, error) {
+			var e store.Event
+			return e, scanEvent(r, &e)
+		})
+		return err
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("postgis: reading events: %w", unavailable(err))
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, 0, fmt.Errorf("postgis: reading events: %w", unavailable(err))
-	}
-	return ids, last, nil
+	return out, last, nil
 }
