@@ -29,6 +29,8 @@ type Watches interface {
 	List(ctx context.Context, owner string) ([]watch.Watch, error)
 	Delete(ctx context.Context, id string) error
 	Events(ctx context.Context, id string, after int64, limit int) ([]watch.Event, error)
+	// LastEvent returns the outbox's newest event id, of any watch.
+	LastEvent(ctx context.Context) (int64, error)
 	// AddedFor returns a channel closed when watch id may have new events.
 	AddedFor(id string) <-chan struct{}
 	// Recent returns watch id's events after after that the process keeps,
@@ -339,19 +341,10 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if after < 0 {
-		// New events only: after the newest one now.
-		after = 0
-		for {
-			page, err := s.cfg.Watches.Events(r.Context(), x.ID, after, maxEventsLimit)
-			if err != nil {
-				return err
-			}
-			if len(page) > 0 {
-				after = page[len(page)-1].Seq
-			}
-			if len(page) < maxEventsLimit {
-				break
-			}
+		// New events only: after the outbox's newest event now, of any
+		// watch.
+		if after, err = s.cfg.Watches.LastEvent(r.Context()); err != nil {
+			return err
 		}
 	}
 	if r.Method == http.MethodHead {

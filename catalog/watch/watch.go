@@ -282,6 +282,13 @@ func (ws *Watches) AddedFor(id string) <-chan struct{} {
 	return ch
 }
 
+// LastEvent returns the Seq of the outbox's newest event, of any watch (0
+// when it is empty): where a stream of new events only starts.
+func (ws *Watches) LastEvent(ctx context.Context) (int64, error) {
+	_, last, err := ws.st.EventsAfter(ctx, math.MaxInt64, 1)
+	return last, err
+}
+
 // Recent returns watch id's events after Seq after that this process has
 // seen, oldest first, and true; or false when after is older than the
 // events it keeps, and the store must be read (Events).
