@@ -48,6 +48,7 @@ type Store interface {
 	Events(ctx context.Context, watch string, after int64, limit int) ([]store.Event, error)
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
 	EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, int64, error)
+	PruneEvents(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Feed is what the matcher reads of the live dataset (a *catalog.Catalog).
@@ -61,6 +62,11 @@ type Feed interface {
 
 // Watches is the watches of one store and their matcher.
 type Watches struct {
+	// Retention is how long Run keeps an event that no delivery waits on
+	// (delivered, failed, cancelled, or of a watch without a webhook)
+	// before it deletes it; set it before Run. New sets DefaultRetention.
+	Retention time.Duration
+
 	st   Store
 	feed Feed
 	// batch is how many changes one match reads at most (a transaction
@@ -125,7 +131,7 @@ func (r *recent) add(e Event) {
 
 // New returns the watches of st, matched against feed's changes by Run.
 func New(st Store, feed Feed) *Watches {
-	return &Watches{st: st, feed: feed, batch: 5000, now: time.Now, at: -1, gen: -1, seen: -1,
+	return &Watches{Retention: DefaultRetention, st: st, feed: feed, batch: 5000, now: time.Now, at: -1, gen: -1, seen: -1,
 		cache: map[string]*compiled{}, added: make(chan struct{}),
 		waiters: map[string]chan struct{}{}, lastSeq: -1}
 }
@@ -349,19 +355,33 @@ func (ws *Watches) signal(ctx context.Context) error {
 	return nil
 }
 
+// DefaultRetention is how long an event is kept once no delivery waits
+// on it: 30 days.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// pruneEvery is how often Run deletes the events past Retention.
+const pruneEvery = time.Hour
+
 // Run matches until ctx is done: at each change of the live dataset and at
 // least every poll (for matches another instance left half done, or a
-// store that was away). report, when not nil, hears of the first error
-// after a success and of the next success (nil).
+// store that was away). Every hour, from its start, it deletes the events
+// past Retention. report, when not nil, hears of the first error after a
+// success and of the next success (nil).
 func (ws *Watches) Run(ctx context.Context, poll time.Duration, report func(error)) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	failing := false
+	var pruned time.Time
 	for {
 		changed := ws.feed.Changed()
 		var err error
 		for more := true; more && err == nil && ctx.Err() == nil; {
 			more, err = ws.Step(ctx)
+		}
+		if now := ws.now(); err == nil && now.Sub(pruned) >= pruneEvery {
+			if _, err = ws.st.PruneEvents(ctx, now.Add(-ws.Retention)); err == nil {
+				pruned = now
+			}
 		}
 		if ctx.Err() != nil {
 			return

@@ -71,6 +71,9 @@ type serveConfig struct {
 	MetricsAddr string
 	// Webhook configures the delivery of watch events to webhooks.
 	Webhook webhook.Config
+	// EventRetention is how long a watch event no delivery waits on is
+	// kept.
+	EventRetention time.Duration
 }
 
 // parseServeConfig builds the serve configuration from args, then
@@ -99,6 +102,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&cfg.Webhook.Timeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take, connection to answer")
 	fs.IntVar(&cfg.Webhook.Attempts, "webhook-attempts", 12, "attempts a webhook delivery gets before it is failed")
 	fs.DurationVar(&cfg.Webhook.Backoff, "webhook-backoff", time.Second, "the wait after a webhook's first failed attempt, doubled after each further one (up to an hour), jittered by ±50%")
+	fs.DurationVar(&cfg.EventRetention, "event-retention", watch.DefaultRetention, "how long a watch's event is kept once no webhook delivery waits on it (its events list and stream go back as far)")
 	origins := fs.String("cors-origins", getenv("FRONTLINE_CORS_ORIGINS"), "comma-separated `origins` browsers may read the API from, such as https://a.example,https://b.example; empty allows every origin (env FRONTLINE_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -143,8 +147,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if cfg.Webhook.Allow, err = parsePrefixes(*allow); err != nil {
 		return cfg, usageError{"--webhook-allow: " + err.Error()}
 	}
-	if cfg.Webhook.Timeout <= 0 || cfg.Webhook.Attempts <= 0 || cfg.Webhook.Backoff <= 0 {
-		return cfg, usageError{"--webhook-timeout, --webhook-attempts and --webhook-backoff must be above 0"}
+	if cfg.Webhook.Timeout <= 0 || cfg.Webhook.Attempts <= 0 || cfg.Webhook.Backoff <= 0 || cfg.EventRetention <= 0 {
+		return cfg, usageError{"--webhook-timeout, --webhook-attempts, --webhook-backoff and --event-retention must be above 0"}
 	}
 	for o := range strings.SplitSeq(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -232,6 +236,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 		defer st.Close()
 		cat = catalog.New(st)
 		watches := watch.New(st, cat)
+		watches.Retention = cfg.EventRetention
 		hooks := webhook.New(st, cfg.Webhook, log)
 		scfg.Editor, scfg.Tokens, scfg.Sync, scfg.Watches, scfg.Webhooks = cat, cat, cat, watches, hooks
 		load = func() error {

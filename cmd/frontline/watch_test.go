@@ -416,3 +416,21 @@ func TestWatchTwoInstances(t *testing.T) {
 		t.Errorf("%d events listed, want 20", len(evs))
 	}
 }
+
+// TestEventRetention: a server started with --event-retention 1ms deletes,
+// at start, the events no delivery waits on; the watch stays, and new
+// events keep coming.
+func TestEventRetention(t *testing.T) {
+	bin := buildFrontline(t)
+	db, tokens := storeWithTokens(t)
+	ed := tokens["editor"]
+	srv := startServerProcess(t, bin, "--db", db)
+	id, _ := createWatch(t, srv.base, ed, `{"target":{"circle":{"center":[38.9,35.0],"radius_m":5000}}}`)
+	post(t, srv.base, ed, incidentAt("kept-1", 38.9, 35.0, "2026-11-30"))
+	waitFor(t, 10*time.Second, "the first event", func() bool { return len(watchEvents(t, srv.base, ed, id)) == 1 })
+	srv.kill(t)
+	srv = startServerProcess(t, bin, "--db", db, "--event-retention", "1ms")
+	waitFor(t, 10*time.Second, "the old event to be pruned", func() bool { return len(watchEvents(t, srv.base, ed, id)) == 0 })
+	post(t, srv.base, ed, incidentAt("kept-2", 38.9, 35.0, "2026-11-30"))
+	waitFor(t, 10*time.Second, "a new event", func() bool { return len(watchEvents(t, srv.base, ed, id)) == 1 })
+}

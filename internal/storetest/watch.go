@@ -24,6 +24,7 @@ type WatchStore interface {
 	FinishDeliveries(ctx context.Context, fs []store.Finished) error
 	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
 	EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, int64, error)
+	PruneEvents(ctx context.Context, before time.Time) (int64, error)
 }
 
 // RunWatches is the watch contract: watches are kept and deleted, the
@@ -166,6 +167,10 @@ func RunWatches(t *testing.T, s WatchStore) {
 	if jobs, _ := s.ClaimDeliveries(ctx, t0.Add(5*time.Minute), time.Minute, 10); len(jobs) != 0 {
 		t.Fatalf("k2 claimed before its next attempt: %+v", jobs)
 	}
+	// Pruning keeps what is recent, and what a delivery waits on.
+	if n, err := s.PruneEvents(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("pruning before an hour ago: %d, %v; want nothing", n, err)
+	}
 
 	counts, err := s.DeliveryCounts(ctx)
 	if err != nil || counts[store.DeliveryDelivered] != 1 || counts[store.DeliveryPending] != 1 || counts[store.DeliveryNone] != 1 {
@@ -192,5 +197,17 @@ func RunWatches(t *testing.T, s WatchStore) {
 	evs, _ = s.Events(ctx, "w-hook", 0, 10)
 	if len(evs) != 2 || evs[1].Delivery.State != store.DeliveryCancelled || evs[0].Delivery.State != store.DeliveryDelivered {
 		t.Fatalf("a deleted watch's events: %+v", evs)
+	}
+	// Every event is done with (delivered, cancelled, none) but one kept
+	// pending for the check.
+	pending := event("w-quiet", "k4", store.DeliveryPending)
+	if err := s.Match(ctx, func(m store.MatchTx) error { return m.Add([]store.Event{pending}) }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PruneEvents(ctx, time.Now().Add(time.Hour)); err != nil || n != 3 {
+		t.Fatalf("pruning everything done with: %d, %v; want 3 (k1, k2, k3)", n, err)
+	}
+	if left, _, err := s.EventsAfter(ctx, 0, 10); err != nil || len(left) != 1 || left[0].Key != "k4" {
+		t.Fatalf("after pruning: %+v, %v; want the pending k4 only", left, err)
 	}
 }

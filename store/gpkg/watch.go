@@ -417,3 +417,13 @@ func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]stor
 	}
 	return out, last, rows.Err()
 }
+
+// PruneEvents deletes the events created before before that no delivery
+// waits on (every state but pending) and returns how many it deleted.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM watch_events WHERE state <> 'pending' AND created < ?", before.UTC().Format(timeFormat))
+	if err != nil {
+		return 0, fmt.Errorf("gpkg: pruning events: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -362,3 +362,13 @@ func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]stor
 	}
 	return out, last, nil
 }
+
+// PruneEvents deletes the events created before before that no delivery
+// waits on (every state but pending) and returns how many it deleted.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, "DELETE FROM watch_events WHERE state <> 'pending' AND created < $1", before.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("postgis: pruning events: %w", unavailable(err))
+	}
+	return tag.RowsAffected(), nil
+}
