@@ -302,78 +302,37 @@ func (s *Server) handleChangesStream(w http.ResponseWriter, r *http.Request) err
 		w.Header().Set("Content-Type", "text/event-stream")
 		return nil
 	}
-	release, err := s.streams.acquire()
-	if err != nil {
-		return err
-	}
-	defer release()
-
-	ctx, cancel := context.WithTimeout(r.Context(), streamMaxAge)
-	defer cancel()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // nginx: pass events on as they come
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	flush := func() error {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		return rc.Flush()
-	}
-	// The client's reconnection delay, then the events.
-	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil {
-		return nil
-	}
-	if flush() != nil {
-		return nil
-	}
-	heartbeat := time.NewTicker(streamHeartbeat)
-	defer heartbeat.Stop()
-	for {
+	return s.stream(w, r, 0, func(ctx context.Context, out *sseWriter) (<-chan struct{}, error) {
 		// Taken before reading: a change committed while the store is read
 		// closes it, so none is slept through.
 		changed := s.histories.Changed()
 		for {
 			page, rendered, err := s.pages.get(ctx, s.histories, since, offset)
 			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Warn("change stream: reading the feed", "error", err)
-				}
-				return nil // the client reconnects with Last-Event-ID
+				return nil, err
 			}
 			for i, c := range page {
-				data := rendered[i]
 				// A transaction is whole when the next change is of a later
 				// one, or when the store has no more (commits are atomic).
 				whole := (i+1 < len(page) && page[i+1].DatasetVersion != c.DatasetVersion) || (i+1 == len(page) && len(page) < streamPage)
+				id := ""
 				if whole {
-					_, err = fmt.Fprintf(w, "event: change\nid: %d\ndata: %s\n\n", c.DatasetVersion, data)
-					since, offset = c.DatasetVersion, 0
+					id, since, offset = strconv.FormatInt(c.DatasetVersion, 10), c.DatasetVersion, 0
 				} else {
-					_, err = fmt.Fprintf(w, "event: change\ndata: %s\n\n", data)
 					offset++
 				}
-				if err != nil {
-					return nil
+				if err := out.event(id, "change", rendered[i]); err != nil {
+					return nil, err
 				}
 			}
-			if len(page) > 0 && flush() != nil {
-				return nil
+			if len(page) > 0 {
+				if err := out.flush(); err != nil {
+					return nil, err
+				}
 			}
 			if len(page) < streamPage {
-				break
+				return changed, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.streams.done:
-			return nil
-		case <-changed:
-		case <-heartbeat.C:
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || flush() != nil {
-				return nil
-			}
-		}
-	}
+	})
 }

@@ -55,7 +55,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/event-stream")
 		return nil
 	}
-	return s.stream(w, r, func(ctx context.Context, emit func(id, event string, data []byte) error) (<-chan struct{}, error) {
+	return s.stream(w, r, 0, func(ctx context.Context, out *sseWriter) (<-chan struct{}, error) {
 		if s.histories == nil {
 			return nil, nil // nothing ever changes
 		}
@@ -82,7 +82,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) error {
 			return nil, err
 		}
 		last = v
-		return changed, emit(strconv.FormatInt(v, 10), "dataset", data)
+		return changed, out.event(strconv.FormatInt(v, 10), "dataset", data)
 	})
 }
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
-	"github.com/frontline-maps/frontline/store"
+	"github.com/frontline-maps/frontline/catalog/watch"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -107,7 +107,7 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if counts, err := c.watches.DeliveryCounts(ctx); err == nil {
-			for _, st := range []store.DeliveryState{store.DeliveryNone, store.DeliveryPending, store.DeliveryDelivered, store.DeliveryFailed, store.DeliveryCancelled} {
+			for _, st := range []watch.DeliveryState{watch.DeliveryNone, watch.DeliveryPending, watch.DeliveryDelivered, watch.DeliveryFailed, watch.DeliveryCancelled} {
 				ch <- prometheus.MustNewConstMetric(outboxEvents, prometheus.GaugeValue, float64(counts[st]), string(st))
 			}
 		}

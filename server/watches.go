@@ -16,7 +16,6 @@ import (
 	"github.com/frontline-maps/frontline/catalog/watch"
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/server/webhook"
-	"github.com/frontline-maps/frontline/store"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -37,7 +36,7 @@ type Watches interface {
 	// or false when after is older than those and Events must be read.
 	Recent(id string, after int64) ([]watch.Event, bool)
 	// DeliveryCounts counts the outbox's events by delivery state.
-	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
+	DeliveryCounts(ctx context.Context) (map[watch.DeliveryState]int64, error)
 }
 
 // Webhooks reports a dispatcher's attempts, for /metrics.
@@ -204,18 +203,25 @@ func (s *Server) handleDeleteWatch(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// parseAfter parses "after", an event id, and reports whether it was
+// given; absent it is 0.
+func parseAfter(q url.Values) (after int64, given bool, err error) {
+	v, ok, err := single(q, "after")
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	n, perr := strconv.ParseInt(v, 10, 64)
+	if perr != nil || n < 0 {
+		return 0, true, invalidParam("after", "%s is not an event id (a whole number, 0 or more)", quote(v))
+	}
+	return n, true, nil
+}
+
 // parseEventsPage parses "after" (an event id, default 0) and "limit".
 func parseEventsPage(q url.Values) (after int64, limit int, errs paramErrors) {
-	if v, ok, err := single(q, "after"); err != nil {
-		errs.add(err)
-	} else if ok {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			errs.add(invalidParam("after", "%s is not an event id (a whole number, 0 or more)", quote(v)))
-		}
-		after = n
-	}
-	limit, err := parseInt(q, "limit", defaultEventsLimit, 1, maxEventsLimit, "events")
+	after, _, err := parseAfter(q)
+	errs.add(err)
+	limit, err = parseInt(q, "limit", defaultEventsLimit, 1, maxEventsLimit, "events")
 	errs.add(err)
 	return after, limit, errs
 }
@@ -295,7 +301,7 @@ func (s *Server) handleWatchEvents(deliveries bool) handlerFunc {
 			docs := make([]eventDoc, len(evs))
 			for i, e := range evs {
 				docs[i] = eventDoc{EventID: e.Seq, Document: e.Document}
-				if e.Delivery.State != store.DeliveryNone {
+				if e.Delivery.State != watch.DeliveryNone {
 					docs[i].Delivery = newDeliveryDoc(e)
 				}
 			}
@@ -316,15 +322,10 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 	q := r.URL.Query()
 	var errs paramErrors
 	errs.add(rejectUnknown(q, "after"))
-	var after int64 = -1
-	if v, ok, err := single(q, "after"); err != nil {
-		errs.add(err)
-	} else if ok {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			errs.add(invalidParam("after", "%s is not an event id (a whole number, 0 or more)", quote(v)))
-		}
-		after = n
+	after, given, err := parseAfter(q)
+	errs.add(err)
+	if !given {
+		after = -1 // new events only
 	}
 	if id := r.Header.Get("Last-Event-ID"); id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
@@ -351,11 +352,11 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 		w.Header().Set("Content-Type", "text/event-stream")
 		return nil
 	}
-	return s.stream(w, r, func(ctx context.Context, emit func(id, event string, data []byte) error) (<-chan struct{}, error) {
+	return s.stream(w, r, watchStreamPoll, func(ctx context.Context, out *sseWriter) (<-chan struct{}, error) {
 		added := s.cfg.Watches.AddedFor(x.ID)
 		if evs, ok := s.cfg.Watches.Recent(x.ID, after); ok {
 			for _, e := range evs {
-				if err := emit(strconv.FormatInt(e.Seq, 10), e.Type, e.Document); err != nil {
+				if err := out.event(strconv.FormatInt(e.Seq, 10), e.Type, e.Document); err != nil {
 					return nil, err
 				}
 				after = e.Seq
@@ -368,7 +369,7 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 				return nil, err
 			}
 			for _, e := range page {
-				if err := emit(strconv.FormatInt(e.Seq, 10), e.Type, e.Document); err != nil {
+				if err := out.event(strconv.FormatInt(e.Seq, 10), e.Type, e.Document); err != nil {
 					return nil, err
 				}
 				after = e.Seq
@@ -385,66 +386,3 @@ func (s *Server) handleWatchStream(w http.ResponseWriter, r *http.Request) error
 // matcher looked): the matcher wakes a watch's streams at its events,
 // another instance's included.
 const watchStreamPoll = 5 * time.Second
-
-// stream serves Server-Sent Events: it takes a stream slot, writes the
-// retry delay, then calls fill, which emits what is new and returns a
-// channel that closes when more may be, until the client goes, an hour
-// passes, or the server shuts down. Between fills it heartbeats every 15
-// s and polls every watchStreamPoll.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, fill func(ctx context.Context, emit func(id, event string, data []byte) error) (<-chan struct{}, error)) error {
-	release, err := s.streams.acquire()
-	if err != nil {
-		return err
-	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), streamMaxAge)
-	defer cancel()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	flush := func() error {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		return rc.Flush()
-	}
-	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil || flush() != nil {
-		return nil
-	}
-	heartbeat := time.NewTicker(streamHeartbeat)
-	defer heartbeat.Stop()
-	poll := time.NewTicker(watchStreamPoll)
-	defer poll.Stop()
-	wrote := false
-	emit := func(id, event string, data []byte) error {
-		wrote = true
-		_, err := fmt.Fprintf(w, "event: %s\nid: %s\ndata: %s\n\n", event, id, data)
-		return err
-	}
-	for {
-		wrote = false
-		more, err := fill(ctx, emit)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("event stream", "error", err)
-			}
-			return nil // the client reconnects with Last-Event-ID
-		}
-		if wrote && flush() != nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.streams.done:
-			return nil
-		case <-more:
-		case <-poll.C:
-		case <-heartbeat.C:
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || flush() != nil {
-				return nil
-			}
-		}
-	}
-}

@@ -154,6 +154,23 @@ type Created struct {
 	Secret string
 }
 
+// DeliveryState and Delivery are an event's webhook delivery, as the
+// store keeps it (store/watch.go): under this package's names, so that
+// the HTTP layer reads them without the store.
+type (
+	DeliveryState = store.DeliveryState
+	Delivery      = store.Delivery
+)
+
+// The delivery states (store/watch.go).
+const (
+	DeliveryNone      = store.DeliveryNone
+	DeliveryPending   = store.DeliveryPending
+	DeliveryDelivered = store.DeliveryDelivered
+	DeliveryFailed    = store.DeliveryFailed
+	DeliveryCancelled = store.DeliveryCancelled
+)
+
 // Event is one event of a watch, with its webhook delivery state.
 type Event struct {
 	Seq            int64 // the stream's event ID
@@ -163,7 +180,7 @@ type Event struct {
 	DatasetVersion int64
 	Document       json.RawMessage // the JSON delivered (a Document)
 	Created        time.Time
-	Delivery       store.Delivery
+	Delivery       Delivery
 }
 
 // Create validates body (ParseSpec, the zones those of the current
@@ -261,7 +278,7 @@ func (ws *Watches) Events(ctx context.Context, id string, after int64, limit int
 }
 
 // DeliveryCounts counts the outbox's events by delivery state.
-func (ws *Watches) DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error) {
+func (ws *Watches) DeliveryCounts(ctx context.Context) (map[DeliveryState]int64, error) {
 	return ws.st.DeliveryCounts(ctx)
 }
 

@@ -6,25 +6,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog/watch"
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/server/webhook"
 	"github.com/frontline-maps/frontline/store"
 )
 
-// WatchStore is what the watch contract uses of a store: the watches, the
-// matcher's transaction, the outbox and its deliveries.
+// WatchStore is what the watch contract uses of a store: what the
+// matcher and the webhook dispatcher use.
 type WatchStore interface {
-	DatasetVersion(ctx context.Context) (int64, error)
-	CreateWatch(ctx context.Context, w store.Watch) error
-	Watch(ctx context.Context, id string) (store.Watch, error)
-	Watches(ctx context.Context, owner string) ([]store.Watch, error)
-	DeleteWatch(ctx context.Context, id string) error
-	Match(ctx context.Context, fn func(store.MatchTx) error) error
-	Events(ctx context.Context, watch string, after int64, limit int) ([]store.Event, error)
-	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Job, error)
-	FinishDeliveries(ctx context.Context, fs []store.Finished) error
-	DeliveryCounts(ctx context.Context) (map[store.DeliveryState]int64, error)
-	EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, int64, error)
-	PruneEvents(ctx context.Context, before time.Time) (int64, error)
+	watch.Store
+	webhook.Store
 }
 
 // RunWatches is the watch contract: watches are kept and deleted, the
