@@ -53,6 +53,7 @@ type Store interface {
 	Patch(ctx context.Context, kind store.Kind, id string, patch []byte, expected int64, author string, derive func(store.Record) store.Record) (store.Version, error)
 	Delete(ctx context.Context, kind store.Kind, id string, expected int64, author string) (store.Version, error)
 	Restore(ctx context.Context, kind store.Kind, id string, number int64, author string) (store.Version, error)
+	Succeed(ctx context.Context, id string, expected int64, on geo.Day, successorID string, patch []byte, author string) (closed, successor store.Version, err error)
 	// ImportBatch stores records in one transaction: all or none.
 	ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error)
 	AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
@@ -453,6 +454,23 @@ func (c *Catalog) Restore(ctx context.Context, collection, id string, number int
 	return c.write(ctx, func() (store.Version, error) {
 		return c.store.Restore(ctx, kindOf(collection), id, number, author)
 	})
+}
+
+// Succeed records that zone id's line moved on day on, in one write: the
+// zone (at version expected) ends the day before, and its successor, a
+// copy with the merge patch applied, starts on on (store.Write.Succeed,
+// whose errors it returns).
+func (c *Catalog) Succeed(ctx context.Context, id string, expected int64, on geo.Day, successorID string, patch []byte, author string) (closed, successor Version, err error) {
+	var next store.Version
+	closed, err = c.write(ctx, func() (store.Version, error) {
+		cv, sv, err := c.store.Succeed(ctx, id, expected, on, successorID, patch, author)
+		next = sv
+		return cv, err
+	})
+	if err != nil {
+		return Version{}, Version{}, err
+	}
+	return closed, versionOf(next), nil
 }
 
 // Versions returns every version of a feature, oldest first.

@@ -44,6 +44,9 @@ type Writer interface {
 	Delete(ctx context.Context, collection, id string, expected int64, author string) (catalog.Version, error)
 	// Restore stores version number of a feature as its next version.
 	Restore(ctx context.Context, collection, id string, number int64, author string) (catalog.Version, error)
+	// Succeed ends zone id on the day before on and starts its successor,
+	// the zone with patch merged in, on on, in one write.
+	Succeed(ctx context.Context, id string, expected int64, on geo.Day, successorID string, patch []byte, author string) (closed, successor catalog.Version, err error)
 }
 
 // History reads what was: the history routes, as_of and a feature's ETag.
@@ -223,6 +226,50 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeVersion(w, http.StatusOK, v)
+}
+
+// handleSuccessor records that a zone's line moved on a date: the zone,
+// when If-Match names its current version, ends the day before, and its
+// successor (a copy with the request's patch merged in) starts on that
+// day, in one write. 201 with the successor's Location and ETag, and both
+// features with their ETags.
+func (s *Server) handleSuccessor(w http.ResponseWriter, r *http.Request) error {
+	if err := rejectUnknown(r.URL.Query()); err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "featureId")
+	expected, err := parseIfMatch(r)
+	if err != nil {
+		return err
+	}
+	on, next, patch, err := readSuccessor(w, r, id, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	closed, successor, err := s.writes.Succeed(r.Context(), id, expected, on, next, patch, author(r))
+	if err != nil {
+		return err
+	}
+	s.postWrite(w)
+	doc := map[string]any{}
+	for name, v := range map[string]catalog.Version{"closed": closed, "successor": successor} {
+		b, err := v.Feature.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		doc[name] = map[string]any{"etag": versionETag(v.Number), "feature": json.RawMessage(b)}
+	}
+	w.Header().Set("Location", s.apiURL(r, "/collections/zones/items/"+next))
+	w.Header().Set("ETag", versionETag(successor.Number))
+	w.Header().Set("Cache-Control", "no-store")
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(http.StatusCreated)
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // writeVersion answers a feature's version: its GeoJSON with the version as

@@ -50,6 +50,14 @@ var (
 	opRestore = operation{ID: "restoreItemVersion", Summary: "Restore an old version of a feature as its next version", MediaType: contentTypeGeoJSON, Auth: catalog.RoleAdmin,
 		Params:      []param{paramEditableCollection, paramFeatureID, paramVersion},
 		Description: "Writes the feature as it was at that version as a new version, whether the feature is live or deleted, with an audit entry. No If-Match: restoring is an admin's decision over whatever is current."}
+	opSuccessor = operation{ID: "succeedZone", Summary: "This line moved on a date: end a zone and start its successor, in one write",
+		Status: http.StatusCreated, Auth: catalog.RoleEditor, Params: []param{paramFeatureID, paramIfMatch},
+		Body: map[string]any{"type": "object", "required": []string{"date"}, "additionalProperties": false, "properties": map[string]any{
+			"date":  map[string]any{"type": "string", "format": "date", "description": "The first day of the successor; the zone ends the day before. After the zone's valid_from, by its valid_to."},
+			"id":    map[string]any{"type": "string", "description": "The successor's ID; absent: the zone's ID and the date, such as sdf-2025-2026-01-10."},
+			"patch": map[string]any{"type": "object", "description": "An RFC 7396 merge patch applied to the copy of the zone: a new geometry, actor, status, valid_to or sources."},
+		}},
+		Description: "When If-Match names the zone's current version, sets its valid_to to the day before date and creates its successor from a copy of it (the same geometry and properties, valid_from date, valid_to the zone's) with patch merged in, both in one write: the map as of every earlier day is unchanged. 201 with the successor's Location and ETag, and {closed, successor}, each {etag, feature}."}
 	opImport = operation{ID: "importFile", Summary: "Import a UCDP, ACLED or GeoJSON file, all or nothing", Auth: catalog.RoleEditor,
 		Params: []param{{Name: "format", In: "query", Required: true, Description: "The file's format: ucdp (UCDP GED CSV), acled (ACLED CSV) or geojson (Frontline GeoJSON).",
 			Schema: map[string]any{"type": "string", "enum": importFormats}},

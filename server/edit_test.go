@@ -137,6 +137,25 @@ func (f *fakeEditor) Delete(_ context.Context, collection, id string, expected i
 	return f.add(collection, id, nil, author), nil
 }
 
+// Succeed implements Editor: it checks the version, ends the zone the day
+// before on and creates the successor as a copy (the patch is not merged).
+func (f *fakeEditor) Succeed(_ context.Context, id string, expected int64, on geo.Day, next string, _ []byte, author string) (catalog.Version, catalog.Version, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, err := f.current("zones", id)
+	if err != nil {
+		return catalog.Version{}, catalog.Version{}, err
+	}
+	if cur.Number != expected {
+		return catalog.Version{}, catalog.Version{}, ErrPreconditionFailed
+	}
+	z := cur.Feature.(geo.Zone)
+	succ := z
+	succ.ID, succ.Valid.From = geo.ZoneID(next), on
+	z.Valid.To = on - 1
+	return f.add("zones", id, z, author), f.add("zones", next, succ, author), nil
+}
+
 // Versions implements Editor.
 func (f *fakeEditor) Versions(_ context.Context, collection, id string) ([]catalog.Version, error) {
 	f.mu.Lock()

@@ -122,11 +122,20 @@ func sortedSubTypes() []geo.SubType {
 	return all
 }
 
+// subTypeSchema is the sub-type's queryable: its values, and in
+// "x-type-of" the type each belongs to, so a form can offer the sub-types
+// of the type chosen.
+func subTypeSchema() map[string]any {
+	sc := enumSchema("Sub-type", "The incident's sub-type; it belongs to one type (x-type-of names it).", sortedSubTypes())
+	sc["x-type-of"] = geo.SubTypes
+	return sc
+}
+
 // incidentQueryables are the incidents' filter properties.
 func (s *Server) incidentQueryables() map[string]any {
 	return map[string]any{
 		"type":        enumSchema("Event type", "The incident's type (ACLED's taxonomy).", geo.EventTypes),
-		"sub_type":    enumSchema("Sub-type", "The incident's sub-type; it belongs to one type.", sortedSubTypes()),
+		"sub_type":    subTypeSchema(),
 		"actor":       enumSchema("Actor", "An actor involved in the incident, in any role (the actors property).", s.actorIDs()),
 		"status":      enumSchema("Status", "How well the incident is established.", geo.IncidentStatuses),
 		"governorate": enumSchema("Governorate", "The governorate the incident's location is in (OCHA English name, matched without regard to case).", s.governorateNames()),

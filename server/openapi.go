@@ -41,6 +41,9 @@ type operation struct {
 	// security requirement with 401, 403 and 429 responses; "" is a read,
 	// public unless Config.PrivateRead.
 	Auth catalog.Role
+	// Open marks a read that needs no token even with
+	// Config.PrivateRead, such as the session a sign-in page asks about.
+	Open bool
 }
 
 // param is one OpenAPI parameter.

@@ -74,19 +74,76 @@ func parseWrite(r *http.Request) (collection, id string, expected int64, err err
 	if err := rejectUnknown(r.URL.Query()); err != nil {
 		return "", "", 0, err
 	}
+	if expected, err = parseIfMatch(r); err != nil {
+		return "", "", 0, err
+	}
+	return collection, chi.URLParam(r, "featureId"), expected, nil
+}
+
+// parseIfMatch parses the If-Match header, which must name one version as
+// a strong ETag such as "3": errNoIfMatch (428) without one or for "*",
+// ErrPreconditionFailed (412) for a tag that is not a version number.
+func parseIfMatch(r *http.Request) (int64, error) {
 	tag := strings.TrimSpace(r.Header.Get("If-Match"))
 	if tag == "" || tag == "*" {
-		return "", "", 0, errNoIfMatch
+		return 0, errNoIfMatch
 	}
 	unquoted, ok := strings.CutPrefix(tag, `"`)
 	if unquoted, ok = strings.CutSuffix(unquoted, `"`); !ok {
-		return "", "", 0, ErrPreconditionFailed
+		return 0, ErrPreconditionFailed
 	}
-	n, perr := strconv.ParseInt(unquoted, 10, 64)
-	if perr != nil || n < 1 {
-		return "", "", 0, ErrPreconditionFailed
+	n, err := strconv.ParseInt(unquoted, 10, 64)
+	if err != nil || n < 1 {
+		return 0, ErrPreconditionFailed
 	}
-	return collection, chi.URLParam(r, "featureId"), n, nil
+	return n, nil
+}
+
+// successorRequest is the body of POST .../zones/items/{featureId}/successor.
+type successorRequest struct {
+	Date  string          `json:"date"`
+	ID    string          `json:"id"`
+	Patch json.RawMessage `json:"patch"`
+}
+
+// readSuccessor reads a successor request: the day the line moved, the
+// successor's ID (the zone's ID and the day, such as "sdf-2025-2026-01-10",
+// when absent) and its merge patch (nil for none). Errors:
+// errNotJSON (415) for another media type, *http.MaxBytesError (413),
+// and a *geo.ValidationError naming "body", "date", "id" or "patch" (400).
+func readSuccessor(w http.ResponseWriter, r *http.Request, zone string, limit int64) (geo.Day, string, []byte, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != contentTypeJSON {
+		return 0, "", nil, errNotJSON
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return 0, "", nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var req successorRequest
+	if err := dec.Decode(&req); err != nil {
+		return 0, "", nil, &geo.ValidationError{Field: "body", Reason: "is not a successor request {date, id, patch}: " + jsonProblem(err)}
+	}
+	if req.Date == "" {
+		return 0, "", nil, &geo.ValidationError{Field: "date", Reason: "is missing; the day the line moved, YYYY-MM-DD"}
+	}
+	on, err := geo.ParseDay(req.Date)
+	if err != nil {
+		return 0, "", nil, &geo.ValidationError{Field: "date", Reason: quote(req.Date) + " is not a date YYYY-MM-DD"}
+	}
+	id := req.ID
+	if id == "" {
+		id = zone + "-" + on.String()
+	}
+	var patch []byte
+	if p := bytes.TrimSpace(req.Patch); len(p) > 0 && !bytes.Equal(p, []byte("null")) {
+		if p[0] != '{' {
+			return 0, "", nil, &geo.ValidationError{Field: "patch", Reason: "must be a JSON object (a merge patch of the successor)"}
+		}
+		patch = p
+	}
+	return on, id, patch, nil
 }
 
 // parseVersionNumber parses the path parameter "version", a positive

@@ -56,6 +56,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodDelete, "/collections/{collectionId}/items/{featureId}", s.handleDelete, opDelete},
 		{http.MethodGet, "/collections/{collectionId}/items/{featureId}/versions", s.handleVersions, s.history(opVersions)},
 		{http.MethodPost, "/collections/{collectionId}/items/{featureId}/versions/{version}/restore", s.handleRestore, opRestore},
+		{http.MethodPost, "/collections/zones/items/{featureId}/successor", s.handleSuccessor, opSuccessor},
 		// Import, export and the audit log (transfer.go).
 		{http.MethodPost, "/import", s.handleImport, opImport},
 		{http.MethodGet, "/export", s.handleExport, opExport},
@@ -65,6 +66,7 @@ func (s *Server) apiRoutes() []route {
 		{http.MethodGet, "/changes/stream", s.handleChangesStream, s.history(opChangesStream)},
 		// The live stream (live.go).
 		{http.MethodGet, "/live", s.handleLive, opLive},
+		{http.MethodGet, "/session", s.handleSession, opSession},
 		// Watches and their events (watches.go).
 		{http.MethodPost, "/watches", s.handleCreateWatch, opCreateWatch},
 		{http.MethodGet, "/watches", s.handleWatches, opWatches},
@@ -107,7 +109,7 @@ func (s *Server) routes() *chi.Mux {
 		// Inline middleware runs after routing, so a 304 or 503 is logged
 		// and counted under its route's pattern. Access is checked before
 		// a 304 can answer.
-		h := r.With(s.routeNamed(rt.method, "/api"+rt.pattern), s.requireReady, s.guard(rt.op.Auth), s.conditional)
+		h := r.With(s.routeNamed(rt.method, "/api"+rt.pattern), s.requireReady, s.guardOp(rt.op), s.conditional)
 		h.Method(rt.method, "/api"+rt.pattern, s.wrap(rt.handle))
 		if rt.pattern == "/" {
 			h.Method(rt.method, "/api", s.wrap(rt.handle)) // the landing page, with or without its slash

@@ -153,6 +153,17 @@ func anyContains(prefixes []netip.Prefix, addr netip.Addr) bool {
 // public read. The token's principal, if any, goes into the request's
 // context.
 func (s *Server) guard(need catalog.Role) func(http.Handler) http.Handler {
+	return s.guardRead(need, s.cfg.PrivateRead)
+}
+
+// guardOp is guard for op: an Open operation needs no token even with
+// Config.PrivateRead.
+func (s *Server) guardOp(op operation) func(http.Handler) http.Handler {
+	return s.guardRead(op.Auth, s.cfg.PrivateRead && !op.Open)
+}
+
+// guardRead is guard with reads private or not.
+func (s *Server) guardRead(need catalog.Role, private bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := s.admit(w, r, need); err != nil {
@@ -161,7 +172,7 @@ func (s *Server) guard(need catalog.Role) func(http.Handler) http.Handler {
 			}
 			p, err := s.authenticate(w, r)
 			if err == nil {
-				err = authorize(p, need, s.cfg.PrivateRead)
+				err = authorize(p, need, private)
 			}
 			if err != nil {
 				s.writeError(w, r, err)

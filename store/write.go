@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -101,6 +102,16 @@ func (ws Writes) Delete(ctx context.Context, kind Kind, id string, expected int6
 // transaction.
 func (ws Writes) Restore(ctx context.Context, kind Kind, id string, number int64, author string) (Version, error) {
 	return ws.one(ctx, author, func(w *Write) (Version, error) { return w.Restore(kind, id, number) })
+}
+
+// Succeed ends a zone on the day before on and starts its successor on on:
+// Write.Succeed in one transaction.
+func (ws Writes) Succeed(ctx context.Context, id string, expected int64, on geo.Day, successorID string, patch []byte, author string) (closed, successor Version, err error) {
+	err = ws.Run(ctx, author, func(w *Write) error {
+		closed, successor, err = w.Succeed(id, expected, on, successorID, patch)
+		return err
+	})
+	return closed, successor, err
 }
 
 func (ws Writes) one(ctx context.Context, author string, op func(*Write) (Version, error)) (Version, error) {
@@ -261,6 +272,73 @@ func (w *Write) Restore(kind Kind, id string, number int64) (Version, error) {
 		return Version{}, err
 	}
 	return w.put(rw, ActionRestore, st)
+}
+
+// Succeed records that zone id's line moved on day on: the zone, at
+// version expected, is closed on the day before on (its validity is a
+// closed interval of days), and a new zone with ID successorID starts on
+// on and ends when the zone did. The successor is a copy of the zone with
+// the JSON merge patch patch (RFC 7396, as for Patch; nil for none)
+// applied: a new geometry, another actor or status. Both versions share
+// one dataset version, so no state of the map shows one without the other,
+// and the map as of every day before on is unchanged.
+//
+// Errors: a *geo.ValidationError naming "date" when on is not after the
+// zone's first day or is after its last, naming "id" when successorID is
+// id, or from the successor's validation; geo.ErrNotFound when no live
+// zone has ID id; ErrPreconditionFailed when its current version is not
+// expected; geo.ErrConflict when a live zone has ID successorID.
+func (w *Write) Succeed(id string, expected int64, on geo.Day, successorID string, patch []byte) (closed, successor Version, err error) {
+	if successorID == id {
+		return Version{}, Version{}, &geo.ValidationError{Field: "id", Reason: "the successor needs an ID of its own"}
+	}
+	st, err := w.expect(KindZone, id, expected)
+	if err != nil {
+		return Version{}, Version{}, err
+	}
+	rec, err := Decode(KindZone, st.Record)
+	if err != nil {
+		return Version{}, Version{}, err
+	}
+	z := rec.(geo.Zone)
+	if on <= z.Valid.From || on > z.Valid.To || on.IsOpen() {
+		return Version{}, Version{}, &geo.ValidationError{Field: "date", Reason: fmt.Sprintf(
+			"%s is not within the zone's validity %s: the line can move only after the zone's first day and by its last", on, z.Valid)}
+	}
+	next := z
+	next.ID = geo.ZoneID(successorID)
+	next.Valid.From = on
+	if len(patch) > 0 {
+		doc, err := json.Marshal(next)
+		if err != nil {
+			return Version{}, Version{}, err
+		}
+		if doc, err = mergePatch(doc, patch); err != nil {
+			return Version{}, Version{}, err
+		}
+		if rec, err = DecodeJSON(KindZone, doc); err != nil {
+			return Version{}, Version{}, err
+		}
+		next = rec.(geo.Zone)
+		switch {
+		case string(next.ID) != successorID:
+			return Version{}, Version{}, &geo.ValidationError{Field: "id", Reason: "is set by the successor's id"}
+		case next.Valid.From != on:
+			return Version{}, Version{}, &geo.ValidationError{Field: "valid_from", Reason: fmt.Sprintf("a successor starts on the day the line moved, %s", on)}
+		}
+	}
+	z.Valid.To = on - 1
+	rw, err := Prepare(z)
+	if err != nil {
+		return Version{}, Version{}, err
+	}
+	if closed, err = w.put(rw, ActionUpdate, st); err != nil {
+		return Version{}, Version{}, err
+	}
+	if successor, err = w.Create(next); err != nil {
+		return Version{}, Version{}, err
+	}
+	return closed, successor, nil
 }
 
 // Import upserts records, in order: all of them or, on the first error,

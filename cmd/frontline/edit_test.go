@@ -121,6 +121,13 @@ func editCalls() []editCall {
 		{"GET", "/api/audit?collection=incidents&id=t-edit", "", "", "", "admin", 200},
 		{"GET", "/api/changes?since=0&limit=5", "", "", "", "viewer", 200},
 		{"GET", "/api/changes?since=-1", "", "", "", "viewer", 400},
+		// The line of sdf-2025 (valid 2024-12-08 to 2026-01-17) moved on
+		// 1 June 2025; it now ends on 31 May, so a move on 1 June is a 400,
+		// and a stale If-Match a 412.
+		{"POST", "/api/collections/zones/items/sdf-2025/successor", `{"date":"2025-06-01","patch":{"properties":{"status":"contested"}}}`, "application/json", `"1"`, "editor", 201},
+		{"POST", "/api/collections/zones/items/sdf-2025/successor", `{"date":"2025-06-01"}`, "application/json", `"2"`, "editor", 400},
+		{"POST", "/api/collections/zones/items/sdf-2025/successor", `{"date":"2025-05-01"}`, "application/json", `"1"`, "editor", 412},
+		{"GET", "/api/session", "", "", "", "", 200},
 	}
 }
 
@@ -240,6 +247,9 @@ func TestPrivateRead(t *testing.T) {
 		{"/metrics", "", 401},
 		{"/metrics", "viewer", 200},
 		{"/", "", 200},
+		{"/api/session", "", 200},
+		{"/api/session", "revoked", 401},
+		{"/api/session", "viewer", 200},
 	} {
 		secret := tokens[tt.token]
 		if secret == "" {

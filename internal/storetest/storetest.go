@@ -357,6 +357,32 @@ func Run(t *testing.T, s Store) []string {
 	}
 	note("racing replaces won: %d", won)
 
+	// A zone's line moves: the zone ends the day before, its successor
+	// starts that day, in one dataset version; the map before is unchanged.
+	zg, err := s.Get(ctx, store.KindZone, "z")
+	must(err)
+	on := geo.DateOf(2026, 1, 10)
+	patch := []byte(`{"geometry": {"type": "Polygon", "coordinates": [[[40, 36], [40.5, 36], [40.5, 37], [40, 37], [40, 36]]]}, "properties": {"status": "contested"}}`)
+	_, _, err = s.Succeed(ctx, "z", zg.Number+1, on, "z2", patch, "carol")
+	wantErr("succeed with a stale If-Match", err, store.ErrPreconditionFailed)
+	_, _, err = s.Succeed(ctx, "z", zg.Number, geo.DateOf(2024, 12, 6), "z2", patch, "carol")
+	note("succeed on the zone's first day: %v", errors.As(err, &ve) && ve.Field == "date")
+	_, _, err = s.Succeed(ctx, "z", zg.Number, on, "z2", []byte(`{"properties": {"valid_from": "2026-02-01"}}`), "carol")
+	note("succeed with another valid_from: %v", errors.As(err, &ve) && ve.Field == "valid_from")
+	closed, next, err := s.Succeed(ctx, "z", zg.Number, on, "z2", patch, "carol")
+	must(err)
+	note("succeed: %s; %s", version(closed), version(next))
+	cz, nz := closed.Record.(geo.Zone), next.Record.(geo.Zone)
+	if closed.DatasetVersion != next.DatasetVersion || cz.Valid.To != on-1 || nz.Valid.From != on || nz.Valid.To != geo.OpenEnd ||
+		nz.Status != geo.StatusContested || nz.Actor != "sdf" || nz.Name != cz.Name || !orb.Equal(cz.Area, zg.Record.(geo.Zone).Area) {
+		t.Errorf("succeed: closed %+v, successor %+v", cz, nz)
+	}
+	_, _, err = s.Succeed(ctx, "z", closed.Number, geo.DateOf(2026, 1, 5), "z2", nil, "carol")
+	wantErr("succeed into a taken ID", err, geo.ErrConflict)
+	if z, _ := s.Get(ctx, store.KindZone, "z"); z.Number != closed.Number {
+		t.Errorf("a failed succeed stored the zone at version %d, want %d", z.Number, closed.Number)
+	}
+
 	ds, v2, err := s.Load(ctx)
 	must(err)
 	note("load: %s at %d", summary(ds), v2)
