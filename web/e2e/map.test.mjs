@@ -343,20 +343,36 @@ describe('web files', () => {
     const lock = JSON.parse(fs.readFileSync(path.join(root, 'web/e2e/package-lock.json'), 'utf8'));
     const lines = fs.readFileSync(path.join(root, 'web/static/vendor/VERSIONS'), 'utf8').trim().split('\n');
     assert.ok(lines.length >= 1);
+    // A package's directory is its name without the npm scope.
+    const dirOf = (name, version) => `${name.replace(/^@[^/]+\//, '')}-${version}`;
     // Nothing vendored that VERSIONS does not list.
     const dirs = fs.readdirSync(path.join(root, 'web/static/vendor')).filter((f) => f !== 'VERSIONS').sort();
-    assert.deepEqual(dirs, lines.map((l) => l.split(' ').slice(0, 2).join('-')).sort());
+    assert.deepEqual(dirs, lines.map((l) => dirOf(...l.split(' '))).sort());
+    // What the page loads: index.html, and the scripts that load the
+    // editor's libraries when an editor signs in.
+    const js = path.join(root, 'web/static/js');
+    const page = [fs.readFileSync(path.join(root, 'web/static/index.html'), 'utf8'),
+      ...fs.readdirSync(js).map((f) => fs.readFileSync(path.join(js, f), 'utf8'))].join('\n');
     for (const line of lines) {
       const [name, version, licence] = line.split(' ');
+      const dir = path.join(root, 'web/static/vendor', dirOf(name, version));
       assert.equal(lock.packages[`node_modules/${name}`].version, version, name);
       assert.match(licence, /^(MIT|BSD-2-Clause|BSD-3-Clause)$/, `${name} licence`);
-      assert.ok(fs.existsSync(path.join(root, `web/static/vendor/${name}-${version}/LICENSE`)), `${name} LICENSE`);
+      assert.ok(fs.existsSync(path.join(dir, 'LICENSE')), `${name} LICENSE`);
+      assert.ok(page.includes(`vendor/${dirOf(name, version)}/`), `the page loads ${name} ${version}`);
+      // A bundle that carries its dependencies lists each with its licence,
+      // every one of them permissive.
+      const deps = Object.keys(lock.packages[`node_modules/${name}`].dependencies || {});
+      if (!deps.length) continue;
+      const notices = fs.readFileSync(path.join(dir, 'THIRD-PARTY-LICENSES'), 'utf8');
+      const listed = [...notices.matchAll(/^Package: (\S+) (\S+) (\S+)$/gm)];
+      for (const dep of deps) assert.ok(listed.some((m) => m[1] === dep), `${name}'s THIRD-PARTY-LICENSES lists ${dep}`);
+      for (const [, dep, , lic] of listed) {
+        // (splaytree-ts's package.json spells BSD-3-Clause "BDS-3-Clause".)
+        assert.match(lic, /^(MIT|ISC|0BSD|BSD-2-Clause|BSD-3-Clause|BDS-3-Clause|Unlicense)$/, `${dep} (bundled in ${name}) licence ${lic}`);
+      }
     }
     const html = fs.readFileSync(path.join(root, 'web/static/index.html'), 'utf8');
-    for (const line of lines) {
-      const [name, version] = line.split(' ');
-      assert.ok(html.includes(`vendor/${name}-${version}/`), `index.html loads ${name} ${version}`);
-    }
     // No inline script or handler, so a strict Content-Security-Policy fits.
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/);
     assert.doesNotMatch(html, /\son[a-z]+=/i);

@@ -19,12 +19,13 @@ rm -rf "$out"
 mkdir -p "$out"
 : >"$out/VERSIONS"
 
-# copy PACKAGE FILE... : the package's dist files and its LICENSE.
+# copy PACKAGE FILE... : the package's dist files and its LICENSE, into a
+# directory named after the package without its npm scope.
 copy() {
 	local pkg=$1
 	shift
 	local dir
-	dir="$out/$pkg-$(version "$pkg")"
+	dir="$out/${pkg#*/}-$(version "$pkg")"
 	mkdir -p "$dir"
 	for f in "$@"; do
 		mkdir -p "$dir/$(dirname "$f")"
@@ -42,6 +43,10 @@ copy() {
 }
 
 copy leaflet leaflet.js leaflet.css images
+# Leaflet-Geoman's bundle carries its dependencies (Turf, lodash,
+# polyclip-ts and theirs): their licences go beside its own.
+copy @geoman-io/leaflet-geoman-free leaflet-geoman.min.js leaflet-geoman.css
+node tools/notices.mjs @geoman-io/leaflet-geoman-free >"$out/leaflet-geoman-free-$(version @geoman-io/leaflet-geoman-free)/THIRD-PARTY-LICENSES"
 
 echo "vendored into web/$out:"
 cat "$out/VERSIONS"
