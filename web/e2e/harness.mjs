@@ -36,11 +36,13 @@ export function binary() {
 // seeded from the embedded demo data, in a fresh temporary file, so edits
 // made to a developer's ./frontline.gpkg never leak into the tests.
 //
+// extra are more flags of serve (such as --public-read=false).
+//
 // For working on the page, FRONTLINE_URL points the tests at a server that
 // is already running (such as "frontline serve --dev") instead.
-export function startServer({ dataDir, db, dev = false, url = process.env.FRONTLINE_URL } = {}) {
+export function startServer({ dataDir, db, dev = false, extra = [], url = process.env.FRONTLINE_URL } = {}) {
   if (url) return Promise.resolve({ base: url.replace(/\/$/, ''), log: () => '', stop: async () => {} });
-  const args = ['serve', '--addr', '127.0.0.1:0'];
+  const args = ['serve', '--addr', '127.0.0.1:0', ...extra];
   let dbDir = null;
   if (dataDir) {
     args.push('--data', dataDir);

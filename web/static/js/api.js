@@ -1,6 +1,8 @@
 // The API client: every request the page makes goes through here, to the
-// same origin that served the page. Requests are never aborted (an aborted
-// fetch is a failed request); callers drop answers that arrive too late.
+// same origin that served the page, with the signed-in token (session.js).
+// Requests are never aborted (an aborted fetch is a failed request);
+// callers drop answers that arrive too late.
+import { authHeader } from './session.js';
 
 const busy = { n: 0 };
 
@@ -20,10 +22,14 @@ export class APIError extends Error {
   }
 }
 
-async function request(url, init) {
+// exchange sends a request and resolves to {body, status, etag,
+// location}; an answer that is not 2xx throws an APIError with its
+// problem document.
+async function exchange(url, init = {}) {
   setBusy(+1);
   try {
-    const res = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' }, ...init });
+    const headers = { Accept: 'application/json, application/geo+json', ...authHeader(), ...(init.headers || {}) };
+    const res = await fetch(url, { ...init, headers, cache: init.cache || (init.method && init.method !== 'GET' ? 'no-store' : 'default') });
     const text = await res.text();
     let body = null;
     try {
@@ -32,10 +38,45 @@ async function request(url, init) {
       body = null;
     }
     if (!res.ok) throw new APIError(url, res.status, body);
-    return body;
+    return { body, status: res.status, etag: res.headers.get('ETag'), location: res.headers.get('Location') };
   } finally {
     setBusy(-1);
   }
+}
+
+async function request(url, init) {
+  return (await exchange(url, init)).body;
+}
+
+const itemPath = (collection, id) => `/api/collections/${collection}/items${id ? '/' + encodeURIComponent(id) : ''}`;
+
+// feature reads one feature with its ETag, the version a write of it sends
+// back in If-Match: {feature, etag}.
+export async function feature(collection, id) {
+  const r = await exchange(itemPath(collection, id), { cache: 'no-store' });
+  return { feature: r.body, etag: r.etag };
+}
+
+// write sends a feature write: method POST (create, id null), PUT, PATCH
+// (a merge patch) or DELETE, with If-Match etag for all but POST. It
+// resolves to {feature, etag} of the stored version (feature null for a
+// DELETE).
+export async function write(method, collection, id, body, etag) {
+  const headers = {};
+  if (etag) headers['If-Match'] = etag;
+  if (body !== undefined) headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/geo+json';
+  const r = await exchange(itemPath(collection, method === 'POST' ? null : id), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { feature: r.body, etag: r.etag };
+}
+
+// send is a POST of a JSON body to any other route (restore, a zone's
+// successor), with If-Match when etag is given; it resolves to the
+// answer's body and ETag.
+export async function send(path, body, etag) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (etag) headers['If-Match'] = etag;
+  const r = await exchange(path, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { body: r.body, etag: r.etag };
 }
 
 export function get(path, params) {

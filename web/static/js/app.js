@@ -15,6 +15,8 @@ import { incidentState, MARKERS } from './incidents.js';
 import { clusterMarker, incidentMarker } from './markers.js';
 import { gridCells } from './grid.js';
 import { follow } from './live.js';
+import { session, load as loadSession, signIn, signOut, authHeader, SignInError } from './session.js';
+import { showHistory, showAudit } from './history.js';
 import {
   SITE_KINDS, SITE_LETTERS, STATUS_LABELS, TYPE_LABELS, TYPE_SYMBOLS, ZONE_STATUSES,
   densityStyle, fatalitySize, label, symbol, zoneStyle, zoneSwatch,
@@ -49,6 +51,9 @@ function buildMap() {
   // page that wrote it did.
   reservePanel(st.selection);
   const map = L.map('map', {
+    // An editor's map has Leaflet-Geoman's handler (editor.js loads it
+    // first); its layers opt in one by one.
+    pmIgnore: !(window.L && L.PM),
     center: L.GeoJSON.coordsToLatLng(st.center),
     zoom: st.zoom,
     minZoom: 4,
@@ -128,6 +133,9 @@ function buildMap() {
   });
   map.on('click', (e) => {
     if (app.draw.active) return;
+    // An open editor form takes the click (an incident's location) or
+    // ignores it (a zone being drawn or edited).
+    if (app.mapClick) { app.mapClick(e.latlng); return; }
     selectPoint([round(e.latlng.lng, 5), round(e.latlng.lat, 5)]);
   });
 
@@ -298,8 +306,10 @@ function renderIncidents(features) {
     if (!m) continue;
     const p = f.properties || {};
     m.feature = f;
-    m.bindTooltip(() => `${label(TYPE_LABELS, p.type)}, ${fmt(p.date)}, ${p.fatalities_best || 0} killed${p.place ? ', ' + p.place : ''}`, { direction: 'top', offset: [0, -6] });
-    m.bindPopup(() => Pop.incident(f, app.actors), { maxWidth: 380, minWidth: 260, className: 'incident-popup', autoPanPadding: [40, 40] });
+    // A node, not a string: Leaflet sets a string tooltip as innerHTML,
+    // and the place is the data's.
+    m.bindTooltip(() => h('span', null, `${label(TYPE_LABELS, p.type)}, ${fmt(p.date)}, ${p.fatalities_best || 0} killed${p.place ? ', ' + p.place : ''}`), { direction: 'top', offset: [0, -6] });
+    m.bindPopup(() => withActions(Pop.incident(f, app.actors), 'incidents', f.id), { maxWidth: 380, minWidth: 260, className: 'incident-popup', autoPanPadding: [40, 40] });
     markers.push(m);
   }
   app.incidents.markers = markers;
@@ -566,7 +576,7 @@ function initControls() {
     const c = app.map.getCenter();
     selectPoint([round(c.lng, 5), round(c.lat, 5)]);
   });
-  $('results-close').addEventListener('click', () => clearSelection());
+  $('results-close').addEventListener('click', () => closePanel());
   $('results').addEventListener('click', (e) => {
     const pick = e.target.closest('[data-pick-zone]');
     if (pick) select({ kind: 'zone', id: pick.dataset.pickZone });
@@ -743,6 +753,12 @@ function showResults(title) {
   return clear($('results-body'));
 }
 
+// closePanel closes the results panel, and an editor's form in it.
+function closePanel() {
+  if (app.editor) app.editor.close();
+  clearSelection();
+}
+
 function clearSelection() {
   app.selection = null;
   app.state.selection = null;
@@ -806,7 +822,7 @@ async function runPoint() {
     body.appendChild(h('p', { class: 'control-none' }, 'No zone in the dataset claims this point on this date.'));
   } else {
     if (zones.length > 1) body.appendChild(h('p', { class: 'muted small' }, `${zones.length} zones overlap here; all are listed.`));
-    body.appendChild(h('ul', { class: 'zone-list', id: 'control-zones' }, zones.map((z) => Pop.zoneItem(z, app.actors, true))));
+    body.appendChild(h('ul', { class: 'zone-list', id: 'control-zones' }, zones.map((z) => withActions(Pop.zoneItem(z, app.actors, true), 'zones', z.id))));
   }
   body.appendChild(h('h3', null, 'Control history at this point'));
   body.appendChild(timeline(api.periodList(hist)));
@@ -972,7 +988,7 @@ function openIncident(id) {
   if (m && app.map.hasLayer(m)) {
     m.openPopup();
   } else {
-    L.popup({ maxWidth: 380, minWidth: 260, className: 'incident-popup' }).setLatLng(L.GeoJSON.coordsToLatLng(c)).setContent(Pop.incident(f, app.actors)).openOn(app.map);
+    L.popup({ maxWidth: 380, minWidth: 260, className: 'incident-popup' }).setLatLng(L.GeoJSON.coordsToLatLng(c)).setContent(withActions(Pop.incident(f, app.actors), 'incidents', f.id)).openOn(app.map);
   }
 }
 
@@ -1001,6 +1017,79 @@ async function exportCSV() {
   if (fc) download(exportName('csv'), 'text/csv;charset=utf-8', toCSV(fc.features));
 }
 
+// ------------------------------------------------------------- editing
+
+// withActions adds to a popup or a zone item the buttons the session
+// allows on its feature: its history (viewers, or anyone with
+// --public-history) and edit (editors). A click on them is handled by
+// onAction, for every popup and panel at once.
+function withActions(node, collection, id) {
+  const buttons = [];
+  const kind = collection === 'zones' ? 'zone' : 'incident';
+  if (session.may.edit && app.editor) buttons.push(h('button', { type: 'button', class: 'small-button', 'data-edit': `${collection}/${id}` }, `Edit ${kind}`));
+  if (session.may.history) buttons.push(h('button', { type: 'button', class: 'small-button', 'data-history': `${collection}/${id}` }, 'History'));
+  if (buttons.length) node.appendChild(h('div', { class: 'feature-actions' }, buttons));
+  return node;
+}
+
+function onAction(e) {
+  const b = e.target.closest('[data-edit], [data-history]');
+  if (!b) return;
+  const [collection, ...rest] = (b.dataset.edit || b.dataset.history).split('/');
+  const id = rest.join('/');
+  app.map.closePopup();
+  if (b.dataset.edit && app.editor) app.editor.edit(collection, id);
+  else if (b.dataset.history) guard(showHistory(editContext(), collection, id));
+}
+
+// editContext is what editor.js and history.js use of the page.
+function editContext() {
+  return {
+    map: app.map,
+    actors: app.actors,
+    date: () => app.state.date,
+    panel: (title) => {
+      if (app.editor) app.editor.close();
+      clearSelection();
+      return showResults(title);
+    },
+    closePanel,
+    changed: (collection) => refreshLive(new Set([collection]), document.body.dataset.liveVersion || ''),
+    guard,
+    setMapClick: (fn) => { app.mapClick = fn; },
+  };
+}
+
+// initSession shows who is signed in, with the sign-in and sign-out
+// buttons; the token field is a password field in a dialog. Signing in or
+// out reloads the page, which then reads as the new session (the view is
+// in the URL).
+function initSession() {
+  const dialog = $('sign-in-dialog');
+  const input = $('token-input');
+  const error = $('sign-in-error');
+  $('sign-in').hidden = Boolean(session.name);
+  $('who').hidden = !session.name;
+  $('sign-out').hidden = !session.name;
+  if (session.name) $('who').textContent = `${session.name} · ${session.role}`;
+  $('sign-in').addEventListener('click', () => { error.hidden = true; input.value = ''; dialog.showModal(); input.focus(); });
+  $('sign-in-cancel').addEventListener('click', () => dialog.close());
+  $('sign-in-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    try {
+      await signIn(input.value);
+    } catch (err) {
+      error.textContent = err instanceof SignInError ? err.message : `Could not reach the server: ${err.message}`;
+      error.hidden = false;
+      input.focus();
+      return;
+    }
+    location.reload();
+  });
+  $('sign-out').addEventListener('click', () => { signOut(); location.reload(); });
+}
+
 // ------------------------------------------------------------ live changes
 
 // refreshLive reloads what shows the collections another editor (or this
@@ -1026,12 +1115,29 @@ async function refreshLive(collections, version) {
 // --------------------------------------------------------------- start
 
 async function main() {
+  const signedOut = await guard(loadSession());
+  initSession();
+  if (signedOut) notice(signedOut);
+  if (!session.may.read) {
+    // --public-read=false: nothing to show until someone signs in.
+    document.body.classList.add('needs-sign-in');
+    notice('This server\'s data is not public: sign in with your API token to read it.');
+    $('sign-in').click();
+    document.body.dataset.ready = 'sign-in';
+    return;
+  }
+  let editor = null;
+  if (session.may.edit) {
+    editor = await import('./editor.js');
+    await guard(editor.loadGeoman());
+  }
   renderStaticLegend();
   buildMap();
   drawHint(null);
   document.addEventListener('click', (e) => {
     const b = e.target.closest('[data-export]');
     if (b) guard((b.dataset.export === 'csv' ? exportCSV : exportGeoJSON)());
+    onAction(e);
   });
   await guard(Promise.all([loadActors(), loadRange(), guard(loadBasemap())]));
   app.state.date = clampDay(app.state.date || today());
@@ -1040,8 +1146,13 @@ async function main() {
   await guard(Promise.all([loadZones(), loadIncidents(), loadDensity(), loadSites(), loadGovernorates()]));
   syncLayers();
   writeURL();
+  if (editor && window.L && L.PM) app.editor = await guard(editor.start(editContext()));
+  if (session.may.admin) {
+    $('audit-log').hidden = false;
+    $('audit-log').addEventListener('click', () => guard(showAudit(editContext())));
+  }
   if (app.state.selection) await select(app.state.selection);
-  app.live = follow((collections, version) => refreshLive(collections, version));
+  app.live = follow((collections, version) => refreshLive(collections, version), authHeader);
   document.body.dataset.ready = '1';
 }
 
