@@ -23,6 +23,10 @@ const SQUARE = [[38.0, 35.0], [38.4, 35.0], [38.4, 35.3], [38.0, 35.3], [38.0, 3
 const MOVED = '2026-01-10';
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>';
 
+// token creates a token in the store at db and returns its secret.
+const token = (db, name, role) => execFileSync(binary(), ['token', 'create', '--db', db, '--name', name, '--role', role],
+  { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-e2e-editor-'));
   const db = path.join(dir, 'frontline.gpkg');
@@ -42,10 +46,6 @@ after(async () => {
   if (server) await server.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-// token creates a token in the store at db and returns its secret.
-const token = (db, name, role) => execFileSync(binary(), ['token', 'create', '--db', db, '--name', name, '--role', role],
-  { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
 
 async function api(method, p, who, body, headers = {}) {
   const res = await fetch(server.base + p, {
@@ -213,6 +213,73 @@ describe('editing in the page', () => {
     const { body: z } = await api('GET', `/api/collections/zones/items/${ZONE}`);
     assert.equal(z.properties.valid_to, '2026-01-09');
     assert.deepEqual(unexpected(b.problems, []), []);
+  });
+
+  it('an editor draws a polygon zone and a circle zone; a deleted zone comes back when an admin restores it', async () => {
+    const { b, page } = await signedIn('alice', '#d=2026-01-25&c=37.5,34.6&z=10');
+    // A triangle: three corners, then the first again.
+    await page.click('#draw-zone');
+    const corners = [[37.3, 34.5], [37.6, 34.5], [37.45, 34.75]];
+    for (const c of [...corners, corners[0]]) {
+      const at = await pixel(page, c);
+      await page.mouse.click(at.x, at.y);
+      await page.waitForTimeout(100);
+    }
+    const form = page.locator('.zone-form');
+    await form.waitFor();
+    await form.getByLabel('Name').fill('Drawn triangle');
+    await form.getByLabel('Actor *').selectOption('hts');
+    await form.getByLabel('Status').selectOption('contested');
+    await form.getByLabel('Valid from *').fill('2026-01-01');
+    await form.getByLabel('Publisher').fill('Test report');
+    await form.getByRole('button', { name: 'Add zone' }).click();
+    await page.waitForSelector('.saved');
+    const id = (await page.textContent('.saved')).match(/zone (\S+),/)[1];
+    const { body: z } = await api('GET', `/api/collections/zones/items/${id}`);
+    assert.equal(z.properties.status, 'contested');
+    assert.equal(z.properties.actor, 'hts');
+    const ring = z.geometry.coordinates[0][0];
+    assert.equal(ring.length, 4);
+    for (const c of corners) assert.ok(ring.some((p) => Math.abs(p[0] - c[0]) < 0.01 && Math.abs(p[1] - c[1]) < 0.01), `corner ${c} in ${JSON.stringify(ring)}`);
+    // A circle: its centre, then its edge, about 11 km east (the form
+    // zoomed the map to the triangle).
+    await page.click('#draw-zone-circle');
+    await moveTo(page, [34.9, 37.85], 10);
+    const centre = await pixel(page, [37.8, 34.9]);
+    const edge = await pixel(page, [37.92, 34.9]);
+    await page.mouse.click(centre.x, centre.y);
+    await page.mouse.move(edge.x, edge.y, { steps: 10 });
+    await page.mouse.click(edge.x, edge.y);
+    await form.waitFor();
+    assert.ok(Math.abs(Number(await form.getByLabel('Centre longitude').inputValue()) - 37.8) < 0.01);
+    await form.getByLabel('Radius, m').fill('10000');
+    await form.getByLabel('Actor *').selectOption('sdf');
+    await form.getByLabel('Valid from *').fill('2026-01-01');
+    await form.getByLabel('Publisher').fill('Test report');
+    await form.getByRole('button', { name: 'Add zone' }).click();
+    await page.waitForSelector('.saved');
+    const cid = (await page.textContent('.saved')).match(/zone (\S+),/)[1];
+    const { body: c } = await api('GET', `/api/collections/zones/items/${cid}`);
+    assert.equal(c.properties.circle.radius_m, 10000);
+    assert.ok(Math.abs(c.properties.circle.center[0] - 37.8) < 0.01);
+    // Delete it, with the confirmation.
+    await page.click('.saved ~ .form-buttons [data-edit]');
+    await form.waitFor();
+    await form.getByRole('button', { name: 'Delete this zone…' }).click();
+    await form.getByRole('button', { name: 'Yes, delete it' }).click();
+    await page.waitForSelector('.saved');
+    await assert.rejects(api('GET', `/api/collections/zones/items/${cid}`), /404/);
+    // An admin brings it back from its history.
+    const admin = await signedIn('root', '#d=2026-01-25&c=37.5,34.6&z=10');
+    await admin.page.click('#audit-log');
+    await admin.page.click(`.audit-table [data-history="zones/${cid}"]`);
+    await admin.page.waitForSelector('.versions');
+    assert.match(await admin.page.textContent('.versions'), /deleted/);
+    await admin.page.click('[data-restore="1"]');
+    await admin.page.waitForSelector('.version[data-version="3"]');
+    assert.equal((await api('GET', `/api/collections/zones/items/${cid}`)).body.properties.circle.radius_m, 10000);
+    assert.deepEqual(unexpected(b.problems, []), []);
+    assert.deepEqual(unexpected(admin.b.problems, []), []);
   });
 
   it('two editors edit one incident: the second sees the conflict, reapplies, and both changes are in the versions', async () => {
