@@ -217,6 +217,11 @@ describe('editing in the page', () => {
 
   it('an editor draws a polygon zone and a circle zone; a deleted zone comes back when an admin restores it', async () => {
     const { b, page } = await signedIn('alice', '#d=2026-01-25&c=37.5,34.6&z=10');
+    // Esc cancels a drawing.
+    await page.click('#draw-zone');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.evaluate(() => window.frontline.map.pm.globalDrawModeEnabled()), false);
+    assert.equal(await page.isVisible('#draw-zone-cancel'), false);
     // A triangle: three corners, then the first again.
     await page.click('#draw-zone');
     const corners = [[37.3, 34.5], [37.6, 34.5], [37.45, 34.75]];
@@ -463,6 +468,15 @@ describe('editing in the page', () => {
       ['battles', 'armed_clash', 'disputed', 4, 6, 'Keyboard town']);
     assert.deepEqual(f.properties.actors, [{ actor: 'sdf', role: 'perpetrator' }]);
     assert.deepEqual(f.properties.sources, [{ publisher: 'Keyboard News', note: '4 killed' }]);
+    // Edit it again (the focus is on "Edit this incident") and save nothing:
+    // no new version.
+    await kb.press('Enter');
+    await page.locator('.incident-form').waitFor();
+    await tabTo(/^Save changes$/);
+    await kb.press('Enter');
+    await page.waitForSelector('.form-errors:not([hidden])');
+    assert.match(await page.textContent('.form-errors'), /Nothing changed/);
+    assert.equal((await api('GET', `/api/collections/incidents/items/${id}/versions`, 'vera')).body.versions.length, 1);
     assert.deepEqual(unexpected(b.problems, []), []);
   });
 });

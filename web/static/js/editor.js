@@ -209,6 +209,11 @@ class Editor {
   // error goes next to its fields.
   async save(form, button, collection, id, mine, base, etag, reopen) {
     clearErrors(form);
+    if (id && !changes(base, mine).some((c) => !DERIVED.has(c.field))) {
+      // A version that changes nothing would only clutter the history.
+      showProblem(form, { message: 'Nothing changed, so nothing was saved.' });
+      return;
+    }
     button.disabled = true;
     try {
       const saved = id ? await api.write('PUT', collection, id, mine, etag) : await api.write('POST', collection, null, mine);
@@ -347,12 +352,16 @@ class Editor {
       this.ctx.guard(this.zone({ drawn: geo }));
     };
     map.once('pm:create', this.drawing);
+    this.escape = (e) => { if (e.key === 'Escape') this.stopDrawing(); };
+    document.addEventListener('keydown', this.escape);
   }
 
   stopDrawing() {
     const map = this.ctx.map;
     if (this.drawing) map.off('pm:create', this.drawing);
+    if (this.escape) document.removeEventListener('keydown', this.escape);
     this.drawing = null;
+    this.escape = null;
     if (map.pm.globalDrawModeEnabled()) map.pm.disableDraw();
     document.body.classList.remove('is-drawing-zone');
     const cancel = document.getElementById('draw-zone-cancel');

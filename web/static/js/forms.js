@@ -79,8 +79,9 @@ export function showProblem(form, err) {
   }
   if (!errors.length) general.push(problem ? problem.detail || problem.title : (err && err.message) || 'The save failed.');
   if (general.length && summary) {
-    summary.append(h('p', null, errors.length ? 'The server also says:' : 'The server refused the save:'),
-      h('ul', null, general.map((g) => h('li', null, g))));
+    const lead = !problem ? null : errors.length ? 'The server also says:' : 'The server refused the save:';
+    if (lead) summary.append(h('p', null, lead));
+    summary.append(h('ul', null, general.map((g) => h('li', null, g))));
     summary.hidden = false;
   }
   if (first) first.focus();
