@@ -123,6 +123,13 @@ describe('editing in the page', () => {
     const at = await pixel(page, [38.95, 35.05]);
     await page.mouse.click(at.x, at.y);
     assert.ok(Math.abs(Number(await form.getByLabel('Longitude').inputValue()) - 38.95) < 0.01);
+    // Then by dragging its marker a little east.
+    const east = await pixel(page, [39.0, 35.05]);
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.down();
+    await page.mouse.move(east.x, east.y, { steps: 8 });
+    await page.mouse.up();
+    assert.ok(Math.abs(Number(await form.getByLabel('Longitude').inputValue()) - 39.0) < 0.01, await form.getByLabel('Longitude').inputValue());
     await form.getByLabel('Location precision, m').fill('2000');
     await form.getByLabel('Place').fill('Test village');
     await form.getByLabel('Killed, low').fill('3');
