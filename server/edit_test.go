@@ -288,6 +288,8 @@ func TestEditRoutes(t *testing.T) {
 		return out
 	}
 	ifMatch := func(tag string) []string { return []string{"If-Match", tag} }
+	jsonBody := []string{"Content-Type", "application/json"}
+	const succ = "/api/collections/zones/items/no-such-zone/successor"
 	for _, tt := range []struct {
 		name, method, target, body string
 		header                     []string
@@ -339,6 +341,14 @@ func TestEditRoutes(t *testing.T) {
 		{"audit", "GET", "/api/audit?collection=incidents&id=x&limit=5", "", admin, 200, `"who":"editor"`},
 		{"audit of an id without collection", "GET", "/api/audit?id=x", "", admin, 400, `"field":"id"`},
 		{"audit with an unknown parameter", "GET", "/api/audit?who=x", "", admin, 400, `"field":"who"`},
+		{"successor without If-Match", "POST", succ, `{"date":"2026-01-10"}`, with(editor, jsonBody), 428, "/problems/precondition-required"},
+		{"successor without a date", "POST", succ, `{"patch":{}}`, with(editor, jsonBody, ifMatch(`"1"`)), 400, `"field":"date"`},
+		{"successor on a bad date", "POST", succ, `{"date":"10/01/2026"}`, with(editor, jsonBody, ifMatch(`"1"`)), 400, `"field":"date"`},
+		{"successor with an unknown member", "POST", succ, `{"date":"2026-01-10","when":1}`, with(editor, jsonBody, ifMatch(`"1"`)), 400, `"field":"body"`},
+		{"successor with a patch that is not an object", "POST", succ, `{"date":"2026-01-10","patch":[1]}`, with(editor, jsonBody, ifMatch(`"1"`)), 400, `"field":"patch"`},
+		{"successor as GeoJSON", "POST", succ, `{"date":"2026-01-10"}`, with(editor, geojson, ifMatch(`"1"`)), 415, "/problems/unsupported-media-type"},
+		{"successor as a viewer", "POST", succ, `{"date":"2026-01-10"}`, with(viewer, jsonBody, ifMatch(`"1"`)), 403, "/problems/forbidden"},
+		{"successor of a missing zone", "POST", succ, `{"date":"2026-01-10"}`, with(editor, jsonBody, ifMatch(`"1"`)), 404, "/problems/not-found"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := do(h, tt.method, tt.target, tt.body, tt.header...)

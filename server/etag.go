@@ -96,8 +96,10 @@ func (s *Server) etag(r *http.Request, snap *geo.Snapshot) string {
 	b = append(append(b, s.catalog.DatasetID()...), '.')
 	b = append(strconv.AppendUint(b, snap.Version(), 10), 0)
 	// The request-target as the client sent it: the same target gives the
-	// same bytes.
-	for _, part := range [...]string{s.baseURL(r), requestTarget(r), r.Header.Get("Accept-Encoding")} {
+	// same bytes. The token too: an answer may be the caller's own (their
+	// watches), and a browser shared by two signed-in users must not
+	// revalidate one's cached answer with the other's token.
+	for _, part := range [...]string{s.baseURL(r), requestTarget(r), r.Header.Get("Accept-Encoding"), r.Header.Get("Authorization")} {
 		b = append(append(b, part...), 0)
 	}
 	sum := sha256.Sum256(b)

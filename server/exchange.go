@@ -196,8 +196,9 @@ func (s *Server) serveRecovering(next http.Handler, x *exchange, r *http.Request
 // it first sets the ETag conditional chose, unless the handler set its own
 // (a feature's version), and Cache-Control: no-cache, so clients revalidate
 // with If-None-Match (RFC 9110 §15.4.5: a 304 carries the ETag and
-// Cache-Control a 200 would). Informational (1xx) headers, and a second call,
-// pass through unrecorded.
+// Cache-Control a 200 would); an answer the handler marked no-store gets
+// neither. Informational (1xx) headers, and a second call, pass through
+// unrecorded.
 func (x *exchange) WriteHeader(code int) {
 	if code >= 100 && code < 200 {
 		x.ResponseWriter.WriteHeader(code)
@@ -208,7 +209,7 @@ func (x *exchange) WriteHeader(code int) {
 		return
 	}
 	x.status = code
-	if (code == http.StatusOK || code == http.StatusNotModified) && x.etag != "" {
+	if (code == http.StatusOK || code == http.StatusNotModified) && x.etag != "" && !noStore(x.Header()) {
 		h := x.Header()
 		if _, ok := h["Etag"]; !ok {
 			x.values[2] = x.etag
@@ -217,6 +218,14 @@ func (x *exchange) WriteHeader(code int) {
 		h["Cache-Control"] = valueNoCache
 	}
 	x.ResponseWriter.WriteHeader(code)
+}
+
+// noStore reports whether a handler marked its answer Cache-Control:
+// no-store (one that must not be kept, such as who a token is): it gets no
+// ETag to revalidate.
+func noStore(h http.Header) bool {
+	cc := h["Cache-Control"]
+	return len(cc) == 1 && cc[0] == "no-store"
 }
 
 // Write writes the 200 header first if none was written, and counts the
