@@ -29,6 +29,10 @@ type IncidentQuery struct {
 	// MinFatalities keeps incidents whose best fatality estimate is at least
 	// this; 0 keeps all.
 	MinFatalities int
+	// Keep, when not nil, is a last record-level condition, checked on the
+	// incidents that pass every other (a CQL2 filter's residue, geo/cql2).
+	// It must be safe for concurrent use and must not keep the pointer.
+	Keep func(*Incident) bool
 	// Offset skips that many results of the ordered list, Limit caps how
 	// many are returned (0: no cap). Count and Aggregate ignore both;
 	// Nearest reads Limit as k.
@@ -105,7 +109,7 @@ func (s *Snapshot) compile(q *IncidentQuery) (*incFilter, error) {
 		return nil, invalid("limit", "must not be negative")
 	}
 	f.attrs = len(q.Types) > 0 || len(q.SubTypes) > 0 || len(q.Statuses) > 0 ||
-		len(q.Actors) > 0 || q.MinFatalities > 0
+		len(q.Actors) > 0 || q.MinFatalities > 0 || q.Keep != nil
 	return f, nil
 }
 
@@ -118,12 +122,12 @@ func (f *incFilter) matchRecord(in *Incident) bool {
 		in.Fatalities.Best < q.MinFatalities {
 		return false
 	}
-	if len(q.Actors) > 0 {
-		return slices.ContainsFunc(in.Actors, func(a IncidentActor) bool {
-			return a.Actor != "" && slices.Contains(q.Actors, a.Actor)
-		})
+	if len(q.Actors) > 0 && !slices.ContainsFunc(in.Actors, func(a IncidentActor) bool {
+		return a.Actor != "" && slices.Contains(q.Actors, a.Actor)
+	}) {
+		return false
 	}
-	return true
+	return q.Keep == nil || q.Keep(in)
 }
 
 // eachItem calls fn for every incident whose point is in sh (nil: everywhere)
