@@ -70,7 +70,7 @@ func randomIncidents(r *rand.Rand, n int) []geo.Incident {
 			PrecisionMeters: float64(r.IntN(3) * 1000), Place: testPlaces[r.IntN(len(testPlaces))],
 			Fatalities: geo.Fatalities{Low: low, Best: best, High: best + r.IntN(10), Civilians: r.IntN(low + 1)},
 			Sources:    []geo.Source{{Publisher: "Test"}}, Status: geo.IncidentStatuses[r.IntN(len(geo.IncidentStatuses))],
-			Origin:     geo.Origin{Dataset: geo.OriginSynthetic, ID: strconv.Itoa(i)},
+			Origin: geo.Origin{Dataset: geo.OriginSynthetic, ID: strconv.Itoa(i)},
 		}
 	}
 	return out

@@ -104,7 +104,7 @@ func readJSON(dec *json.Decoder, depth int) (*jvalue, error) {
 }
 
 func (j *jvalue) obj() map[string]*jvalue { m, _ := j.v.(map[string]*jvalue); return m }
-func (j *jvalue) arr() ([]*jvalue, bool) { a, ok := j.v.([]*jvalue); return a, ok }
+func (j *jvalue) arr() ([]*jvalue, bool)  { a, ok := j.v.([]*jvalue); return a, ok }
 
 func (j *jvalue) raw() string {
 	switch v := j.v.(type) {

@@ -13,7 +13,7 @@ import (
 
 // ParseText parses a filter in the CQL2 text encoding. Keywords and
 // function names are case-insensitive; property names are as written (or
-// "double-quoted"); character literals are 'single-quoted' with '' for a
+// "double-quoted"); character literals are 'single-quoted' with ” for a
 // quote. Errors are *Error.
 func ParseText(src string) (Expr, error) {
 	if len(src) > MaxLength {
