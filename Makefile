@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 # BENCHCOUNT runs of each benchmark; docs/benchmarks.md gets their medians.
 BENCHCOUNT ?= 3
 
-.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-postgis bench-tiles bench-page bench-http bench-attack bench-reader bench-alerts
+.PHONY: run test deps vet unit fuzz build bench bench-geo bench-startup bench-postgis bench-tiles bench-page bench-http bench-attack bench-reader bench-alerts bench-filter
 
 ## run: serve ./frontline.gpkg on http://127.0.0.1:8080 (created and seeded from the
 ## curated embedded dataset on first run)
@@ -36,7 +36,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/frontline ./cmd/frontline
 
 ## bench: the geo benchmarks and the start-up and import benchmarks
-bench: bench-geo bench-startup bench-postgis bench-tiles bench-page bench-alerts
+bench: bench-geo bench-startup bench-postgis bench-tiles bench-page bench-alerts bench-filter
 
 ## bench-geo: run the geo benchmarks (BENCHCOUNT times, BENCHTIME each) and write
 ## the figures (medians), the command and the targets met into docs/benchmarks.md
@@ -146,6 +146,14 @@ bench-page: web/e2e/node_modules/.package-lock.json
 	(cd $(CURDIR) && $(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section page \
 		-cmd "PAGE_N=$(PAGE_N) node web/e2e/perf.mjs" \
 		-targets 'Page/FirstRender/n=1000000<=1.5s,Page/Step/n=1000000:p95-ms<=300,Page/Memory/n=1000000:heap-MB<=300,Page/Memory/n=1000000:rss-MB<=1000,Page/Memory/n=1000000:start-rss-MB<=1000')
+
+## bench-filter: a CQL2 filter (polygon, year, type) against the native query
+## it amounts to, over 1M synthetic incidents, into "filter" (issue 17)
+bench-filter:
+	$(GO) test -run '^$$' -bench '^BenchmarkFilter$$' -benchmem -benchtime 20x -count $(BENCHCOUNT) ./geo/cql2/ | \
+	$(GO) run ./cmd/benchdoc -doc docs/benchmarks.md -section filter \
+		-cmd "go test -run '^$$' -bench '^BenchmarkFilter$$' -benchmem -benchtime 20x -count $(BENCHCOUNT) ./geo/cql2/" \
+		-targets 'Filter/polygon+year+type/n=1000000:x-native<=1.5'
 
 ## bench-alerts: watch matching per write at 1,000 watches (catalog/watch), alert latency
 ## from commit to webhook and SSE at 100 writes/s on a GeoPackage store and on two

@@ -13,6 +13,9 @@ type SiteQuery struct {
 	Where Where
 	// Kinds: the site is of one of these kinds; empty keeps all.
 	Kinds []SiteKind
+	// Keep, when not nil, is a last condition on each site (a CQL2
+	// filter, geo/cql2); it must not keep the pointer.
+	Keep func(*Site) bool
 	// Offset and Limit page the ordered results (Limit 0: no cap);
 	// NearestSites reads Limit as k.
 	Offset, Limit int
@@ -51,7 +54,7 @@ func checkPage(offset, limit int) error {
 }
 
 func (q *SiteQuery) keep(st *Site) bool {
-	return len(q.Kinds) == 0 || slices.Contains(q.Kinds, st.Kind)
+	return (len(q.Kinds) == 0 || slices.Contains(q.Kinds, st.Kind)) && (q.Keep == nil || q.Keep(st))
 }
 
 // Sites returns the page of sites matching q, ordered by ID. It returns a
@@ -124,6 +127,9 @@ type ZoneQuery struct {
 	// Actors and Statuses: the zone's actor or status is one of these.
 	Actors   []ActorID
 	Statuses []ZoneStatus
+	// Keep, when not nil, is a last condition on each zone (a CQL2
+	// filter, geo/cql2); it must not keep the pointer.
+	Keep func(*Zone) bool
 	// Offset and Limit page the results, ordered by ID (Limit 0: no cap).
 	Offset, Limit int
 }
@@ -159,7 +165,8 @@ func (s *Snapshot) Zones(q ZoneQuery) (ZonePage, error) {
 		e := s.zones[it.id]
 		return (len(q.Actors) == 0 || slices.Contains(q.Actors, e.zone.Actor)) &&
 			(len(q.Statuses) == 0 || slices.Contains(q.Statuses, e.zone.Status)) &&
-			(q.Bound == nil || e.intersects(*q.Bound))
+			(q.Bound == nil || e.intersects(*q.Bound)) &&
+			(q.Keep == nil || q.Keep(&e.zone))
 	}
 	var out []*Zone
 	visit := func(_, _ [2]float64, it zoneItem) bool {

@@ -2,18 +2,20 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
 )
 
 // The conformance classes of OGC API – Features – Part 1 (OGC 17-069r4),
-// and of OGC API – Tiles (tiles.go), that the API implements.
-var conformsTo = append([]string{
+// of OGC API – Tiles (tiles.go) and of filtering with CQL2 (filter.go)
+// that the API implements.
+var conformsTo = slices.Concat([]string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-}, tilesConformance...)
+}, tilesConformance, filterConformance)
 
 // noExplode is the OpenAPI "explode: false" of comma-separated lists.
 var noExplode = new(false)
@@ -62,6 +64,15 @@ var (
 		{Name: "min_fatalities", In: "query", Description: "incidents: the smallest best estimate of deaths.",
 			Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": maxFatalities}},
 		{Name: "kind", In: "query", Description: "sites: the kind of site.", Schema: map[string]any{"type": "string", "enum": geo.SiteKinds}},
+		filterParamDocs[0], filterParamDocs[1], filterParamDocs[2],
+		{Name: "fatalities_low", In: "query", Description: "incidents: the low estimate of deaths equals this (a queryable as a parameter).", Schema: map[string]any{"type": "integer", "minimum": 0}},
+		{Name: "fatalities_best", In: "query", Description: "incidents: the best estimate of deaths equals this (min_fatalities is at least).", Schema: map[string]any{"type": "integer", "minimum": 0}},
+		{Name: "fatalities_high", In: "query", Description: "incidents: the high estimate of deaths equals this.", Schema: map[string]any{"type": "integer", "minimum": 0}},
+		{Name: "fatalities_civilians", In: "query", Description: "incidents: the civilians killed equal this.", Schema: map[string]any{"type": "integer", "minimum": 0}},
+		{Name: "precision_m", In: "query", Description: "incidents: the location precision in metres equals this.", Schema: map[string]any{"type": "number", "minimum": 0}},
+		{Name: "place", In: "query", Description: "incidents: the place is this, exactly.", Schema: map[string]any{"type": "string"}},
+		{Name: "origin", In: "query", Description: "incidents: the dataset an incident was imported from (ucdp, acled).", Schema: map[string]any{"type": "string"}},
+		{Name: "origin_id", In: "query", Description: "incidents: the incident's ID in that dataset.", Schema: map[string]any{"type": "string"}},
 	}
 )
 

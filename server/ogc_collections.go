@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/geo/cql2"
 )
 
 // The IDs of the feature collections, as they appear in URLs.
@@ -107,11 +108,6 @@ func (s *Server) governorateNames() []string {
 	return names
 }
 
-// enumSchema is the JSON Schema of a string property with the values vs.
-func enumSchema[T ~string](title, description string, vs []T) map[string]any {
-	return map[string]any{"title": title, "description": description, "type": "string", "enum": vs}
-}
-
 // sortedSubTypes returns the keys of geo.SubTypes in order.
 func sortedSubTypes() []geo.SubType {
 	all := make([]geo.SubType, 0, len(geo.SubTypes))
@@ -122,44 +118,27 @@ func sortedSubTypes() []geo.SubType {
 	return all
 }
 
-// subTypeSchema is the sub-type's queryable: its values, and in
-// "x-type-of" the type each belongs to, so a form can offer the sub-types
-// of the type chosen.
-func subTypeSchema() map[string]any {
-	sc := enumSchema("Sub-type", "The incident's sub-type; it belongs to one type (x-type-of names it).", sortedSubTypes())
-	sc["x-type-of"] = geo.SubTypes
-	return sc
-}
-
-// incidentQueryables are the incidents' filter properties.
+// incidentQueryables are the incidents' queryables (geo/cql2's), the
+// values of those that take few: the properties a filter reads. The
+// sub-type names each value's type in "x-type-of", so a form can offer
+// the sub-types of the type chosen.
 func (s *Server) incidentQueryables() map[string]any {
-	return map[string]any{
-		"type":        enumSchema("Event type", "The incident's type (ACLED's taxonomy).", geo.EventTypes),
-		"sub_type":    subTypeSchema(),
-		"actor":       enumSchema("Actor", "An actor involved in the incident, in any role (the actors property).", s.actorIDs()),
-		"status":      enumSchema("Status", "How well the incident is established.", geo.IncidentStatuses),
-		"governorate": enumSchema("Governorate", "The governorate the incident's location is in (OCHA English name, matched without regard to case).", s.governorateNames()),
-		"min_fatalities": map[string]any{
-			"title": "Minimum fatalities", "type": "integer", "minimum": 0, "maximum": maxFatalities,
-			"description": "Keeps incidents whose best estimate of deaths (fatalities_best) is at least this.",
-		},
-	}
+	qs := queryablesSchema(cql2.IncidentQueryables, map[string]any{
+		"type": geo.EventTypes, "sub_type": sortedSubTypes(), "status": geo.IncidentStatuses,
+		"actor": s.actorIDs(), "governorate": s.governorateNames(),
+	}, "point")
+	qs["sub_type"].(map[string]any)["x-type-of"] = geo.SubTypes
+	return qs
 }
 
-// zoneQueryables are the zones' filter properties.
+// zoneQueryables are the zones' queryables.
 func (s *Server) zoneQueryables() map[string]any {
-	return map[string]any{
-		"actor":  enumSchema("Actor", "The actor holding the zone.", s.actorIDs()),
-		"status": enumSchema("Status", "The kind of hold.", geo.ZoneStatuses),
-	}
+	return queryablesSchema(cql2.ZoneQueryables, map[string]any{"actor": s.actorIDs(), "status": geo.ZoneStatuses}, "multipolygon")
 }
 
-// siteQueryables are the sites' filter properties.
+// siteQueryables are the sites' queryables.
 func (s *Server) siteQueryables() map[string]any {
-	return map[string]any{
-		"kind":        enumSchema("Kind", "What the site is.", geo.SiteKinds),
-		"governorate": enumSchema("Governorate", "The governorate the site is in (OCHA English name, matched without regard to case).", s.governorateNames()),
-	}
+	return queryablesSchema(cql2.SiteQueryables, map[string]any{"kind": geo.SiteKinds, "governorate": s.governorateNames()}, "point")
 }
 
 // zoneExists reports whether snap has a zone with ID id, for "zone".

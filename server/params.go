@@ -1055,9 +1055,9 @@ var (
 	pageParams = []string{"f", "limit", "offset", "resultType"}
 	// incidentItemParams, zoneItemParams, siteItemParams and
 	// governorateItemParams are those of each collection's items.
-	incidentItemParams    = slices.Concat(pageParams, incidentFilterParams, []string{"governorate"})
-	zoneItemParams        = slices.Concat(pageParams, []string{"bbox", "datetime", "as_of", "actor", "status"})
-	siteItemParams        = slices.Concat(pageParams, []string{"bbox", "zone", "point", "radius", "kind", "governorate"})
+	incidentItemParams    = slices.Concat(pageParams, incidentFilterParams, []string{"governorate"}, filterParams, incidentQueryableParams)
+	zoneItemParams        = slices.Concat(pageParams, []string{"bbox", "datetime", "as_of", "actor", "status"}, filterParams)
+	siteItemParams        = slices.Concat(pageParams, []string{"bbox", "zone", "point", "radius", "kind", "governorate"}, filterParams)
 	governorateItemParams = slices.Concat(pageParams, []string{"bbox"})
 )
 
@@ -1170,7 +1170,17 @@ func parseIncidentItems(q url.Values, actors []geo.ActorID, governorates []strin
 	errs.add(err)
 	gov, err := parseGovernorate(q, governorates)
 	errs.add(err)
-	return incidentItems{query: iq, governorate: gov, page: pg}, errs.err()
+	filter, err := parseFilter(q)
+	errs.add(err)
+	if err == nil {
+		filter, err = queryableEqualities(q, filter)
+		errs.add(err)
+	}
+	if err := errs.err(); err != nil {
+		return incidentItems{}, err
+	}
+	iq, err = incidentFilter(filter, iq)
+	return incidentItems{query: iq, governorate: gov, page: pg}, err
 }
 
 // zoneItems is a parsed request for zones items.
@@ -1202,7 +1212,11 @@ func parseZoneItems(q url.Values, actors []geo.ActorID) (zoneItems, error) {
 	errs.add(err)
 	status, err := parseZoneStatus(q)
 	errs.add(err)
-	zq := geo.ZoneQuery{Window: windowOf(window), Actors: optional(actor), Statuses: optional(status)}
+	filter, err := parseFilter(q)
+	errs.add(err)
+	keep, err := zoneFilter(filter)
+	errs.add(err)
+	zq := geo.ZoneQuery{Window: windowOf(window), Actors: optional(actor), Statuses: optional(status), Keep: keep}
 	if hasBBox {
 		zq.Bound = &bbox
 	}
@@ -1235,7 +1249,11 @@ func parseSiteItems(q url.Values, governorates []string, zoneExists func(geo.Zon
 	errs.add(err)
 	gov, err := parseGovernorate(q, governorates)
 	errs.add(err)
-	return siteItems{query: geo.SiteQuery{Where: where, Kinds: optional(kind)}, governorate: gov, page: pg}, errs.err()
+	filter, err := parseFilter(q)
+	errs.add(err)
+	keep, err := siteFilter(filter)
+	errs.add(err)
+	return siteItems{query: geo.SiteQuery{Where: where, Kinds: optional(kind), Keep: keep}, governorate: gov, page: pg}, errs.err()
 }
 
 // governorateItems is a parsed request for governorates items.

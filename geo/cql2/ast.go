@@ -171,6 +171,11 @@ type (
 	Geometry struct {
 		node
 		G orb.Geometry
+		// prepared is the literal as the spatial functions use it, made
+		// once however often the filter is compiled or planned (its
+		// polygon's preparation is most of a filter's cost:
+		// BenchmarkFilter).
+		prepared *Shape
 	}
 	// CaseI is CASEI(X): X compared without regard to case.
 	CaseI struct {

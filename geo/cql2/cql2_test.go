@@ -394,7 +394,7 @@ func TestPlanOracle(t *testing.T) {
 				t.Fatalf("filter %d: the JSON form keeps %d incidents, the text form %d:\n%s\n%s", i, len(got), len(want), src, js)
 			}
 		}
-		plan, err := PlanIncidents(fromText)
+		plan, err := PlanIncidents(fromText, geo.IncidentQuery{})
 		if err != nil {
 			t.Fatalf("filter %d: PlanIncidents(%s): %v", i, src, err)
 		}
@@ -440,7 +440,7 @@ func TestPushes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.filter, err)
 		}
-		p, err := PlanIncidents(e)
+		p, err := PlanIncidents(e, geo.IncidentQuery{})
 		if err != nil {
 			t.Fatalf("%s: %v", tt.filter, err)
 		}

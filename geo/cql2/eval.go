@@ -317,13 +317,17 @@ func (c compiler[T]) end(e Expr, open geo.Day) (operand[T], error) {
 }
 
 // coerce reads a character literal compared with a date queryable as a
-// date, as GIS clients write them ("date" >= '2024-01-01').
+// date, as GIS clients write them ("date" >= '2024-01-01'; GDAL 3.6 writes
+// '2024-01-01T' for a date).
 func coerce[T any](a, b *operand[T]) error {
 	for _, pair := range [][2]*operand[T]{{a, b}, {b, a}} {
 		x, lit := pair[0], pair[1]
 		if x.kind == KDays && lit.kind == KString && lit.lit {
 			s := lit.get(nil).S
 			word := "TIMESTAMP"
+			if t, ok := strings.CutSuffix(s, "T"); ok && len(t) == len("2006-01-02") {
+				s = t
+			}
 			if len(s) == len("2006-01-02") {
 				word = "DATE"
 			}
@@ -584,8 +588,19 @@ func likeRegexp(p string) (*regexp.Regexp, error) {
 // ------------------------------------------------------------ spatial
 
 // literalShape prepares a geometry literal for the spatial functions:
-// points, boxes, polygons and multipolygons.
+// points, boxes, polygons and multipolygons. The literal keeps it.
 func literalShape(e *Geometry) (Shape, error) {
+	if e.prepared != nil {
+		return *e.prepared, nil
+	}
+	sh, err := prepareShape(e)
+	if err == nil {
+		e.prepared = &sh
+	}
+	return sh, err
+}
+
+func prepareShape(e *Geometry) (Shape, error) {
 	switch g := e.G.(type) {
 	case orb.Point:
 		if err := checkLonLat(e, g); err != nil {

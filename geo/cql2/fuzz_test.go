@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/internal/fuzzguard"
 )
 
@@ -67,7 +68,7 @@ func checkParsed(t *testing.T, e Expr, err error) {
 	for i := range fuzzIncidents {
 		keep(&fuzzIncidents[i])
 	}
-	if _, err := PlanIncidents(e); err != nil {
+	if _, err := PlanIncidents(e, geo.IncidentQuery{}); err != nil {
 		t.Fatalf("a filter that compiles does not plan: %v", err)
 	}
 }

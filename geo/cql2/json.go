@@ -402,13 +402,13 @@ func operandJSON(j *jvalue, depth int) (Expr, error) {
 		if c[0] > c[2] || c[1] > c[3] {
 			return nil, errAt(j.pos, j.raw(), "the bbox has a minimum above its maximum")
 		}
-		return &Geometry{n, orb.Bound{Min: orb.Point{c[0], c[1]}, Max: orb.Point{c[2], c[3]}}}, nil
+		return &Geometry{node: n, G: orb.Bound{Min: orb.Point{c[0], c[1]}, Max: orb.Point{c[2], c[3]}}}, nil
 	case m["type"] != nil && (m["coordinates"] != nil || m["geometries"] != nil):
 		g, err := geoJSON(j)
 		if err != nil {
 			return nil, err
 		}
-		return &Geometry{n, g}, nil
+		return &Geometry{node: n, G: g}, nil
 	case m["op"] != nil:
 		name, _ := m["op"].v.(string)
 		if strings.EqualFold(name, "casei") {

@@ -24,12 +24,15 @@ type Plan struct {
 // query and stays to be checked, and every other term is checked on the
 // candidates. The plan's answers are the filter's: the tests compare them
 // with Compile's over randomised filters and data.
-func PlanIncidents(e Expr) (Plan, error) {
+//
+// base is the query the filter narrows (a request's other parameters):
+// the filter is pushed only into what base leaves free.
+func PlanIncidents(e Expr, base geo.IncidentQuery) (Plan, error) {
 	schema := IncidentSchema()
 	if _, err := Compile(e, schema); err != nil {
 		return Plan{}, err
 	}
-	var p Plan
+	p := Plan{Query: base}
 	var rest []Expr
 	q := &p.Query
 	for _, t := range conjuncts(e) {
@@ -46,15 +49,23 @@ func PlanIncidents(e Expr) (Plan, error) {
 		if err != nil {
 			return Plan{}, err
 		}
-		q.Keep = keep
+		q.Keep = both(base.Keep, keep)
 	default:
 		keep, err := Compile(&And{node{rest[0].At()}, rest}, schema)
 		if err != nil {
 			return Plan{}, err
 		}
-		q.Keep = keep
+		q.Keep = both(base.Keep, keep)
 	}
 	return p, nil
+}
+
+// both is a Keep of two conditions, either nil.
+func both(a, b func(*geo.Incident) bool) func(*geo.Incident) bool {
+	if a == nil {
+		return b
+	}
+	return func(in *geo.Incident) bool { return a(in) && b(in) }
 }
 
 // conjuncts lists the terms of a top-level AND (nested ANDs flattened).

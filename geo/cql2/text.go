@@ -339,11 +339,17 @@ func (p *parser) predicate() (Expr, error) {
 	}
 	var e Expr
 	switch {
-	case p.is("LIKE"):
+	case p.is("LIKE"), p.is("ILIKE"):
+		// ILIKE is the draft's LIKE without regard to case (GDAL 3.6 sends
+		// it): CASEI(a) LIKE CASEI(pattern).
+		casei := p.is("ILIKE")
 		p.next()
 		pat, err := p.operand()
 		if err != nil {
 			return nil, err
+		}
+		if casei {
+			a, pat = &CaseI{node{a.At()}, a}, &CaseI{node{pat.At()}, pat}
 		}
 		e = &Like{node{pos}, a, pat}
 	case p.is("BETWEEN"):
@@ -492,7 +498,7 @@ func (p *parser) operand() (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &Geometry{node{t.pos}, g}, nil
+			return &Geometry{node: node{t.pos}, G: g}, nil
 		}
 	case "ACCENTI":
 		return nil, errAt(t.pos, t.raw, "is not supported (accent-insensitive comparison); CASEI is")
