@@ -87,6 +87,9 @@ type featureWriter struct {
 	// lead is the members the next feature starts with, before "type"
 	// (see leadDistance); empty for none.
 	lead []byte
+	// keep, when not nil, is the properties each feature keeps (the
+	// "properties" parameter); the others are left out.
+	keep []string
 }
 
 // featureWriters keeps released featureWriters and their buffers for
@@ -200,6 +203,9 @@ func (fw *featureWriter) Write(f feature) error {
 		copy(b[start+1+len(fw.lead):], b[start+1:len(b)-len(fw.lead)])
 		copy(b[start+1:], fw.lead)
 		fw.lead = fw.lead[:0]
+	}
+	if fw.keep != nil {
+		b = append(b[:start], selectProperties(b[start:], fw.keep)...)
 	}
 	fw.buf = b
 	fw.written++

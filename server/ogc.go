@@ -65,6 +65,11 @@ var (
 			Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": maxFatalities}},
 		{Name: "kind", In: "query", Description: "sites: the kind of site.", Schema: map[string]any{"type": "string", "enum": geo.SiteKinds}},
 		filterParamDocs[0], filterParamDocs[1], filterParamDocs[2],
+		{Name: "sortby", In: "query", Explode: noExplode, Description: "zones, incidents, sites: the order, comma-separated fields each with - for descending (+ or nothing: ascending); ties by ID. " +
+			"Incidents: date, date_end, fatalities_low, fatalities_best, fatalities_high, fatalities_civilians, precision_m, type, status, place, id (default: date then id). Zones: id, name, actor, status, valid_from, valid_to. Sites: id, name, kind, governorate (default: id).",
+			Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string", "pattern": `^[+-]?[a-z_]+$`}}},
+		{Name: "properties", In: "query", Explode: noExplode, Description: "zones, incidents, sites: the properties each feature keeps, comma-separated (the others are left out; id, geometry and links stay).",
+			Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
 		{Name: "fatalities_low", In: "query", Description: "incidents: the low estimate of deaths equals this (a queryable as a parameter).", Schema: map[string]any{"type": "integer", "minimum": 0}},
 		{Name: "fatalities_best", In: "query", Description: "incidents: the best estimate of deaths equals this (min_fatalities is at least).", Schema: map[string]any{"type": "integer", "minimum": 0}},
 		{Name: "fatalities_high", In: "query", Description: "incidents: the high estimate of deaths equals this.", Schema: map[string]any{"type": "integer", "minimum": 0}},

@@ -47,6 +47,8 @@ type itemsPage struct {
 	// n is numberReturned, 0 for hits; write writes feature i < n.
 	n     int
 	write func(fw *featureWriter, i int) error
+	// properties is what each feature keeps of its properties; nil: all.
+	properties []string
 }
 
 // newCollections returns every collection, in the order /api/collections

@@ -41,6 +41,11 @@ func (s *Server) handleItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	keep, err := parseProperties(q)
+	if err != nil {
+		return err
+	}
+	res.properties = keep
 	ext, err := s.extentsOf(r, snap)
 	if err != nil {
 		return err
@@ -153,6 +158,7 @@ func streamItems(w http.ResponseWriter, res itemsPage, h collectionHeader) error
 	rc := http.NewResponseController(w)
 	fw := newFeatureWriter(w)
 	defer fw.release()
+	fw.keep = res.properties
 	if err := fw.Begin(h); err != nil {
 		return err
 	}
@@ -198,12 +204,19 @@ func (s *Server) incidentItems(snap *geo.Snapshot, q url.Values) (itemsPage, err
 	}
 	pg := req.page
 	switch {
-	case req.governorate != "":
+	case req.governorate != "" || req.sort != nil && !pg.hits:
+		// The whole ordered answer, kept and sorted here, then paged.
 		all, err := snap.Incidents(req.query)
 		if err != nil {
 			return itemsPage{}, err
 		}
-		kept := slices.DeleteFunc(all.Incidents, func(in *geo.Incident) bool { return in.Governorate != req.governorate })
+		kept := all.Incidents
+		if req.governorate != "" {
+			kept = slices.DeleteFunc(kept, func(in *geo.Incident) bool { return in.Governorate != req.governorate })
+		}
+		if req.sort != nil {
+			sortRecords(kept, req.sort, incidentValue, func(in *geo.Incident) string { return string(in.ID) })
+		}
 		return incidentPage(pg, len(kept), pageOf(kept, pg)), nil
 	case pg.hits:
 		n, err := snap.CountIncidents(req.query)
@@ -235,13 +248,20 @@ func (s *Server) zoneItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) 
 	if err != nil {
 		return itemsPage{}, err
 	}
-	req.query.Offset, req.query.Limit = req.page.offset, req.page.limit
+	if req.sort == nil {
+		req.query.Offset, req.query.Limit = req.page.offset, req.page.limit
+	}
 	p, err := snap.Zones(req.query)
 	if err != nil || req.page.hits {
 		return itemsPage{page: req.page, matched: p.Matched}, err
 	}
-	return itemsPage{page: req.page, matched: p.Matched, n: len(p.Zones),
-		write: func(fw *featureWriter, i int) error { return fw.Write(p.Zones[i]) }}, nil
+	found := p.Zones
+	if req.sort != nil {
+		sortRecords(found, req.sort, zoneValue, func(z *geo.Zone) string { return string(z.ID) })
+		found = pageOf(found, req.page)
+	}
+	return itemsPage{page: req.page, matched: p.Matched, n: len(found),
+		write: func(fw *featureWriter, i int) error { return fw.Write(found[i]) }}, nil
 }
 
 // zoneItem returns the zone with ID id.
@@ -257,7 +277,7 @@ func (s *Server) siteItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) 
 	if err != nil {
 		return itemsPage{}, err
 	}
-	if req.governorate == "" {
+	if req.governorate == "" && req.sort == nil {
 		req.query.Offset, req.query.Limit = req.page.offset, req.page.limit
 	}
 	p, err := snap.Sites(req.query)
@@ -265,8 +285,13 @@ func (s *Server) siteItems(snap *geo.Snapshot, q url.Values) (itemsPage, error) 
 		return itemsPage{}, err
 	}
 	found := p.Sites
-	if req.governorate != "" {
-		found = slices.DeleteFunc(found, func(st *geo.Site) bool { return st.Governorate != req.governorate })
+	if req.governorate != "" || req.sort != nil {
+		if req.governorate != "" {
+			found = slices.DeleteFunc(found, func(st *geo.Site) bool { return st.Governorate != req.governorate })
+		}
+		if req.sort != nil {
+			sortRecords(found, req.sort, siteValue, func(st *geo.Site) string { return string(st.ID) })
+		}
 		p.Matched, found = len(found), pageOf(found, req.page)
 	} else if req.page.hits {
 		found = nil

@@ -1055,9 +1055,12 @@ var (
 	pageParams = []string{"f", "limit", "offset", "resultType"}
 	// incidentItemParams, zoneItemParams, siteItemParams and
 	// governorateItemParams are those of each collection's items.
-	incidentItemParams    = slices.Concat(pageParams, incidentFilterParams, []string{"governorate"}, filterParams, incidentQueryableParams)
-	zoneItemParams        = slices.Concat(pageParams, []string{"bbox", "datetime", "as_of", "actor", "status"}, filterParams)
-	siteItemParams        = slices.Concat(pageParams, []string{"bbox", "zone", "point", "radius", "kind", "governorate"}, filterParams)
+	incidentItemParams = slices.Concat(pageParams, incidentFilterParams, []string{"governorate"}, filterParams, incidentQueryableParams, orderParams)
+	zoneItemParams     = slices.Concat(pageParams, []string{"bbox", "datetime", "as_of", "actor", "status"}, filterParams, orderParams)
+	siteItemParams     = slices.Concat(pageParams, []string{"bbox", "zone", "point", "radius", "kind", "governorate"}, filterParams, orderParams)
+	// orderParams are the order of the features and the properties they
+	// keep (sortby.go).
+	orderParams           = []string{"sortby", "properties"}
 	governorateItemParams = slices.Concat(pageParams, []string{"bbox"})
 )
 
@@ -1155,6 +1158,8 @@ type incidentItems struct {
 	// "" keeps all. geo.IncidentQuery has no such condition.
 	governorate string
 	page        page
+	// sort is sortby's order; nil: by date, then ID.
+	sort []sortKey
 }
 
 // parseIncidentItems parses the parameters of incidents items: paging,
@@ -1170,6 +1175,8 @@ func parseIncidentItems(q url.Values, actors []geo.ActorID, governorates []strin
 	errs.add(err)
 	gov, err := parseGovernorate(q, governorates)
 	errs.add(err)
+	sort, err := parseSortBy(q, incidentSortFields)
+	errs.add(err)
 	filter, err := parseFilter(q)
 	errs.add(err)
 	if err == nil {
@@ -1180,13 +1187,14 @@ func parseIncidentItems(q url.Values, actors []geo.ActorID, governorates []strin
 		return incidentItems{}, err
 	}
 	iq, err = incidentFilter(filter, iq)
-	return incidentItems{query: iq, governorate: gov, page: pg}, err
+	return incidentItems{query: iq, governorate: gov, page: pg, sort: sort}, err
 }
 
 // zoneItems is a parsed request for zones items.
 type zoneItems struct {
 	query geo.ZoneQuery
 	page  page
+	sort  []sortKey // sortby's order; nil: by ID
 }
 
 // parseZoneItems parses the parameters of zones items: paging, "bbox"
@@ -1216,6 +1224,8 @@ func parseZoneItems(q url.Values, actors []geo.ActorID) (zoneItems, error) {
 	errs.add(err)
 	keep, err := zoneFilter(filter)
 	errs.add(err)
+	sort, err := parseSortBy(q, zoneSortFields)
+	errs.add(err)
 	zq := geo.ZoneQuery{Window: windowOf(window), Actors: optional(actor), Statuses: optional(status), Keep: keep}
 	if hasBBox {
 		zq.Bound = &bbox
@@ -1223,7 +1233,7 @@ func parseZoneItems(q url.Values, actors []geo.ActorID) (zoneItems, error) {
 	if hasAsOf {
 		zq.Window = &geo.Interval{From: asOf, To: asOf}
 	}
-	return zoneItems{query: zq, page: pg}, errs.err()
+	return zoneItems{query: zq, page: pg, sort: sort}, errs.err()
 }
 
 // siteItems is a parsed request for sites items.
@@ -1233,6 +1243,7 @@ type siteItems struct {
 	// keeps all. geo.SiteQuery has no such condition.
 	governorate string
 	page        page
+	sort        []sortKey // sortby's order; nil: by ID
 }
 
 // parseSiteItems parses the parameters of sites items: paging, place and
@@ -1253,7 +1264,9 @@ func parseSiteItems(q url.Values, governorates []string, zoneExists func(geo.Zon
 	errs.add(err)
 	keep, err := siteFilter(filter)
 	errs.add(err)
-	return siteItems{query: geo.SiteQuery{Where: where, Kinds: optional(kind), Keep: keep}, governorate: gov, page: pg}, errs.err()
+	sort, err := parseSortBy(q, siteSortFields)
+	errs.add(err)
+	return siteItems{query: geo.SiteQuery{Where: where, Kinds: optional(kind), Keep: keep}, governorate: gov, page: pg, sort: sort}, errs.err()
 }
 
 // governorateItems is a parsed request for governorates items.
