@@ -84,3 +84,58 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterSearchAndStats checks a filter in a search body (JSON or
+// text) and on GET and POST /api/stats: the same counts as on items.
+func TestFilterSearchAndStats(t *testing.T) {
+	h, _ := newOGCServer(t, Config{})
+	count := func(method, target, body string) int {
+		t.Helper()
+		header := []string{}
+		if body != "" {
+			header = []string{"Content-Type", "application/json"}
+		}
+		rec := do(h, method, target, body, header...)
+		if rec.Code != 200 {
+			t.Fatalf("%s %s %s: %d %s", method, target, body, rec.Code, rec.Body)
+		}
+		var doc struct{ NumberMatched int }
+		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.NumberMatched
+	}
+	want := count("GET", "/api/collections/incidents/items?filter="+url.QueryEscape("fatalities_best >= 3 OR status = 'disputed'"), "")
+	box := `"geometry":{"type":"Polygon","coordinates":[[[30,30],[50,30],[50,40],[30,40],[30,30]]]}`
+	for _, tt := range []struct{ method, target, body string }{
+		{"POST", "/api/search", `{` + box + `,"filter":"fatalities_best >= 3 OR status = 'disputed'","resultType":"hits"}`},
+		{"POST", "/api/search", `{` + box + `,"filter":{"op":"or","args":[{"op":">=","args":[{"property":"fatalities_best"},3]},{"op":"=","args":[{"property":"status"},"disputed"]}]},"resultType":"hits"}`},
+		{"GET", "/api/stats?group=type&filter=" + url.QueryEscape("fatalities_best >= 3 OR status = 'disputed'"), ""},
+		{"POST", "/api/stats", `{` + box + `,"group":"type","filter":"fatalities_best >= 3 OR status = 'disputed'"}`},
+	} {
+		if n := count(tt.method, tt.target, tt.body); n != want {
+			t.Errorf("%s %s %s: %d, items %d", tt.method, tt.target, tt.body, n, want)
+		}
+	}
+	rec := do(h, "POST", "/api/search", `{`+box+`,"filter":"type = "}`, "Content-Type", "application/json")
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"filter"`) {
+		t.Errorf("a bad filter in a search body: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestFilterTiles checks that a filter narrows a vector tile: the tile of
+// the whole world, filtered, is no larger than unfiltered, and empty (204)
+// for a filter nothing matches.
+func TestFilterTiles(t *testing.T) {
+	h, _ := newOGCServer(t, Config{})
+	tile := "/api/collections/incidents/tiles/WebMercatorQuad/0/0/0"
+	all := do(h, "GET", tile, "")
+	some := do(h, "GET", tile+"?filter="+url.QueryEscape("status = 'disputed'"), "")
+	none := do(h, "GET", tile+"?filter="+url.QueryEscape("fatalities_best > 1000000"), "")
+	if all.Code != 200 || some.Code != 200 || none.Code != 204 || some.Body.Len() >= all.Body.Len() {
+		t.Errorf("tile: all %d (%d B), disputed %d (%d B), none %d", all.Code, all.Body.Len(), some.Code, some.Body.Len(), none.Code)
+	}
+	if rec := do(h, "GET", tile+"?sortby=date", ""); rec.Code != 400 {
+		t.Errorf("a tile with sortby: %d", rec.Code)
+	}
+}

@@ -695,7 +695,7 @@ type searchRequest struct {
 }
 
 // searchMembers are the members a search body may have.
-var searchMembers = []string{"geometry", "radius", "zone", "datetime", "type", "sub_type", "actor", "status", "min_fatalities", "limit", "offset", "resultType"}
+var searchMembers = []string{"geometry", "radius", "zone", "datetime", "type", "sub_type", "actor", "status", "min_fatalities", "limit", "offset", "resultType", "filter", "filter-lang"}
 
 // searchNumbers are the members of a search body that are JSON numbers;
 // the rest, but geometry, are strings.
@@ -712,6 +712,8 @@ var searchNumbers = []string{"radius", "min_fatalities", "limit", "offset"}
 //	                parameters of the incidents collection
 //	min_fatalities, limit, offset: numbers, as those parameters
 //	resultType      "results" (default) or "hits"
+//	filter          a CQL2 filter: a JSON object (CQL2 JSON), or a string in
+//	                the encoding filter-lang names (cql2-text by default)
 //
 // Exactly one of geometry and zone must be given; null is the same as
 // absent. The members that mirror query parameters are checked by the same
@@ -731,7 +733,7 @@ func parseSearchBody(body []byte, actors []geo.ActorID, zoneExists func(geo.Zone
 		switch {
 		case !slices.Contains(searchMembers, name):
 			errs.add(invalidParam(memberName(name), "unknown member; allowed: %s", strings.Join(searchMembers, ", ")))
-		case string(raw) == "null" || name == "geometry":
+		case string(raw) == "null" || name == "geometry" || name == "filter":
 		case slices.Contains(searchNumbers, name):
 			// json.Number also takes a quoted number; a body must not.
 			var n json.Number
@@ -770,6 +772,25 @@ func parseSearchBody(body []byte, actors []geo.ActorID, zoneExists func(geo.Zone
 		errs.add(invalidParam("geometry", "is required unless zone is given; a GeoJSON Polygon, MultiPolygon, or Point with radius"))
 	}
 	errs.add(parseAttributeFilters(q, actors, &req.Query))
+	if raw := members["filter"]; len(raw) > 0 && string(raw) != "null" {
+		if raw[0] == '{' {
+			// A CQL2 JSON filter, as it is.
+			q.Set("filter-lang", "cql2-json")
+			q.Set("filter", string(raw))
+		} else if json.Unmarshal(raw, new(string)) == nil {
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			q.Set("filter", s)
+		} else {
+			errs.add(invalidParam("filter", "is neither a CQL2 JSON object nor a string of CQL2 text"))
+		}
+	}
+	if filter, err := parseFilter(q); err != nil {
+		errs.add(err)
+	} else if errs.err() == nil {
+		req.Query, err = incidentFilter(filter, req.Query)
+		errs.add(err)
+	}
 	req.Query.Limit, err = parseLimit(q)
 	errs.add(err)
 	req.Query.Offset, err = parseOffset(q)

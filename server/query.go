@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -96,12 +97,17 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	snap := s.snapshot(r)
 	var errs paramErrors
-	errs.add(rejectUnknown(q, append([]string{"group"}, incidentFilterParams...)...))
+	errs.add(rejectUnknown(q, slices.Concat([]string{"group"}, incidentFilterParams, filterParams)...))
 	group, err := parseGroup(q)
 	errs.add(err)
 	iq, err := parseIncidentFilters(q, s.actorIDs(), zoneExists(snap))
 	errs.add(err)
+	filter, err := parseFilter(q)
+	errs.add(err)
 	if err := errs.err(); err != nil {
+		return err
+	}
+	if iq, err = incidentFilter(filter, iq); err != nil {
 		return err
 	}
 	matched, err := snap.CountIncidents(iq)

@@ -50,6 +50,9 @@ var searchBodySchema = map[string]any{
 		"actor":          map[string]any{"type": "string", "description": "An actor ID (see /api/actors) involved in any role."},
 		"status":         map[string]any{"type": "string", "enum": geo.IncidentStatuses},
 		"min_fatalities": map[string]any{"type": "integer", "minimum": 0, "maximum": maxFatalities},
+		"filter": map[string]any{"description": "A CQL2 filter over the incidents' queryables: a CQL2 JSON object, or a string of CQL2 text (or of the encoding filter-lang names), combined with the other members by AND.",
+			"oneOf": []any{map[string]any{"type": "object"}, map[string]any{"type": "string"}}},
+		"filter-lang": map[string]any{"type": "string", "enum": []string{"cql2-text", "cql2-json", "cql-text"}, "description": "The encoding of a string filter; cql2-text by default."},
 		"limit":          map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit},
 		"offset":         map[string]any{"type": "integer", "minimum": 0, "maximum": maxOffset, "default": 0},
 		"resultType":     map[string]any{"type": "string", "enum": []string{"results", "hits"}, "default": "results"},
@@ -92,7 +95,7 @@ var (
 		Description: "Counts and fatality sums (low, best, high, civilians) of the incidents matching the filters, per group, with numberMatched (each incident once) and ungrouped (no key). " +
 			"group=zone is the time-aware join: each incident counts in every zone that held its location on its first day, so where zones overlap it counts in each; ungrouped counts incidents in no zone.",
 		Params: append(append([]param{{Name: "group", In: "query", Required: true, Description: "What to group by.",
-			Schema: map[string]any{"type": "string", "enum": statsGroups}}}, qParamsPlace...), qParamsAttributes...)}
+			Schema: map[string]any{"type": "string", "enum": statsGroups}}}, qParamsPlace...), append(qParamsAttributes, filterParamDocs...)...)}
 	opAreaStats = operation{ID: "postStats", Summary: "Incident counts and fatalities by group in a geometry or zone", Body: statsBodySchema,
 		Description: "getStats for the place of a search body: a GeoJSON Polygon or MultiPolygon, a Point with radius, or a zone, with the same filters, and group. " +
 			"Every match counts, whatever their number (no paging): the answer is getStats's, with numberMatched. A body with limit, offset or resultType is a 400 naming them."}

@@ -64,9 +64,9 @@ var tiledCollections = map[string]string{collectionZones: "zones", collectionInc
 // tileQueryParams are the query parameters of each collection's tiles:
 // its items' filters (the tile is the place, and a tile is not paged).
 var tileQueryParams = map[string][]string{
-	collectionIncidents: {"datetime", "type", "sub_type", "actor", "status", "min_fatalities"},
-	collectionZones:     {"datetime", "as_of", "actor", "status"},
-	collectionSites:     {"kind"},
+	collectionIncidents: {"datetime", "type", "sub_type", "actor", "status", "min_fatalities", "filter", "filter-lang", "filter-crs"},
+	collectionZones:     {"datetime", "as_of", "actor", "status", "filter", "filter-lang", "filter-crs"},
+	collectionSites:     {"kind", "filter", "filter-lang", "filter-crs"},
 }
 
 // tiledCollection returns the collection of r's path when it is tiled,
@@ -220,6 +220,11 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) error {
 	for _, name := range tileParams {
 		if r.URL.Query().Has(name) {
 			errs.add(&geo.ValidationError{Field: name, Reason: "not a parameter of a tile: the tile is the place, and tiles are not paged"})
+		}
+	}
+	for _, name := range orderParams {
+		if r.URL.Query().Has(name) {
+			errs.add(&geo.ValidationError{Field: name, Reason: "not a parameter of a tile: a tile's features are not ordered, and carry their attributes whole"})
 		}
 	}
 	if err := errs.err(); err != nil {

@@ -30,11 +30,11 @@ var (
 			"otherwise a layer clusters with one point per non-empty cell of %d×%d, at the centre of a box holding its incidents, with count, fatalities_low/_best/_high, civilians and the bound of its incidents (min_lon, min_lat, max_lon, max_lat). "+
 			"The clusters are exact: every matching incident of the tile counts in one, so their counts add up to numberMatched of items with the tile's bbox and the same filters. "+
 			"Zones: a layer zones (id, name, actor, status, valid_from, valid_to), as_of as for items. Sites: a layer sites (id, name, kind). "+
-			"An empty tile is a 204, a tile outside its matrix a 404; bbox, zone, point, radius, governorate and paging parameters are a 400.", tilePointLimit, clusterCells, clusterCells),
+			"A CQL2 filter narrows the tile as it narrows items. An empty tile is a 204, a tile outside its matrix a 404; bbox, zone, point, radius, governorate, sortby, properties and paging parameters are a 400.", tilePointLimit, clusterCells, clusterCells),
 		Params: append(append([]param{paramTiledCollection, paramTileMatrixSet,
 			{Name: "tileMatrix", In: "path", Required: true, Description: "The zoom level, 0 to 20.", Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": maxTileZoom}},
 			{Name: "tileRow", In: "path", Required: true, Description: "The row, from the top (north), 0 to 2^tileMatrix - 1.", Schema: map[string]any{"type": "integer", "minimum": 0}},
 			{Name: "tileCol", In: "path", Required: true, Description: "The column, from the west, 0 to 2^tileMatrix - 1.", Schema: map[string]any{"type": "integer", "minimum": 0}},
 			paramAsOf,
-		}, qParamsAttributes...), param{Name: "kind", In: "query", Description: "Sites only: the kind of site.", Schema: map[string]any{"type": "string"}})}
+		}, qParamsAttributes...), append([]param{{Name: "kind", In: "query", Description: "Sites only: the kind of site.", Schema: map[string]any{"type": "string"}}}, filterParamDocs...)...)}
 )
