@@ -53,9 +53,9 @@ var searchBodySchema = map[string]any{
 		"filter": map[string]any{"description": "A CQL2 filter over the incidents' queryables: a CQL2 JSON object, or a string of CQL2 text (or of the encoding filter-lang names), combined with the other members by AND.",
 			"oneOf": []any{map[string]any{"type": "object"}, map[string]any{"type": "string"}}},
 		"filter-lang": map[string]any{"type": "string", "enum": []string{"cql2-text", "cql2-json", "cql-text"}, "description": "The encoding of a string filter; cql2-text by default."},
-		"limit":          map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit},
-		"offset":         map[string]any{"type": "integer", "minimum": 0, "maximum": maxOffset, "default": 0},
-		"resultType":     map[string]any{"type": "string", "enum": []string{"results", "hits"}, "default": "results"},
+		"limit":       map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit},
+		"offset":      map[string]any{"type": "integer", "minimum": 0, "maximum": maxOffset, "default": 0},
+		"resultType":  map[string]any{"type": "string", "enum": []string{"results", "hits"}, "default": "results"},
 	},
 }
 
