@@ -692,10 +692,14 @@ type searchRequest struct {
 	Query geo.IncidentQuery
 	// Hits is true for resultType "hits": a count without features.
 	Hits bool
+	// Sort is sortby's order (nil: by date, then ID) and Properties what
+	// each feature keeps (nil: all).
+	Sort       []sortKey
+	Properties []string
 }
 
 // searchMembers are the members a search body may have.
-var searchMembers = []string{"geometry", "radius", "zone", "datetime", "type", "sub_type", "actor", "status", "min_fatalities", "limit", "offset", "resultType", "filter", "filter-lang"}
+var searchMembers = []string{"geometry", "radius", "zone", "datetime", "type", "sub_type", "actor", "status", "min_fatalities", "limit", "offset", "resultType", "filter", "filter-lang", "sortby", "properties"}
 
 // searchNumbers are the members of a search body that are JSON numbers;
 // the rest, but geometry, are strings.
@@ -714,6 +718,7 @@ var searchNumbers = []string{"radius", "min_fatalities", "limit", "offset"}
 //	resultType      "results" (default) or "hits"
 //	filter          a CQL2 filter: a JSON object (CQL2 JSON), or a string in
 //	                the encoding filter-lang names (cql2-text by default)
+//	sortby, properties: strings, as the items' parameters
 //
 // Exactly one of geometry and zone must be given; null is the same as
 // absent. The members that mirror query parameters are checked by the same
@@ -796,6 +801,10 @@ func parseSearchBody(body []byte, actors []geo.ActorID, zoneExists func(geo.Zone
 	req.Query.Offset, err = parseOffset(q)
 	errs.add(err)
 	req.Hits, err = parseResultType(q)
+	errs.add(err)
+	req.Sort, err = parseSortBy(q, incidentSortFields)
+	errs.add(err)
+	req.Properties, err = parseProperties(q)
 	errs.add(err)
 	return req, errs.err()
 }

@@ -81,13 +81,24 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return s.writeIncidents(w, snap, n, nil)
+		return s.writeIncidents(w, snap, n, nil, nil)
 	}
-	page, err := snap.Incidents(req.Query)
+	if req.Sort != nil {
+		// The whole match, sorted, then paged.
+		pg := page{offset: req.Query.Offset, limit: req.Query.Limit}
+		req.Query.Offset, req.Query.Limit = 0, 0
+		all, err := snap.Incidents(req.Query)
+		if err != nil {
+			return err
+		}
+		sortRecords(all.Incidents, req.Sort, incidentValue, func(in *geo.Incident) string { return string(in.ID) })
+		return s.writeIncidents(w, snap, all.Matched, pageOf(all.Incidents, pg), req.Properties)
+	}
+	found, err := snap.Incidents(req.Query)
 	if err != nil {
 		return err
 	}
-	return s.writeIncidents(w, snap, page.Matched, page.Incidents)
+	return s.writeIncidents(w, snap, found.Matched, found.Incidents, req.Properties)
 }
 
 // handleStats answers GET /api/stats?group=...: incident counts and
@@ -146,9 +157,9 @@ func (s *Server) handleAreaStats(w http.ResponseWriter, r *http.Request) error {
 	}
 	group, err := parseGroup(q)
 	errs.add(err)
-	for _, name := range []string{"limit", "offset", "resultType"} {
+	for _, name := range []string{"limit", "offset", "resultType", "sortby", "properties"} {
 		if _, ok := members[name]; ok {
-			errs.add(invalidParam(name, "not a member of a stats body: the answer counts every match"))
+			errs.add(invalidParam(name, "not a member of a stats body: the answer counts every match, in groups"))
 			delete(members, name)
 		}
 	}

@@ -53,6 +53,8 @@ var searchBodySchema = map[string]any{
 		"filter": map[string]any{"description": "A CQL2 filter over the incidents' queryables: a CQL2 JSON object, or a string of CQL2 text (or of the encoding filter-lang names), combined with the other members by AND.",
 			"oneOf": []any{map[string]any{"type": "object"}, map[string]any{"type": "string"}}},
 		"filter-lang": map[string]any{"type": "string", "enum": []string{"cql2-text", "cql2-json", "cql-text"}, "description": "The encoding of a string filter; cql2-text by default."},
+		"sortby":      map[string]any{"type": "string", "description": "The order, as the incidents items' sortby: fields with - for descending, such as \"-fatalities_best,date\"; ties by ID."},
+		"properties":  map[string]any{"type": "string", "description": "The properties each feature keeps, comma-separated, as the items' properties."},
 		"limit":       map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit},
 		"offset":      map[string]any{"type": "integer", "minimum": 0, "maximum": maxOffset, "default": 0},
 		"resultType":  map[string]any{"type": "string", "enum": []string{"results", "hits"}, "default": "results"},

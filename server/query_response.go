@@ -125,11 +125,13 @@ func (s *Server) zoneSummaries(zones []*geo.Zone) []zoneSummary {
 }
 
 // writeIncidents streams incs as a FeatureCollection whose numberMatched is
-// matched, with the dataset version of snap.
-func (s *Server) writeIncidents(w http.ResponseWriter, snap *geo.Snapshot, matched int, incs []*geo.Incident) error {
+// matched, with the dataset version of snap; each feature keeps of its
+// properties those in properties (nil: all).
+func (s *Server) writeIncidents(w http.ResponseWriter, snap *geo.Snapshot, matched int, incs []*geo.Incident, properties []string) error {
 	w.Header().Set("Content-Type", contentTypeGeoJSON)
 	fw := newFeatureWriter(w)
 	defer fw.release()
+	fw.keep = properties
 	if err := fw.Begin(collectionHeader{NumberMatched: matched, NumberReturned: len(incs), DatasetVersion: s.datasetVersion(snap)}); err != nil {
 		return err
 	}

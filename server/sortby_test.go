@@ -82,3 +82,32 @@ func TestSortByAndProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestSortBySearch checks sortby and properties in a search body: the
+// order and selection of items, and that a stats body refuses them.
+func TestSortBySearch(t *testing.T) {
+	h, _ := newOGCServer(t, Config{})
+	box := `"geometry":{"type":"Polygon","coordinates":[[[30,30],[50,30],[50,40],[30,40],[30,30]]]}`
+	rec := do(h, "POST", "/api/search", `{`+box+`,"sortby":"-fatalities_best,date","properties":"fatalities_best","limit":3}`, "Content-Type", "application/json")
+	items := do(h, "GET", "/api/collections/incidents/items?sortby=-fatalities_best,date&properties=fatalities_best&limit=3", "")
+	var a, b struct {
+		Features []struct {
+			ID         string         `json:"id"`
+			Properties map[string]any `json:"properties"`
+		}
+	}
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &a) != nil || json.Unmarshal(items.Body.Bytes(), &b) != nil {
+		t.Fatalf("search: %d %s", rec.Code, rec.Body)
+	}
+	if len(a.Features) != 3 || len(b.Features) != 3 {
+		t.Fatalf("%d and %d features", len(a.Features), len(b.Features))
+	}
+	for i := range a.Features {
+		if a.Features[i].ID != b.Features[i].ID || len(a.Features[i].Properties) != 1 {
+			t.Errorf("search feature %d: %+v, items %+v", i, a.Features[i], b.Features[i])
+		}
+	}
+	if rec := do(h, "POST", "/api/stats", `{`+box+`,"group":"type","sortby":"date"}`, "Content-Type", "application/json"); rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"sortby"`) {
+		t.Errorf("a stats body with sortby: %d %s", rec.Code, rec.Body)
+	}
+}
