@@ -527,3 +527,38 @@ func TestAllen(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneSpatial checks the spatial functions between zones' areas and
+// polygon literals against hand-made cases.
+func TestZoneSpatial(t *testing.T) {
+	square := func(x0, y0, x1, y1 float64) orb.Polygon {
+		return orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}
+	}
+	zone := geo.Zone{ID: "z", Area: orb.MultiPolygon{square(38, 34, 39, 35)}}
+	for _, tt := range []struct {
+		filter string
+		want   bool
+	}{
+		{"S_WITHIN(geometry, POLYGON((37 33, 40 33, 40 36, 37 36, 37 33)))", true},
+		{"S_WITHIN(geometry, POLYGON((38.5 33, 40 33, 40 36, 38.5 36, 38.5 33)))", false},
+		{"S_CONTAINS(geometry, POLYGON((38.2 34.2, 38.8 34.2, 38.8 34.8, 38.2 34.8, 38.2 34.2)))", true},
+		{"S_OVERLAPS(geometry, POLYGON((38.5 34.5, 40 34.5, 40 36, 38.5 36, 38.5 34.5)))", true},
+		{"S_TOUCHES(geometry, POLYGON((39 34, 40 34, 40 35, 39 35, 39 34)))", true},
+		{"S_EQUALS(geometry, POLYGON((38 34, 39 34, 39 35, 38 35, 38 34)))", true},
+		{"S_INTERSECTS(geometry, POLYGON((39.5 34, 40 34, 40 35, 39.5 35, 39.5 34)))", false},
+		{"S_CONTAINS(geometry, POINT(38.5 34.5))", true},
+		{"S_TOUCHES(geometry, POINT(39 34.5))", true},
+	} {
+		e, err := ParseText(tt.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep, err := Compile(e, ZoneSchema())
+		if err != nil {
+			t.Fatalf("%s: %v", tt.filter, err)
+		}
+		if got := keep(&zone); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.filter, got, tt.want)
+		}
+	}
+}

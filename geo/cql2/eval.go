@@ -670,9 +670,24 @@ func (c compiler[T]) spatial(e *Spatial) (func(*T) tri, error) {
 	}
 	lit := b.get(nil).G
 	if a.area && lit.Point == nil && op != "s_intersects" && op != "s_disjoint" {
-		// S_WITHIN, S_CONTAINS, S_EQUALS, S_TOUCHES, S_OVERLAPS and
-		// S_CROSSES between two areas need a full overlay of both.
-		return nil, errAt(e.At(), strings.ToUpper(e.Op), "between an area and a polygon is not supported; S_INTERSECTS and S_DISJOINT are")
+		// Between two areas: the DE-9IM predicate of their polygons (a
+		// circle zone as its 64-gon).
+		rel := strings.TrimPrefix(op, "s_")
+		return func(r *T) tri {
+			v := a.get(r)
+			if v.Null {
+				return unknown
+			}
+			area := v.G.Area
+			if v.G.Circle != nil {
+				area = orb.MultiPolygon{v.G.Circle.Polygon(64)}
+			}
+			ok, err := overlay.Relate(rel, area, lit.Area)
+			if err != nil {
+				return unknown
+			}
+			return triOf(ok)
+		}, nil
 	}
 	return func(r *T) tri {
 		v := a.get(r)
@@ -707,7 +722,7 @@ func relate(op string, rec, lit Shape) bool {
 		case rec.Point != nil:
 			return lit.Region.Contains(*rec.Point)
 		}
-		return false // an area is not within a point (and areas within areas are refused when compiling)
+		return false // an area is not within a point (areas and areas: overlay.Relate)
 	case "s_contains":
 		switch {
 		case lit.Point != nil && rec.Point != nil:

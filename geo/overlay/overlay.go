@@ -222,6 +222,31 @@ func toOrb(g geom.Geometry) orb.MultiPolygon {
 	return mp
 }
 
+// Relate reports whether the DE-9IM predicate op holds between two [lon,
+// lat] multipolygons, as simplefeatures decides it: "within" (a is inside
+// b), "contains", "equals", "touches" (their boundaries meet, their
+// interiors do not), "overlaps" and "crosses". Edges are straight in [lon,
+// lat]. It returns an error for another op or for geometry simplefeatures
+// cannot relate.
+func Relate(op string, a, b orb.MultiPolygon) (bool, error) {
+	ga, gb := toGeom(a), toGeom(b)
+	switch op {
+	case "within":
+		return geom.Within(ga, gb)
+	case "contains":
+		return geom.Contains(ga, gb)
+	case "equals":
+		return geom.Equals(ga, gb)
+	case "touches":
+		return geom.Touches(ga, gb)
+	case "overlaps":
+		return geom.Overlaps(ga, gb)
+	case "crosses":
+		return geom.Crosses(ga, gb)
+	}
+	return false, fmt.Errorf("overlay: %q is not a predicate Relate knows", op)
+}
+
 // Intersects reports whether two [lon, lat] multipolygons share a point
 // (touching edges count), as simplefeatures' Intersects decides it; edges
 // are straight in [lon, lat], as everywhere in geo.
