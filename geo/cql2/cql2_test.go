@@ -462,7 +462,7 @@ func TestErrors(t *testing.T) {
 		{"nope = 1", "nope", 0},
 		{"fatalities_best = 'many'", "=", 0},
 		{"type = 'a' AND (status = 'b'", "", 28},
-		{"S_TOUCHES(geometry, LINESTRING(1 2, 3 4))", "LineString", 20},
+		{"S_DWITHIN(geometry, LINESTRING(1 2, 3 4), 10)", "S_DWITHIN", 0},
 		{"date > DATE('2024-13-01')", "'2024-13-01'", 12},
 		{"place LIKE 'x", "'x", 11},
 		{"geometry = POINT(1 2)", "=", 0},
@@ -548,6 +548,11 @@ func TestZoneSpatial(t *testing.T) {
 		{"S_INTERSECTS(geometry, POLYGON((39.5 34, 40 34, 40 35, 39.5 35, 39.5 34)))", false},
 		{"S_CONTAINS(geometry, POINT(38.5 34.5))", true},
 		{"S_TOUCHES(geometry, POINT(39 34.5))", true},
+		{"S_CROSSES(geometry, LINESTRING(37 34.5, 40 34.5))", true},
+		{"S_INTERSECTS(geometry, LINESTRING(40 34.5, 41 34.5))", false},
+		{"S_DISJOINT(geometry, LINESTRING(40 34.5, 41 34.5))", true},
+		{"S_CONTAINS(geometry, MULTIPOINT((38.5 34.5), (38.6 34.6)))", true},
+		{"S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(45 45), LINESTRING(38.5 33, 38.5 36)))", true},
 	} {
 		e, err := ParseText(tt.filter)
 		if err != nil {
@@ -558,6 +563,34 @@ func TestZoneSpatial(t *testing.T) {
 			t.Fatalf("%s: %v", tt.filter, err)
 		}
 		if got := keep(&zone); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.filter, got, tt.want)
+		}
+	}
+}
+
+// TestPointsAndLines checks the spatial functions between incidents'
+// points and line literals.
+func TestPointsAndLines(t *testing.T) {
+	in := geo.Incident{ID: "i", Location: orb.Point{38.5, 34.5}}
+	for _, tt := range []struct {
+		filter string
+		want   bool
+	}{
+		{"S_INTERSECTS(geometry, LINESTRING(38 34, 39 35))", true},
+		{"S_INTERSECTS(geometry, LINESTRING(38 34, 39 34))", false},
+		{"S_DISJOINT(geometry, LINESTRING(38 34, 39 34))", true},
+		{"S_WITHIN(geometry, LINESTRING(38 34, 39 35))", true},
+		{"S_INTERSECTS(geometry, MULTIPOINT((38.5 34.5), (1 1)))", true},
+	} {
+		e, err := ParseText(tt.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep, err := Compile(e, IncidentSchema())
+		if err != nil {
+			t.Fatalf("%s: %v", tt.filter, err)
+		}
+		if got := keep(&in); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.filter, got, tt.want)
 		}
 	}

@@ -45,6 +45,22 @@ type Shape struct {
 	Circle *geo.Circle
 	// Area is the polygon of an area, for intersecting it with a polygon.
 	Area orb.MultiPolygon
+	// Other is a literal that is none of those (a line, a multipoint, a
+	// collection): the functions relate it with geo/overlay.Relate.
+	Other orb.Geometry
+}
+
+// geometry is the shape as an orb.Geometry (a circle as its 64-gon).
+func (s Shape) geometry() orb.Geometry {
+	switch {
+	case s.Point != nil:
+		return *s.Point
+	case s.Circle != nil:
+		return orb.MultiPolygon{s.Circle.Polygon(64)}
+	case s.Other != nil:
+		return s.Other
+	}
+	return s.Area
 }
 
 // Field is one queryable of records of type T. Area marks a geometry
@@ -630,8 +646,54 @@ func prepareShape(e *Geometry) (Shape, error) {
 			mp = orb.MultiPolygon{g.(orb.Polygon)}
 		}
 		return Shape{Region: r, Area: mp}, nil
+	case orb.LineString, orb.MultiLineString, orb.MultiPoint, orb.Collection:
+		if err := checkAll(e, g); err != nil {
+			return Shape{}, err
+		}
+		return Shape{Other: g}, nil
 	}
-	return Shape{}, errAt(e.At(), e.G.GeoJSONType(), "is not supported in a spatial function; points, polygons, multipolygons and BBOX are")
+	return Shape{}, errAt(e.At(), e.G.GeoJSONType(), "is not supported in a spatial function")
+}
+
+// checkAll checks that every point of g is [lon, lat].
+func checkAll(e Expr, g orb.Geometry) error {
+	switch g := g.(type) {
+	case orb.Point:
+		return checkLonLat(e, g)
+	case orb.MultiPoint:
+		for _, p := range g {
+			if err := checkLonLat(e, p); err != nil {
+				return err
+			}
+		}
+	case orb.LineString:
+		return checkAll(e, orb.MultiPoint(g))
+	case orb.MultiLineString:
+		for _, l := range g {
+			if err := checkAll(e, orb.MultiPoint(l)); err != nil {
+				return err
+			}
+		}
+	case orb.Collection:
+		for _, x := range g {
+			if err := checkAll(e, x); err != nil {
+				return err
+			}
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			if err := checkAll(e, orb.MultiPoint(r)); err != nil {
+				return err
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if err := checkAll(e, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func checkLonLat(e Expr, p orb.Point) error {
@@ -669,24 +731,29 @@ func (c compiler[T]) spatial(e *Spatial) (func(*T) tri, error) {
 		return nil, errAt(e.At(), strings.ToUpper(e.Op), "compares a record's geometry with a geometry literal")
 	}
 	lit := b.get(nil).G
-	if a.area && lit.Point == nil && op != "s_intersects" && op != "s_disjoint" {
-		// Between two areas: the DE-9IM predicate of their polygons (a
-		// circle zone as its 64-gon).
+	if lit.Other != nil || a.area && lit.Point == nil && op != "s_intersects" && op != "s_disjoint" {
+		// Between two areas, or with a line, a multipoint or a collection:
+		// the DE-9IM predicate, as geo/overlay computes it (a circle zone
+		// as its 64-gon).
 		rel := strings.TrimPrefix(op, "s_")
+		negate := rel == "disjoint"
+		if negate {
+			rel = "intersects"
+		}
+		var other orb.Geometry = lit.Area
+		if lit.Other != nil {
+			other = lit.Other
+		}
 		return func(r *T) tri {
 			v := a.get(r)
 			if v.Null {
 				return unknown
 			}
-			area := v.G.Area
-			if v.G.Circle != nil {
-				area = orb.MultiPolygon{v.G.Circle.Polygon(64)}
-			}
-			ok, err := overlay.Relate(rel, area, lit.Area)
+			ok, err := overlay.Relate(rel, v.G.geometry(), other)
 			if err != nil {
 				return unknown
 			}
-			return triOf(ok)
+			return triOf(ok != negate)
 		}, nil
 	}
 	return func(r *T) tri {

@@ -43,6 +43,7 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/peterstace/simplefeatures/geom"
 
@@ -223,14 +224,24 @@ func toOrb(g geom.Geometry) orb.MultiPolygon {
 }
 
 // Relate reports whether the DE-9IM predicate op holds between two [lon,
-// lat] multipolygons, as simplefeatures decides it: "within" (a is inside
-// b), "contains", "equals", "touches" (their boundaries meet, their
-// interiors do not), "overlaps" and "crosses". Edges are straight in [lon,
-// lat]. It returns an error for another op or for geometry simplefeatures
-// cannot relate.
-func Relate(op string, a, b orb.MultiPolygon) (bool, error) {
-	ga, gb := toGeom(a), toGeom(b)
+// lat] geometries of any kind (an orb.Bound as its polygon), as
+// simplefeatures decides it: "intersects", "within" (a is inside b),
+// "contains", "equals", "touches" (their boundaries meet, their interiors
+// do not), "overlaps" and "crosses". Edges are straight in [lon, lat]. It
+// returns an error for another op or for geometry simplefeatures cannot
+// read.
+func Relate(op string, a, b orb.Geometry) (bool, error) {
+	ga, err := anyGeom(a)
+	if err != nil {
+		return false, err
+	}
+	gb, err := anyGeom(b)
+	if err != nil {
+		return false, err
+	}
 	switch op {
+	case "intersects":
+		return geom.Intersects(ga, gb), nil
 	case "within":
 		return geom.Within(ga, gb)
 	case "contains":
@@ -245,6 +256,24 @@ func Relate(op string, a, b orb.MultiPolygon) (bool, error) {
 		return geom.Crosses(ga, gb)
 	}
 	return false, fmt.Errorf("overlay: %q is not a predicate Relate knows", op)
+}
+
+// anyGeom converts a [lon, lat] geometry to simplefeatures: polygons
+// directly, the rest through WKB.
+func anyGeom(g orb.Geometry) (geom.Geometry, error) {
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		return toGeom(g), nil
+	case orb.Polygon:
+		return toGeom(orb.MultiPolygon{g}), nil
+	case orb.Bound:
+		return toGeom(orb.MultiPolygon{g.ToPolygon()}), nil
+	}
+	b, err := wkb.Marshal(g)
+	if err != nil {
+		return geom.Geometry{}, err
+	}
+	return geom.UnmarshalWKB(b)
 }
 
 // Intersects reports whether two [lon, lat] multipolygons share a point
