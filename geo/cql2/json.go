@@ -103,8 +103,23 @@ func readJSON(dec *json.Decoder, depth int) (*jvalue, error) {
 	return &jvalue{pos: pos, v: tok}, nil
 }
 
-func (j *jvalue) obj() map[string]*jvalue { m, _ := j.v.(map[string]*jvalue); return m }
-func (j *jvalue) arr() ([]*jvalue, bool)  { a, ok := j.v.([]*jvalue); return a, ok }
+// obj and arr read an object or an array; a missing value (nil) is
+// neither.
+func (j *jvalue) obj() map[string]*jvalue {
+	if j == nil {
+		return nil
+	}
+	m, _ := j.v.(map[string]*jvalue)
+	return m
+}
+
+func (j *jvalue) arr() ([]*jvalue, bool) {
+	if j == nil {
+		return nil, false
+	}
+	a, ok := j.v.([]*jvalue)
+	return a, ok
+}
 
 func (j *jvalue) raw() string {
 	switch v := j.v.(type) {
