@@ -689,7 +689,80 @@ var incidentCodec = (&codec[Incident]{kind: "incident", feature: true,
 		textField(16, "status", func(in *Incident) *string { return (*string)(&in.Status) }, false),
 		textField(17, "origin", func(in *Incident) *string { return &in.Origin.Dataset }, true),
 		textField(18, "origin_id", func(in *Incident) *string { return &in.Origin.ID }, true),
+		textField(19, "publish", func(in *Incident) *string { return (*string)(&in.Publish) }, true),
+		publicationField(20),
 	}}).build()
+
+// publicationField is what the published view did to an incident,
+// {"coarsened", "cell_km", "area": [w, s, e, n], "withheld", "rules"},
+// left out of an incident as stored. The server sets it; a client that
+// sends it gets a *ValidationError.
+func publicationField(tag byte) field[Incident] {
+	return field[Incident]{tag: tag, name: "publication",
+		empty: func(in *Incident) bool { return in.Publication == nil },
+		json: func(b []byte, in *Incident) []byte {
+			p := in.Publication
+			b = append(b, '{')
+			if p.Coarsened != "" {
+				b = appendJSONString(append(b, `"coarsened":`...), p.Coarsened)
+				if p.CellKm > 0 {
+					b = appendJSONNumber(append(b, `,"cell_km":`...), p.CellKm)
+				}
+				b = append(b, `,"area":[`...)
+				for i, v := range [4]float64{p.Area.Min[0], p.Area.Min[1], p.Area.Max[0], p.Area.Max[1]} {
+					if i > 0 {
+						b = append(b, ',')
+					}
+					b = appendJSONNumber(b, v)
+				}
+				b = append(b, "],"...)
+			}
+			b = appendJSONStrings(append(b, `"withheld":`...), p.Withheld)
+			b = appendJSONStrings(append(b, `,"rules":`...), p.Rules)
+			return append(b, '}')
+		},
+		parse: func(*Incident, []byte) error {
+			return invalid("publication", "is set by the server on published incidents, not by a client")
+		},
+		fast: func(*Incident, *jsonReader) bool { return false }, // parse refuses it
+		put: func(b []byte, in *Incident) []byte {
+			p := in.Publication
+			b = appendText(b, p.Coarsened)
+			for _, v := range [5]float64{p.CellKm, p.Area.Min[0], p.Area.Min[1], p.Area.Max[0], p.Area.Max[1]} {
+				b = appendNumber(b, v)
+			}
+			for _, l := range [2][]string{p.Withheld, p.Rules} {
+				b = binary.AppendUvarint(b, uint64(len(l)))
+				for _, s := range l {
+					b = appendText(b, s)
+				}
+			}
+			return b
+		},
+		get: func(in *Incident, d *reader) {
+			p := &Publication{Coarsened: d.text(), CellKm: d.number()}
+			p.Area = orb.Bound{Min: orb.Point{d.number(), d.number()}, Max: orb.Point{d.number(), d.number()}}
+			for _, l := range [2]*[]string{&p.Withheld, &p.Rules} {
+				for n := d.count(); n > 0; n-- {
+					*l = append(*l, d.text())
+				}
+			}
+			in.Publication = p
+		},
+	}
+}
+
+// appendJSONStrings appends l as a JSON array of strings ([] for none).
+func appendJSONStrings(b []byte, l []string) []byte {
+	b = append(b, '[')
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
 
 // dateEndField is an incident's last day, left out when it is the first
 // (an event known to the day) and then decoded as the first.

@@ -383,7 +383,11 @@ func TestCodecCarriesEveryField(t *testing.T) {
 
 	roundTrip(t, &circle, &Zone{})
 	roundTrip(t, &area, &Zone{})
+	in.Publish = PublishCoarse
+	stored := in
+	in.Publication = nil // the server's, never read from GeoJSON
 	roundTrip(t, &in, &Incident{})
+	roundTripStored(t, &stored, &Incident{})
 	roundTrip(t, &actor, &Actor{})
 	roundTrip(t, &site, &Site{})
 	roundTrip(t, &bd, &Boundary{})
@@ -412,6 +416,15 @@ func roundTrip[T any, P interface {
 	if !reflect.DeepEqual(*out, *rec) {
 		t.Errorf("%T does not survive GeoJSON (a field missing from its codec?):\n got %+v\nwant %+v", rec, *out, *rec)
 	}
+	roundTripStored(t, rec, out)
+}
+
+// roundTripStored checks that rec survives the stored form.
+func roundTripStored[T any, P interface {
+	*T
+	record
+}](t *testing.T, rec P, out P) {
+	t.Helper()
 	b, err := rec.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -295,6 +295,31 @@ type Incident struct {
 	Sources         []Source
 	Status          IncidentStatus
 	Origin          Origin
+	// Publish is the editor's override of the publication policy; "" for
+	// none.
+	Publish Publish
+	// Publication says how the published view changed this incident for
+	// readers without the editor role; nil on an incident as stored, and
+	// never read from a client.
+	Publication *Publication
+}
+
+// Publication is what the published view did to an incident: the position
+// it coarsened and the properties it withheld, and the rules that said so.
+type Publication struct {
+	// Coarsened names how the position was coarsened: "grid" (to the
+	// centre of a cell of CellKm kilometres) or "governorate" (to the
+	// governorate's centroid); "" when the position is exact.
+	Coarsened string
+	CellKm    float64
+	// Area bounds where the event happened: the grid cell, or the
+	// governorate's bounds, in degrees [lon, lat]; empty when exact.
+	Area orb.Bound
+	// Withheld lists the properties left out, sorted.
+	Withheld []string
+	// Rules names the policy's rules that applied ("override" for the
+	// editor's), in the policy's order.
+	Rules []string
 }
 
 // Span returns the interval [Date, DateEnd].
@@ -357,6 +382,9 @@ func (in Incident) Validate() error {
 	}
 	if in.Origin.Dataset != "" && !validID(in.Origin.Dataset) {
 		return invalid("origin", "%q is not an identifier", in.Origin.Dataset)
+	}
+	if in.Publish != "" && !in.Publish.Valid() {
+		return notOneOf("publish", in.Publish, Publishes)
 	}
 	return validateSources(in.Sources, in.Origin.Dataset != OriginSynthetic)
 }

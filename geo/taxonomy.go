@@ -1,6 +1,9 @@
 package geo
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // ZoneStatus says what kind of hold an actor has on a Zone.
 type ZoneStatus string
@@ -36,6 +39,26 @@ const (
 
 // IncidentStatuses lists every IncidentStatus.
 var IncidentStatuses = []IncidentStatus{Reported, Confirmed, Disputed}
+
+// Publish is an editor's override, for one incident, of the publication
+// policy that decides what readers without the editor role see of it
+// (catalog/publish): exact publishes it as stored at once, whatever the
+// rules say; coarse coarsens its position even where no rule does;
+// withheld never publishes it. Empty leaves it to the rules.
+type Publish string
+
+// The overrides.
+const (
+	PublishExact    Publish = "exact"
+	PublishCoarse   Publish = "coarse"
+	PublishWithheld Publish = "withheld"
+)
+
+// Publishes lists every Publish override.
+var Publishes = []Publish{PublishExact, PublishCoarse, PublishWithheld}
+
+// Valid reports whether p is one of Publishes.
+func (p Publish) Valid() bool { return slices.Contains(Publishes, p) }
 
 // Valid reports whether s is one of IncidentStatuses.
 func (s IncidentStatus) Valid() bool { return contains(IncidentStatuses, s) }
