@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontline-maps/frontline/catalog/publish"
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/store"
 )
@@ -93,6 +94,12 @@ type Catalog struct {
 	// changes (Changed); guarded by changedMu.
 	changedMu sync.Mutex
 	changed   chan struct{}
+	// policy is the publication policy, view the published view
+	// (published.go), nil when there is none.
+	policy *publish.Policy
+	view   atomic.Pointer[view]
+	// clock returns the time now; the tests' own.
+	clock func() time.Time
 }
 
 // loaded is what Load reads: the index and the tables it does not hold.
@@ -118,7 +125,7 @@ const (
 // New returns the catalog of st, not loaded yet: call Load (or, for st
 // nil, LoadDataset).
 func New(st Store) *Catalog {
-	c := &Catalog{store: st, follow: follow{wake: make(chan struct{}, 1)}, changed: make(chan struct{})}
+	c := &Catalog{store: st, follow: follow{wake: make(chan struct{}, 1)}, changed: make(chan struct{}), clock: time.Now}
 	c.past = NewPastStates(c.stateAt, pastBuilds, pastBudget, pastTimeout)
 	return c
 }
@@ -146,6 +153,11 @@ func (c *Catalog) LoadTables(ctx context.Context) error {
 // (a hash of its files), as Load does a store's. It is for a catalog of no
 // store (New(nil)), whose writes fail with ErrReadOnly.
 func (c *Catalog) LoadDataset(ds *geo.Dataset, id string) error {
+	if c.needsView(ds.Incidents) {
+		if err := c.openView(context.Background(), ds, 0); err != nil {
+			return err
+		}
+	}
 	if err := c.publish(ds, id, 0); err != nil {
 		return err
 	}
@@ -167,6 +179,13 @@ func (c *Catalog) Load(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// The published view comes first: readers find the index ready only
+	// once it is there, so none reads the index for want of a view.
+	if c.needsView(ds.Incidents) {
+		if err := c.openView(ctx, ds, version); err != nil {
+			return err
+		}
+	}
 	if err := c.publish(ds, c.store.ID(), version); err != nil {
 		return err
 	}
@@ -279,6 +298,9 @@ func (c *Catalog) catchUp(ctx context.Context) error {
 		return err
 	}
 	last := changes[len(changes)-1].DatasetVersion
+	if err := c.prepareView(ctx, changes); err != nil {
+		return err
+	}
 	err = l.index.Update(func(tx *geo.Tx) error {
 		tx.SetVersion(uint64(last))
 		for _, v := range changes {
@@ -290,6 +312,13 @@ func (c *Catalog) catchUp(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	// The view after the index: an embargo ending meanwhile is applied
+	// from the index's new state, and the changes again over it.
+	if v := c.view.Load(); v != nil {
+		if err := v.apply(changes, last, c.clock()); err != nil {
+			return err
+		}
 	}
 	c.applied = last
 	c.changedMu.Lock()

@@ -125,8 +125,17 @@ func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	docs := make([]changeDoc, len(changes))
-	for i, c := range changes {
+	served := changes
+	if published(r) {
+		// The position moves over the feed as stored; the page serves
+		// what the published view shows of it, up to the feed's end.
+		if changes, err = s.publishedFeed(r.Context(), changes); err != nil {
+			return err
+		}
+		served = s.cfg.Publication.PublishChanges(changes)
+	}
+	docs := make([]changeDoc, len(served))
+	for i, c := range served {
 		if docs[i], err = newChangeDoc(c); err != nil {
 			return err
 		}
@@ -311,15 +320,43 @@ func (s *Server) handleChangesStream(w http.ResponseWriter, r *http.Request) err
 			if err != nil {
 				return nil, err
 			}
+			full := len(page) == streamPage
+			if published(r) {
+				cut, err := s.publishedFeed(ctx, page)
+				if err != nil {
+					return nil, err
+				}
+				if len(cut) < len(page) {
+					// The rest is past the feed's end, which moves on
+					// with time: look again in a minute.
+					changed, full = wakeAfter(ctx, changed, time.Minute), false
+				}
+				page, rendered, err = s.publishPage(cut)
+				if err != nil {
+					return nil, err
+				}
+			}
 			for i, c := range page {
 				// A transaction is whole when the next change is of a later
 				// one, or when the store has no more (commits are atomic).
-				whole := (i+1 < len(page) && page[i+1].DatasetVersion != c.DatasetVersion) || (i+1 == len(page) && len(page) < streamPage)
+				whole := (i+1 < len(page) && page[i+1].DatasetVersion != c.DatasetVersion) || (i+1 == len(page) && !full)
 				id := ""
 				if whole {
 					id, since, offset = strconv.FormatInt(c.DatasetVersion, 10), c.DatasetVersion, 0
 				} else {
 					offset++
+				}
+				if rendered[i] == nil {
+					// Not published: the position moves past it. When it
+					// ends a transaction, an event "position" carries the
+					// id, so a reconnect resumes after the transaction
+					// rather than receiving its published changes again.
+					if id != "" {
+						if err := out.event(id, "position", []byte("{}")); err != nil {
+							return nil, err
+						}
+					}
+					continue
 				}
 				if err := out.event(id, "change", rendered[i]); err != nil {
 					return nil, err
@@ -330,9 +367,62 @@ func (s *Server) handleChangesStream(w http.ResponseWriter, r *http.Request) err
 					return nil, err
 				}
 			}
-			if len(page) < streamPage {
+			if !full {
 				return changed, nil
 			}
 		}
 	})
+}
+
+// publishedFeed returns the changes of page up to the published view's
+// feed end (Publication.PublishedFeedEnd).
+func (s *Server) publishedFeed(ctx context.Context, page []catalog.Change) ([]catalog.Change, error) {
+	end, err := s.cfg.Publication.PublishedFeedEnd(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range page {
+		if c.DatasetVersion > end {
+			return page[:i], nil
+		}
+	}
+	return page, nil
+}
+
+// publishPage returns page, a stream's page of the feed as stored, and
+// each change's JSON as the published view shows it: nil for a change it
+// does not publish, which the stream passes over.
+func (s *Server) publishPage(page []catalog.Change) ([]catalog.Change, [][]byte, error) {
+	rendered := make([][]byte, len(page))
+	for i, c := range page {
+		pub := s.cfg.Publication.PublishChanges([]catalog.Change{c})
+		if len(pub) == 0 {
+			continue
+		}
+		doc, err := newChangeDoc(pub[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		if rendered[i], err = json.Marshal(doc); err != nil {
+			return nil, nil, err
+		}
+	}
+	return page, rendered, nil
+}
+
+// wakeAfter returns a channel closed when changed is, or after d, or when
+// ctx ends.
+func wakeAfter(ctx context.Context, changed <-chan struct{}, d time.Duration) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		defer close(out)
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-changed:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}()
+	return out
 }

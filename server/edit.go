@@ -195,6 +195,9 @@ func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request) error {
 		return errNoHistory
 	}
 	vs, err := s.histories.Versions(r.Context(), c, chi.URLParam(r, "featureId"))
+	if err == nil && published(r) {
+		vs, err = s.cfg.Publication.PublishVersions(c, vs)
+	}
 	if err != nil {
 		return err
 	}

@@ -95,6 +95,12 @@ func (s *Server) etag(r *http.Request, snap *geo.Snapshot) string {
 	b := make([]byte, 0, 512)
 	b = append(append(b, s.catalog.DatasetID()...), '.')
 	b = append(strconv.AppendUint(b, snap.Version(), 10), 0)
+	if x := exchangeOf(r); x != nil && x.published {
+		// The published view changes at one dataset version as
+		// embargoes end: its generation, in this process, tells.
+		b = append(append(b, "published."+instanceID+"."...), 0)
+		b = append(strconv.AppendUint(b, x.generation, 10), 0)
+	}
 	// The request-target as the client sent it: the same target gives the
 	// same bytes. The token too: an answer may be the caller's own (their
 	// watches), and a browser shared by two signed-in users must not

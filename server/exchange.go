@@ -33,6 +33,10 @@ type exchange struct {
 	// snap is the catalog's snapshot when the request arrived, nil while
 	// the catalog loads.
 	snap *geo.Snapshot
+	// published marks a read of the published view (publication.go),
+	// whose snapshot snap then is, at generation.
+	published  bool
+	generation uint64
 	// route is the route that matched, as routeNamed set it; nil when
 	// none did.
 	route *matchedRoute

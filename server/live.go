@@ -55,6 +55,9 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/event-stream")
 		return nil
 	}
+	if published(r) {
+		return s.livePublished(w, r, last)
+	}
 	return s.stream(w, r, 0, func(ctx context.Context, out *sseWriter) (<-chan struct{}, error) {
 		if s.histories == nil {
 			return nil, nil // nothing ever changes
@@ -118,4 +121,27 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// livePublished is handleLive for a reader of the published view: an
+// event each time the view's content changes (a write it publishes, an
+// embargo that ends), naming every collection, since the view does not
+// keep which changed; a write it does not publish makes none.
+func (s *Server) livePublished(w http.ResponseWriter, r *http.Request, last int64) error {
+	_, gen := s.cfg.Publication.Published()
+	return s.stream(w, r, 0, func(ctx context.Context, out *sseWriter) (<-chan struct{}, error) {
+		changed := s.cfg.Publication.PublishedChanged()
+		snap, g := s.cfg.Publication.Published()
+		v := int64(snap.Version())
+		if v <= last && g == gen {
+			return changed, nil
+		}
+		data, err := json.Marshal(liveEvent{DatasetVersion: s.datasetVersion(snap), Version: v,
+			Collections: []string{collectionIncidents, collectionSites, collectionZones}, Kinds: []string{"incident", "site", "zone"}})
+		if err != nil {
+			return nil, err
+		}
+		last, gen = v, g
+		return changed, out.event(strconv.FormatInt(v, 10), "dataset", data)
+	})
 }

@@ -37,12 +37,14 @@ type Syncer interface {
 // current snapshot at each scrape, and with sync the gauges of following
 // the store ask it.
 func newMetrics(catalog Catalog, sync Syncer) *metrics {
-	return newMetricsWith(catalog, sync, nil, nil)
+	return newMetricsWith(catalog, nil, sync, nil, nil)
 }
 
-// newMetricsWith is newMetrics with the outbox's gauges (asked of watches
-// at each scrape) and the webhook attempts' counters, each when not nil.
-func newMetricsWith(catalog Catalog, sync Syncer, watches Watches, hooks Webhooks) *metrics {
+// newMetricsWith is newMetrics with the published view, whose records the
+// index gauges count while it differs from the index (/metrics is a
+// public read), the outbox's gauges (asked of watches at each scrape) and
+// the webhook attempts' counters, each when not nil.
+func newMetricsWith(catalog Catalog, pub Publication, sync Syncer, watches Watches, hooks Webhooks) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -65,6 +67,9 @@ func newMetricsWith(catalog Catalog, sync Syncer, watches Watches, hooks Webhook
 			ConstLabels: prometheus.Labels{"collection": name},
 		}, func() float64 {
 			snap := catalog.Snapshot()
+			if pub != nil && pub.Publishing() {
+				snap, _ = pub.Published() // /metrics is a public read
+			}
 			if snap == nil {
 				return 0
 			}

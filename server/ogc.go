@@ -150,7 +150,7 @@ func (s *Server) handleCollections(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	snap := s.snapshot(r)
-	ext, err := s.extents.get(snap, s.catalog.Governorates())
+	ext, err := s.extentsOf(r, snap)
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (s *Server) handleCollection(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	snap := s.snapshot(r)
-	ext, err := s.extents.get(snap, s.catalog.Governorates())
+	ext, err := s.extentsOf(r, snap)
 	if err != nil {
 		return err
 	}

@@ -50,13 +50,17 @@ type extentCache struct {
 	mu      sync.Mutex
 	version uint64
 	ext     *extents
+	// bySnapshot keys the cache by the snapshot rather than its version:
+	// for the published view, whose content changes at one version.
+	bySnapshot bool
+	snap       *geo.Snapshot
 }
 
 // get returns the extents of snap, whose governorates are govs.
 func (c *extentCache) get(snap *geo.Snapshot, govs []geo.Boundary) (*extents, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ext != nil && c.version == snap.Version() {
+	if c.ext != nil && c.version == snap.Version() && (!c.bySnapshot || c.snap == snap) {
 		return c.ext, nil
 	}
 	ext, err := computeExtents(snap, govs)
@@ -64,6 +68,9 @@ func (c *extentCache) get(snap *geo.Snapshot, govs []geo.Boundary) (*extents, er
 		return nil, err
 	}
 	c.ext, c.version = ext, snap.Version()
+	if c.bySnapshot {
+		c.snap = snap
+	}
 	return ext, nil
 }
 

@@ -98,7 +98,8 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) error {
 // and itemJSON returns nil.
 func (s *Server) itemJSON(w http.ResponseWriter, r *http.Request, c collection, snap *geo.Snapshot) ([]byte, error) {
 	id := chi.URLParam(r, "featureId")
-	if s.histories == nil || snap != s.snapshot(r) || !slices.Contains(editableCollections, c.id) {
+	if s.histories == nil || snap != s.snapshot(r) || !slices.Contains(editableCollections, c.id) || published(r) {
+		// A past state, or the published view: no version to tag.
 		return c.item(snap, id)
 	}
 	v, err := s.histories.Get(r.Context(), c.id, id)
@@ -138,6 +139,10 @@ func (s *Server) readState(r *http.Request, collection string, allowDate bool) (
 	if err := s.authorizeHistory(r); err != nil {
 		return nil, nil, err
 	}
+	if published(r) {
+		snap, err := s.cfg.Publication.PublishedAsOf(r.Context(), t)
+		return snap, rest, err
+	}
 	snap, err := s.histories.AsOf(r.Context(), t)
 	return snap, rest, err
 }
@@ -147,6 +152,9 @@ func (s *Server) readState(r *http.Request, collection string, allowDate bool) (
 func (s *Server) extentsOf(r *http.Request, snap *geo.Snapshot) (*extents, error) {
 	if snap != s.snapshot(r) {
 		return computeExtents(snap, s.catalog.Governorates())
+	}
+	if published(r) {
+		return s.publishedExtents.get(snap, s.catalog.Governorates())
 	}
 	return s.extents.get(snap, s.catalog.Governorates())
 }

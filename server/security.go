@@ -178,6 +178,9 @@ func (s *Server) guardRead(need catalog.Role, private bool) func(http.Handler) h
 				s.writeError(w, r, err)
 				return
 			}
+			if s.readsPublished(p) {
+				s.usePublished(r)
+			}
 			if p != nil {
 				// A request without a token has no principal; leaving the
 				// context alone spares a copy of the request on every

@@ -95,6 +95,9 @@ type Config struct {
 	// MaxStreams bounds the change streams (GET /api/changes/stream) open
 	// at once (503 beyond); zero is 2,000.
 	MaxStreams int
+	// Publication is the published view that readers without the editor
+	// role read; nil serves every reader the dataset as stored.
+	Publication Publication
 	// Watches keeps the watches of the watch routes; nil answers them 400
 	// (no store).
 	Watches Watches
@@ -132,6 +135,8 @@ type Server struct {
 	collections []collection
 	// extents caches the collections' extents per snapshot version.
 	extents *extentCache
+	// publishedExtents are the published view's, by snapshot.
+	publishedExtents *extentCache
 	// metrics are served at /metrics.
 	metrics *metrics
 	// limits are the per-client rate limits.
@@ -162,7 +167,7 @@ func New(cfg Config, catalog Catalog, assets fs.FS, log *slog.Logger) *Server {
 	}
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, defaultBodyTimeout)
 	cfg.ImportBodyTimeout = cmp.Or(cfg.ImportBodyTimeout, defaultImportBodyTimeout)
-	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, metrics: newMetricsWith(catalog, cfg.Sync, cfg.Watches, cfg.Webhooks), limits: newLimiters(cfg), ids: newRequestIDs(),
+	s := &Server{cfg: cfg, catalog: catalog, assets: assets, log: log, extents: &extentCache{}, publishedExtents: &extentCache{bySnapshot: true}, metrics: newMetricsWith(catalog, cfg.Publication, cfg.Sync, cfg.Watches, cfg.Webhooks), limits: newLimiters(cfg), ids: newRequestIDs(),
 		streams: streams{max: cmp.Or(cfg.MaxStreams, defaultMaxStreams), done: make(chan struct{})}}
 	if cfg.Editor != nil {
 		s.writes, s.histories, s.transfers = cfg.Editor, cfg.Editor, cfg.Editor

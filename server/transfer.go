@@ -30,7 +30,8 @@ var errExportNeedsStore = &problemError{http.StatusBadRequest, problemInvalidPar
 var csvColumns = map[string][]string{
 	collectionZones: {"name", "actor", "status", "valid_from", "valid_to", "circle", "approximate", "uncertainty_m", "sources", "notes"},
 	collectionIncidents: {"date", "date_end", "date_precision", "type", "sub_type", "actors", "precision_m", "place", "governorate",
-		"fatalities_low", "fatalities_best", "fatalities_high", "fatalities_civilians", "description", "sources", "status", "origin", "origin_id"},
+		"fatalities_low", "fatalities_best", "fatalities_high", "fatalities_civilians", "description", "sources", "status", "origin", "origin_id",
+		"publish", "publication"},
 	collectionSites: {"name", "name_ar", "alt_names", "kind", "governorate", "sources", "notes"},
 }
 

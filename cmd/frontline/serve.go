@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
+	"github.com/frontline-maps/frontline/catalog/publish"
 	"github.com/frontline-maps/frontline/catalog/watch"
 	"github.com/frontline-maps/frontline/server"
 	"github.com/frontline-maps/frontline/server/webhook"
@@ -74,6 +75,9 @@ type serveConfig struct {
 	// EventRetention is how long a watch event no delivery waits on is
 	// kept.
 	EventRetention time.Duration
+	// Policy is the publication policy of --publication-policy,
+	// --embargo and --coarsen-km; nil for none.
+	Policy *publish.Policy
 }
 
 // parseServeConfig builds the serve configuration from args, then
@@ -103,6 +107,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.IntVar(&cfg.Webhook.Attempts, "webhook-attempts", 12, "attempts a webhook delivery gets before it is failed")
 	fs.DurationVar(&cfg.Webhook.Backoff, "webhook-backoff", time.Second, "the wait after a webhook's first failed attempt, doubled after each further one (up to an hour), jittered by ±50%")
 	fs.DurationVar(&cfg.EventRetention, "event-retention", watch.DefaultRetention, "how long a watch's event is kept once no webhook delivery waits on it (its events list and stream go back as far)")
+	policyFile := fs.String("publication-policy", getenv("FRONTLINE_PUBLICATION_POLICY"), "publish incidents to readers without the editor role by the rules of this JSON `file` (docs/publication.md) (env FRONTLINE_PUBLICATION_POLICY)")
+	embargo := fs.String("embargo", getenv("FRONTLINE_EMBARGO"), "publish an incident to readers without the editor role only this `duration` (such as 72h or 3d) after both its date and its recording (env FRONTLINE_EMBARGO)")
+	coarsenKm := fs.Float64("coarsen-km", 0, "publish incidents' positions to readers without the editor role snapped to the centre of a grid cell of this many `km` (1 to 1000)")
 	origins := fs.String("cors-origins", getenv("FRONTLINE_CORS_ORIGINS"), "comma-separated `origins` browsers may read the API from, such as https://a.example,https://b.example; empty allows every origin (env FRONTLINE_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -116,6 +123,11 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if err := cfg.Store.check(fs, getenv); err != nil {
 		return cfg, err
 	}
+	policy, err := parsePolicy(*policyFile, *embargo, *coarsenKm)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Policy = policy
 	switch {
 	case cfg.DataDir != "" && (cfg.Store.dbGiven || cfg.Store.Postgres != ""):
 		return cfg, usageError{"--data serves a dataset directory read-only and --db or --postgres a store: give one of them"}
@@ -140,7 +152,6 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 			return cfg, usageError{fmt.Sprintf("--base-url %q is not an absolute http or https URL without query", cfg.BaseURL)}
 		}
 	}
-	var err error
 	if cfg.TrustedProxies, err = parsePrefixes(*proxies); err != nil {
 		return cfg, usageError{"--trusted-proxies: " + err.Error()}
 	}
@@ -227,6 +238,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 		WritesPerMinute: perMinute(cfg.WriteLimit), AuthFailuresPerMinute: perMinute(cfg.AuthFailureLimit), TrustedProxies: cfg.TrustedProxies,
 		SeparateMetrics: cfg.MetricsAddr != "", WebhookAllow: cfg.Webhook.Allow}
 	cat := catalog.New(nil)
+	cat.SetPolicy(cfg.Policy)
+	scfg.Publication = cat
 	load := func() error { return loadDataset(cat, cfg.DataDir) }
 	if cfg.DataDir == "" {
 		st, err := cfg.Store.open(ctx, cfg.Seed)
@@ -235,6 +248,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 		}
 		defer st.Close()
 		cat = catalog.New(st)
+		cat.SetPolicy(cfg.Policy)
+		scfg.Publication = cat
 		watches := watch.New(st, cat)
 		watches.Retention = cfg.EventRetention
 		hooks := webhook.New(st, cfg.Webhook, log)
@@ -365,4 +380,39 @@ func hashFS(fsys fs.FS) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// parsePolicy returns the publication policy of --publication-policy
+// file (none when ""), with the rules of --embargo and --coarsen-km
+// appended; nil when all three are unset. A mistake is a usageError.
+func parsePolicy(file, embargo string, coarsenKm float64) (*publish.Policy, error) {
+	var base *publish.Policy
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, usageError{"--publication-policy: " + err.Error()}
+		}
+		defer f.Close()
+		if base, err = publish.Parse(f); err != nil {
+			return nil, usageError{fmt.Sprintf("--publication-policy %s: %v", file, err)}
+		}
+	}
+	var d time.Duration
+	if embargo != "" {
+		var err error
+		if d, err = publish.ParseDuration(embargo); err != nil || d <= 0 {
+			return nil, usageError{fmt.Sprintf("--embargo %q is not a duration above zero, such as 72h or 3d", embargo)}
+		}
+	}
+	if base == nil && d == 0 && coarsenKm == 0 {
+		return nil, nil
+	}
+	if coarsenKm != 0 && !(coarsenKm >= publish.MinGridKm && coarsenKm <= publish.MaxGridKm) {
+		return nil, usageError{fmt.Sprintf("--coarsen-km %g is not from %d to %d km", coarsenKm, publish.MinGridKm, publish.MaxGridKm)}
+	}
+	p, err := publish.FromFlags(base, d, coarsenKm)
+	if err != nil { // a rule of the file named as the flags' are
+		return nil, usageError{"--publication-policy: " + err.Error()}
+	}
+	return p, nil
 }
