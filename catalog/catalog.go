@@ -61,6 +61,10 @@ type Store interface {
 	// Backup writes a consistent copy of the whole store to w.
 	Backup(ctx context.Context, w io.Writer) error
 	Authenticate(ctx context.Context, secret string) (string, store.Role, error)
+	// AuditPolicy records the publication policy of digest (NoPolicy for
+	// none) in the audit log, unless its last policy entry is the same,
+	// and reports whether it did.
+	AuditPolicy(ctx context.Context, digest, who string) (bool, error)
 }
 
 // Catalog is the live dataset: the store, the in-memory index of its zones,
@@ -424,6 +428,8 @@ func kindOf(collection string) store.Kind {
 // collectionOf names a store kind as the API does: its collection.
 func collectionOf(k store.Kind) string {
 	switch k {
+	case store.KindPolicy:
+		return "policy"
 	case store.KindBoundary:
 		return "boundaries"
 	case store.KindStatistic:

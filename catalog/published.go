@@ -3,6 +3,8 @@ package catalog
 import (
 	"container/heap"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -523,4 +525,26 @@ func (c *Catalog) PublishedFeedEnd(ctx context.Context) (int64, error) {
 		return math.MaxInt64, nil
 	}
 	return c.store.VersionAt(ctx, c.clock().Add(-pv.maxEmbargo-24*time.Hour))
+}
+
+// PolicyDigest identifies a publication policy in the audit log:
+// "sha256:" and the first 16 bytes of the SHA-256 of its JSON, in hex;
+// store.NoPolicy for none.
+func PolicyDigest(p *publish.Policy) string {
+	if p == nil {
+		return store.NoPolicy
+	}
+	sum := sha256.Sum256(p.JSON())
+	return "sha256:" + hex.EncodeToString(sum[:16])
+}
+
+// AuditPolicy records the catalog's publication policy in the store's
+// audit log, by who, when it differs from the one the log last recorded
+// (a server started with a new policy, or without its old one); it
+// reports whether it did.
+func (c *Catalog) AuditPolicy(ctx context.Context, who string) (bool, error) {
+	if c.store == nil {
+		return false, ErrReadOnly
+	}
+	return c.store.AuditPolicy(ctx, PolicyDigest(c.policy), who)
 }

@@ -33,7 +33,7 @@ func (s *Server) cors() func(http.Handler) http.Handler {
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowedHeaders: []string{"Accept", "Accept-Encoding", "Authorization", "Content-Type", "If-Match", "If-None-Match"},
-		ExposedHeaders: []string{"ETag", "Location", "Retry-After", headerDatasetVersion, headerRequestID},
+		ExposedHeaders: []string{"ETag", "Location", "Retry-After", headerDatasetVersion, headerRequestID, headerView},
 		MaxAge:         600,
 	})
 }

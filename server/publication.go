@@ -38,6 +38,13 @@ type Publication interface {
 	PublishedFeedEnd(ctx context.Context) (int64, error)
 }
 
+// headerView names the header that marks an answer from the published
+// view: "published". Aggregates (stats, grid, clusters, tiles' counts)
+// are then over what is published, not over every incident.
+const headerView = "Frontline-View"
+
+var valuePublished = []string{"published"}[:1:1]
+
 // readsPublished reports whether a request of principal p (nil: no token)
 // reads the published view: there is one, and p is not an editor.
 func (s *Server) readsPublished(p *principal) bool {
@@ -51,6 +58,7 @@ func (s *Server) usePublished(r *http.Request) {
 		x.published = true
 		x.values[1] = s.datasetVersion(x.snap)
 		x.Header()[headerDatasetVersion] = x.values[1:2:2]
+		x.Header()[headerView] = valuePublished
 	}
 }
 

@@ -129,7 +129,11 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, contentTypeJSON, s.statsAnswer(snap, group, matched, groups))
+	doc := s.statsAnswer(snap, group, matched, groups)
+	if published(r) {
+		doc.Publication = publishedNote
+	}
+	return writeJSON(w, contentTypeJSON, doc)
 }
 
 // handleAreaStats answers POST /api/stats: the counts and fatalities of
@@ -181,7 +185,11 @@ func (s *Server) handleAreaStats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, contentTypeJSON, s.statsAnswer(snap, group, matched, groups))
+	doc := s.statsAnswer(snap, group, matched, groups)
+	if published(r) {
+		doc.Publication = publishedNote
+	}
+	return writeJSON(w, contentTypeJSON, doc)
 }
 
 // handleGrid answers GET /api/grid?cell=DEGREES&bbox=...: the non-empty

@@ -180,7 +180,15 @@ type statsDocument struct {
 	Groups         []statsRow  `json:"groups"`
 	Ungrouped      statsCounts `json:"ungrouped"`
 	Note           string      `json:"note"`
+	// Publication says that the counts are over the published view, for
+	// a reader of it; "" otherwise.
+	Publication string `json:"publication,omitempty"`
 }
+
+// publishedNote is the Publication of an aggregate over the published
+// view.
+const publishedNote = "Counted over the published view, under the server's publication policy: incidents under embargo or withheld are not counted, " +
+	"and coarsened incidents count where they are published (the centre of their grid cell or their governorate's centroid), not where they happened."
 
 // statsNotes says, for each grouping, how incidents are counted.
 var statsNotes = map[statsGroup]string{

@@ -29,7 +29,29 @@ const (
 	ActionDelete  = "delete"
 	ActionRestore = "restore"
 	ActionImport  = "import"
+	// ActionTokenCreate and ActionTokenRevoke record a token created or
+	// revoked (KindToken, the token's name as ID); ActionPolicy a change
+	// of the publication policy a server runs with (KindPolicy, the
+	// policy's digest as ID, "none" for no policy). They change no record.
+	ActionTokenCreate = "token.create"
+	ActionTokenRevoke = "token.revoke"
+	ActionPolicy      = "policy"
 )
+
+// The kinds of the audit entries that change no record: tokens and the
+// publication policy. No table holds them.
+const (
+	KindToken  Kind = "token"
+	KindPolicy Kind = "policy"
+)
+
+// NoPolicy is the policy digest of a server without a publication
+// policy.
+const NoPolicy = "none"
+
+// TokenWho is the Who of a token's audit entries: tokens are created and
+// revoked on the command line, by whoever runs it on the store.
+const TokenWho = "command line"
 
 // Version is one version of one record.
 type Version struct {

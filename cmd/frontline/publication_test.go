@@ -197,6 +197,14 @@ func TestPublicationNoRouteLeaks(t *testing.T) {
 			t.Errorf("the editor's GET %s: %d, without an exact position\n%.300s", target, r.StatusCode, r.body)
 		}
 	}
+	// The audit log holds the policy the server started with and the
+	// tokens' creation and revocation.
+	audit := send(t, "GET", base+"/api/audit", tokens["admin"], "")
+	for _, want := range []string{`"action":"policy"`, `"id":"sha256:`, `"action":"token.create"`, `"action":"token.revoke"`, `"id":"revoked"`} {
+		if !bytes.Contains(audit.body, []byte(want)) {
+			t.Errorf("the audit log lacks %s:\n%.600s", want, audit.body)
+		}
+	}
 	// A viewer is not an editor: the published view.
 	r := send(t, "GET", base+"/api/collections/incidents/items/"+embargoedID, tokens["viewer"], "")
 	if r.StatusCode != 404 {

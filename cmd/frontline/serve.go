@@ -258,6 +258,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 			if err := cat.Load(ctx); err != nil {
 				return err
 			}
+			if added, err := cat.AuditPolicy(ctx, "frontline serve"); err != nil {
+				return err
+			} else if added {
+				log.Info("publication policy changed: audited", "digest", catalog.PolicyDigest(cfg.Policy))
+			}
 			follow(ctx, st, cat, log)
 			deliver(ctx, watches, hooks, log)
 			return nil
@@ -265,6 +270,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 		log.Info("store", "store", cfg.Store.describe(), "public_read", cfg.PublicRead)
 	} else {
 		log.Info("serving a dataset directory read-only", "data", cfg.DataDir)
+	}
+	if cfg.Policy != nil {
+		log.Info("publication policy", "digest", catalog.PolicyDigest(cfg.Policy), "max_embargo", cfg.Policy.MaxEmbargo().String(), "policy", string(cfg.Policy.JSON()))
 	}
 	handler := server.New(scfg, cat, assets, log)
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -329,6 +329,27 @@ func Run(t *testing.T, s Store) []string {
 	for _, tk := range toks {
 		note("token: %s %s revoked=%v", tk.Name, tk.Role, !tk.Revoked.IsZero())
 	}
+	must(s.RevokeToken(ctx, "ed")) // revoked before: no second entry
+	tokenLog, err := s.AuditLog(ctx, store.AuditFilter{Kind: store.KindToken})
+	must(err)
+	for _, e := range tokenLog {
+		note("token audit: %s %s %s %s dv%d", e.Who, e.Action, e.Kind, e.ID, e.DatasetVersion)
+	}
+	if len(tokenLog) != 2 || tokenLog[0].Action != store.ActionTokenRevoke || tokenLog[1].Action != store.ActionTokenCreate {
+		t.Errorf("the audit log of a token created and revoked (twice): %+v", tokenLog)
+	}
+
+	// The publication policy: each change audited once.
+	for _, digest := range []string{store.NoPolicy, "sha256:aa", "sha256:aa", "sha256:bb", store.NoPolicy, store.NoPolicy} {
+		added, err := s.AuditPolicy(ctx, digest, "serve")
+		must(err)
+		note("policy %s: added %v", digest, added)
+	}
+	policyLog, err := s.AuditLog(ctx, store.AuditFilter{Kind: store.KindPolicy})
+	must(err)
+	if len(policyLog) != 3 || policyLog[0].ID != store.NoPolicy || policyLog[2].ID != "sha256:aa" {
+		t.Errorf("the policy's audit log: %+v", policyLog)
+	}
 
 	// Concurrent writers with the same expected version: exactly one wins.
 	g, err = s.Get(ctx, store.KindIncident, "ucdp-2")

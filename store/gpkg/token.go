@@ -32,8 +32,12 @@ func (s *Store) CreateToken(ctx context.Context, name string, role store.Role) (
 	if n > 0 {
 		return "", fmt.Errorf("%w: token %q", geo.ErrConflict, name)
 	}
+	now := time.Now().UTC().Format(timeFormat)
 	_, err = tx.ExecContext(ctx, "INSERT INTO tokens (name, role, sha256, created) VALUES (?, ?, ?, ?)",
-		name, string(role), sum, time.Now().UTC().Format(timeFormat))
+		name, string(role), sum, now)
+	if err == nil {
+		err = auditToken(ctx, tx, store.ActionTokenCreate, name, now)
+	}
 	if err != nil {
 		return "", fmt.Errorf("gpkg: creating a token: %w", err)
 	}
@@ -86,15 +90,62 @@ func (s *Store) RevokeToken(ctx context.Context, name string) error {
 		return fmt.Errorf("gpkg: revoking a token: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE name = ?",
-		time.Now().UTC().Format(timeFormat), name)
+	now := time.Now().UTC().Format(timeFormat)
+	res, err := tx.ExecContext(ctx, "UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE name = ? AND revoked IS NULL", now, name)
 	if err != nil {
 		return fmt.Errorf("gpkg: revoking a token: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("%w: token %q", geo.ErrNotFound, name)
+		var known int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE name = ?", name).Scan(&known); err != nil {
+			return fmt.Errorf("gpkg: revoking a token: %w", err)
+		}
+		if known == 0 {
+			return fmt.Errorf("%w: token %q", geo.ErrNotFound, name)
+		}
+		return nil // revoked before: nothing changes, nothing to audit
+	}
+	if err := auditToken(ctx, tx, store.ActionTokenRevoke, name, now); err != nil {
+		return fmt.Errorf("gpkg: revoking a token: %w", err)
 	}
 	return tx.Commit()
+}
+
+// auditToken adds the audit entry of a token's creation or revocation,
+// at the dataset version current then, in tx.
+func auditToken(ctx context.Context, tx *sql.Tx, action, name, at string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, who, action, kind, id, version_after, dataset_version)
+  VALUES (?, ?, ?, ?, ?, 0, (SELECT coalesce(max(dataset_version), 0) FROM versions))`, at, store.TokenWho, action, string(store.KindToken), name)
+	return err
+}
+
+// AuditPolicy records that the server now runs with the publication
+// policy of digest (store.ActionPolicy), by who, unless the audit log's
+// last policy entry already says so; it reports whether it added one.
+func (s *Store) AuditPolicy(ctx context.Context, digest, who string) (bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("gpkg: auditing the policy: %w", err)
+	}
+	defer tx.Rollback()
+	var last string
+	err = tx.QueryRowContext(ctx, "SELECT id FROM audit WHERE kind = ? ORDER BY fid DESC LIMIT 1", string(store.KindPolicy)).Scan(&last)
+	switch {
+	case err == nil && last == digest, err == sql.ErrNoRows && digest == store.NoPolicy:
+		return false, nil
+	case err != nil && err != sql.ErrNoRows:
+		return false, fmt.Errorf("gpkg: auditing the policy: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit (at, who, action, kind, id, version_after, dataset_version)
+  VALUES (?, ?, ?, ?, ?, 0, (SELECT coalesce(max(dataset_version), 0) FROM versions))`,
+		time.Now().UTC().Format(timeFormat), who, store.ActionPolicy, string(store.KindPolicy), digest)
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return false, fmt.Errorf("gpkg: auditing the policy: %w", err)
+	}
+	return true, nil
 }
 
 // Authenticate returns the name and role of the valid token whose secret

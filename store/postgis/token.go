@@ -21,8 +21,14 @@ func (s *Store) CreateToken(ctx context.Context, name string, role store.Role) (
 	if err != nil {
 		return "", err
 	}
-	_, err = s.pool.Exec(ctx, "INSERT INTO tokens (name, role, sha256, created) VALUES ($1, $2, $3, $4)",
-		name, string(role), sum, time.Now().UTC())
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		now := time.Now().UTC()
+		if _, err := tx.Exec(ctx, "INSERT INTO tokens (name, role, sha256, created) VALUES ($1, $2, $3, $4)",
+			name, string(role), sum, now); err != nil {
+			return err
+		}
+		return auditToken(ctx, tx, store.ActionTokenCreate, name, now)
+	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation
 		return "", fmt.Errorf("%w: token %q", geo.ErrConflict, name)
@@ -31,6 +37,45 @@ func (s *Store) CreateToken(ctx context.Context, name string, role store.Role) (
 		return "", fmt.Errorf("postgis: creating a token: %w", unavailable(err))
 	}
 	return secret, nil
+}
+
+// auditToken adds the audit entry of a token's creation or revocation,
+// at the dataset version current then, in tx.
+func auditToken(ctx context.Context, tx pgx.Tx, action, name string, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO audit (at, who, action, kind, id, version_after, dataset_version)
+  VALUES ($1, $2, $3, $4, $5, 0, (SELECT coalesce(max(dataset_version), 0) FROM versions))`, at, store.TokenWho, action, string(store.KindToken), name)
+	return err
+}
+
+// AuditPolicy records that the server now runs with the publication
+// policy of digest (store.ActionPolicy), by who, unless the audit log's
+// last policy entry already says so; it reports whether it added one.
+// Instances starting together take the write lock in turn, so one policy
+// change makes one entry.
+func (s *Store) AuditPolicy(ctx context.Context, digest, who string) (bool, error) {
+	added := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
+			return err
+		}
+		var last string
+		err := tx.QueryRow(ctx, "SELECT id FROM audit WHERE kind = $1 ORDER BY seq DESC LIMIT 1", string(store.KindPolicy)).Scan(&last)
+		switch {
+		case err == nil && last == digest, errors.Is(err, pgx.ErrNoRows) && digest == store.NoPolicy:
+			return nil
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit (at, who, action, kind, id, version_after, dataset_version)
+  VALUES ($1, $2, $3, $4, $5, 0, (SELECT coalesce(max(dataset_version), 0) FROM versions))`,
+			time.Now().UTC(), who, store.ActionPolicy, string(store.KindPolicy), digest)
+		added = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("postgis: auditing the policy: %w", unavailable(err))
+	}
+	return added, nil
 }
 
 // ListTokens returns every token, revoked ones included, ordered by name.
@@ -68,12 +113,29 @@ func (s *Store) StoredTokens(ctx context.Context) ([]store.StoredToken, error) {
 // on. Revoking a revoked token changes nothing. It returns geo.ErrNotFound
 // when there is no such token.
 func (s *Store) RevokeToken(ctx context.Context, name string) error {
-	tag, err := s.pool.Exec(ctx, "UPDATE tokens SET revoked = coalesce(revoked, $1) WHERE name = $2", time.Now().UTC(), name)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		now := time.Now().UTC()
+		tag, err := tx.Exec(ctx, "UPDATE tokens SET revoked = $1 WHERE name = $2 AND revoked IS NULL", now, name)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var known bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = $1)", name).Scan(&known); err != nil {
+				return err
+			}
+			if !known {
+				return fmt.Errorf("%w: token %q", geo.ErrNotFound, name)
+			}
+			return nil // revoked before: nothing changes, nothing to audit
+		}
+		return auditToken(ctx, tx, store.ActionTokenRevoke, name, now)
+	})
+	if errors.Is(err, geo.ErrNotFound) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("postgis: revoking a token: %w", unavailable(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: token %q", geo.ErrNotFound, name)
 	}
 	return nil
 }
