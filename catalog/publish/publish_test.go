@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -360,4 +361,25 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a valid policy's JSON does not read back: %v\n%s", err, p.JSON())
 		}
 	})
+}
+
+// TestDocumentedPolicy reads the example policy of docs/publication.md,
+// so the guide's example stays a policy the server accepts.
+func TestDocumentedPolicy(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/publication.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/publication.md has no json block")
+	}
+	p, err := Parse(strings.NewReader(block))
+	if err != nil {
+		t.Fatalf("the documented policy: %v", err)
+	}
+	if len(p.Rules) != 3 || p.MaxEmbargo() != 7*24*time.Hour {
+		t.Fatalf("the documented policy reads as %+v", p)
+	}
 }

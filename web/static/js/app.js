@@ -326,6 +326,7 @@ function drawMarkers() {
   const markers = app.incidents.markers;
   const zoom = map.getZoom();
   group.clearLayers();
+  drawPublishedAreas(group, markers);
   const cells = gridCells(markers.map((m) => { const p = map.project(m.getLatLng(), zoom); return [p.x, p.y]; }));
   const badges = [];
   for (const { members } of cells) {
@@ -354,6 +355,47 @@ function drawMarkers() {
   }
   for (const b of badges) group.addLayer(b);
 }
+
+// drawPublishedAreas outlines, once each, the areas of the coarsened
+// incidents among markers (properties.publication.area, [w, s, e, n]): the
+// published view places such an incident at its area's centre, and the
+// event happened somewhere inside it. Drawn first, under the symbols.
+function drawPublishedAreas(group, markers) {
+  const seen = new Set();
+  for (const m of markers) {
+    const pub = m.feature.properties.publication;
+    if (!pub || !Array.isArray(pub.area)) continue;
+    const key = pub.area.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const [w, s, e, n] = pub.area;
+    group.addLayer(L.rectangle([[s, w], [n, e]], {
+      renderer: app.canvas, interactive: false, className: 'published-area',
+      color: '#7c3aed', weight: 1, dashArray: '4 3', fillColor: '#7c3aed', fillOpacity: 0.06,
+    }));
+  }
+}
+
+// renderPublicationLegend says, when this session reads the published
+// view, what the publication policy does: the embargo and the
+// coarsening a reader sees.
+function renderPublicationLegend() {
+  const box = $('legend-publication');
+  const pub = session.publication;
+  if (!pub || pub.view !== 'published') return;
+  const rules = (pub.policy && pub.policy.rules) || [];
+  const parts = [];
+  if (pub.max_embargo_hours > 0) parts.push(`Incidents appear only ${hoursText(pub.max_embargo_hours)} after they happened and were recorded${rules.some((r) => r.embargo && (r.types || r.sub_types || r.statuses || r.younger_than)) ? ' (some kinds only)' : ''}.`);
+  const grids = rules.map((r) => r.coarsen && r.coarsen.grid_km).filter(Boolean);
+  if (grids.length) parts.push(`Positions are snapped to the centre of a ${Math.max(...grids)} km cell, outlined on the map.`);
+  if (rules.some((r) => r.coarsen && r.coarsen.governorate)) parts.push('Some positions are moved to their governorate\'s centre.');
+  parts.push('Editors may withhold or coarsen any incident.');
+  box.replaceChildren(h('strong', null, 'Published view. '), parts.join(' '));
+  box.hidden = false;
+}
+
+// hoursText says a number of hours in days when whole.
+const hoursText = (hrs) => (hrs % 24 === 0 ? `${hrs / 24} day${hrs === 24 ? '' : 's'}` : `${hrs} hours`);
 
 // clusterTitle is the tooltip of a cluster, the browser's or the API's.
 const clusterTitle = (n, killed) => `${n.toLocaleString('en-GB')} incidents, ${killed.toLocaleString('en-GB')} killed (best estimate)`;
@@ -1132,6 +1174,7 @@ async function main() {
     await guard(editor.loadGeoman());
   }
   renderStaticLegend();
+  renderPublicationLegend();
   buildMap();
   drawHint(null);
   document.addEventListener('click', (e) => {

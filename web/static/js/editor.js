@@ -114,6 +114,11 @@ class Editor {
       precisionM: field({ label: 'Location precision, m', name: 'precision_m', type: 'number', value: p.precision_m, attrs: { min: 0, step: 1, inputmode: 'numeric' }, hint: 'How far the true place may be from the point; drawn as a circle.' }),
       place: field({ label: 'Place', name: 'place', value: p.place }),
       description: field({ label: 'Description', name: 'description', type: 'textarea', value: p.description }),
+      publish: field({
+        label: 'Publish to readers who are not editors', name: 'publish', type: 'select', value: p.publish || '',
+        options: [['', 'by the publication policy'], ['exact', 'exact, at once'], ['coarse', 'coarsened'], ['withheld', 'never (withheld)']],
+        hint: 'Overrides the server\'s publication policy for this incident: embargo, coarsened position, withheld properties.',
+      }),
     };
     const subTypes = () => {
       const t = F.type.input.value;
@@ -164,6 +169,7 @@ class Editor {
         h('div', { class: 'grid-fields' }, F.lon, F.lat), F.precisionM, F.place),
       F.description,
       sources,
+      F.publish,
       h('div', { class: 'form-buttons' }, save, cancel));
     if (id) form.appendChild(this.deleteBox('incidents', id, () => etag));
     body.appendChild(form);
@@ -187,6 +193,7 @@ class Editor {
       set('precision_m', value(F.precisionM.input));
       set('place', value(F.place.input));
       set('description', value(F.description.input));
+      set('publish', value(F.publish.input));
       props.actors = actors.get();
       props.sources = sources.get();
       const lon = value(F.lon.input);

@@ -57,10 +57,25 @@ export function incident(f, actors) {
         h('strong', { title: 'best estimate' }, `best ${n(p.fatalities_best)}`), ' · ',
         h('span', { title: 'high estimate' }, `high ${n(p.fatalities_high)}`)),
       p.fatalities_civilians ? h('div', { class: 'muted' }, `of which civilians: ${n(p.fatalities_civilians)}`) : null)),
+    p.publication ? publicationNote(p.publication) : null,
     p.description ? h('p', { class: 'description' }, p.description) : null,
     h('h4', null, 'Sources'), sources(p.sources),
     h('p', { class: 'muted small' }, `${p.origin || 'frontline'}${p.origin_id && p.origin_id !== f.id ? ':' + p.origin_id : ''} · ${f.id}`));
   return body;
+}
+
+// publicationNote says what the published view did to an incident
+// (properties.publication): where its exact position was moved from, what
+// was withheld, and by which rules.
+function publicationNote(pub) {
+  const where = pub.coarsened === 'grid'
+    ? `The exact position is not published: the point is the centre of its ${pub.cell_km} km grid cell, outlined on the map, and the event happened somewhere in that cell.`
+    : pub.coarsened === 'governorate'
+      ? 'The exact position is not published: the point is its governorate\'s centre, and the event happened somewhere in the governorate.'
+      : '';
+  const withheld = pub.withheld && pub.withheld.length ? `Not published: ${pub.withheld.map((f) => f.replace('_', ' ')).join(', ')}.` : '';
+  const rules = pub.rules && pub.rules.length ? `By the publication policy (${pub.rules.join(', ')}).` : '';
+  return h('p', { class: 'publication-note' }, [where, withheld, rules].filter(Boolean).join(' '));
 }
 
 // site is the popup of a site feature.
