@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
+	"github.com/frontline-maps/frontline/catalog/publish"
 	"github.com/frontline-maps/frontline/geo"
 )
 
@@ -19,6 +20,9 @@ import (
 type Publication interface {
 	// Publishing reports whether the view differs from the index.
 	Publishing() bool
+	// Policy returns the publication policy; nil when only editors'
+	// overrides make the view.
+	Policy() *publish.Policy
 	// Published returns the view's snapshot and its generation, which
 	// changes whenever its content does.
 	Published() (*geo.Snapshot, uint64)
