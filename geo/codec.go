@@ -722,7 +722,7 @@ func publicationField(tag byte) field[Incident] {
 			return append(b, '}')
 		},
 		parse: func(*Incident, []byte) error {
-			return invalid("publication", "is set by the server on published incidents, not by a client")
+			return invalid("", "is set by the server on published incidents, not by a client")
 		},
 		fast: func(*Incident, *jsonReader) bool { return false }, // parse refuses it
 		put: func(b []byte, in *Incident) []byte {

@@ -3,6 +3,7 @@ package geo
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -484,4 +485,26 @@ func fill(v reflect.Value, seed int) {
 		}
 	}
 	walk(v)
+}
+
+// TestPublicationIsTheServers: a client cannot send an incident's
+// "publication" (the published view's own), and "publish" takes only its
+// three overrides.
+func TestPublicationIsTheServers(t *testing.T) {
+	base := `{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[38,35]},"properties":{"date":"2026-01-01","date_precision":"day","type":"battles","actors":[],"precision_m":0,"fatalities_low":0,"fatalities_best":0,"fatalities_high":0,"fatalities_civilians":0,"sources":[{"publisher":"P"}],"status":"reported"`
+	var in Incident
+	err := in.UnmarshalJSON([]byte(base + `,"publication":{"coarsened":"grid"}}}`))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "properties.publication" {
+		t.Fatalf("a client's publication: %v", err)
+	}
+	if err := in.UnmarshalJSON([]byte(base + `,"publish":"hidden"}}`)); err == nil {
+		err = in.Validate()
+		if !errors.As(err, &ve) || ve.Field != "publish" {
+			t.Fatalf("publish hidden: %v", err)
+		}
+	}
+	if err := in.UnmarshalJSON([]byte(base + `,"publish":"withheld"}}`)); err != nil || in.Validate() != nil || in.Publish != PublishWithheld {
+		t.Fatalf("publish withheld: %v %v", err, in.Validate())
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/internal/fuzzguard"
 	"github.com/paulmach/orb"
 )
 
@@ -349,6 +350,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(`{"rules": [{"name": "a", "embargo": "72h", "coarsen": {"grid_km": 10}}]}`)
 	f.Add(`{"rules": [{"name": "b", "younger_than": "30d", "withhold": ["place"]}], "coarse": {"governorate": true}}`)
 	f.Fuzz(func(t *testing.T, doc string) {
+		defer fuzzguard.Start(t)()
 		p, err := Parse(strings.NewReader(doc))
 		if err != nil {
 			var pe *Error
