@@ -149,7 +149,7 @@ func TestPublicationNoRouteLeaks(t *testing.T) {
 			"/api/stats?group=type",
 			"/api/stats?group=actor&bbox="+box,
 			"/api/export?format=geojson",
-			"/api/export?format=csv",
+			"/api/export?format=csv&collection=incidents",
 			"/api/changes?since=0&limit=1000",
 			"/api/collections/incidents/items/"+embargoedID+"/versions",
 			"/api/collections/incidents/items/"+withheldID+"/versions",
@@ -185,17 +185,33 @@ func TestPublicationNoRouteLeaks(t *testing.T) {
 		checkPublished(t, "GET "+stream, body, append(forbidden, ids...))
 	}
 
-	// The editor reads both, exactly.
+	// The same walk as an editor reads the data as stored: no answer is
+	// the published view's, and those that reach the hidden incidents
+	// hold them, exactly.
+	for _, target := range targets {
+		r := send(t, "GET", base+target, tokens["editor"], "")
+		if r.StatusCode >= 500 || r.Header.Get("Frontline-View") != "" {
+			t.Errorf("the editor's GET %s: %d, view %q", target, r.StatusCode, r.Header.Get("Frontline-View"))
+		}
+	}
 	for _, target := range []string{
 		"/api/collections/incidents/items/" + embargoedID,
 		"/api/collections/incidents/items/" + withheldID,
+		"/api/collections/incidents/items/" + embargoedID + "/versions",
 		"/api/nearest?point=" + fmt.Sprintf("%v,%v", embargoedAt[0], embargoedAt[1]) + "&k=1",
+		"/api/collections/incidents/items?as_of=" + asOf + "&limit=10000",
+		"/api/changes?since=0&limit=1000",
 		"/api/export?format=geojson",
+		"/api/export?format=csv&collection=incidents",
 	} {
 		r := send(t, "GET", base+target, tokens["editor"], "")
-		if r.StatusCode != 200 || !bytes.Contains(r.body, []byte(coordText(embargoedAt))) && !bytes.Contains(r.body, []byte(coordText(withheldAt))) {
-			t.Errorf("the editor's GET %s: %d, without an exact position\n%.300s", target, r.StatusCode, r.body)
+		if r.StatusCode != 200 || !bytes.Contains(r.body, []byte(embargoMarker)) && !bytes.Contains(r.body, []byte(withheldMark)) {
+			t.Errorf("the editor's GET %s: %d, without the hidden incidents\n%.300s", target, r.StatusCode, r.body)
 		}
+	}
+	editorStream := readStream(t, base+"/api/changes/stream?since=0", tokens["editor"])
+	if !bytes.Contains(editorStream, []byte(embargoMarker)) {
+		t.Error("the editor's change stream lacks the embargoed incident")
 	}
 	// The audit log holds the policy the server started with and the
 	// tokens' creation and revocation.
