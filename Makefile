@@ -74,7 +74,7 @@ vendor:
 basemap: web/e2e/node_modules/.package-lock.json
 	node web/tools/basemap.mjs
 
-## bench-startup: frontline import --db, serve --db and serve --data with
+## bench-startup: frontline import --db, serve --db, serve --data and serve --db --coarsen-km 10 with
 ## STARTUP_N synthetic incidents each (.ci/bench-startup says how it
 ## measures), into the "startup" section of docs/benchmarks.md.
 STARTUP_N ?= 100000 1000000
