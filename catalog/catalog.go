@@ -560,15 +560,7 @@ func (c *Catalog) stateAt(ctx context.Context, v int64) (*geo.Snapshot, int64, e
 		if err != nil {
 			return nil, 0, err
 		}
-		ix, err := geo.NewIndex(ds)
-		if err == nil {
-			err = ix.Update(func(tx *geo.Tx) error { tx.SetVersion(uint64(v)); return nil })
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		z, in, st := ix.Snapshot().Len()
-		return ix.Snapshot(), int64(z+in+st) * indexedRecordBytes, nil
+		return indexWhole(ds, v)
 	}
 	changes, err := c.store.StateAt(ctx, v, since)
 	if err != nil {
@@ -582,6 +574,20 @@ func (c *Catalog) stateAt(ctx context.Context, v int64) (*geo.Snapshot, int64, e
 	}
 	snap, size := tx.Result()
 	return snap, size, nil
+}
+
+// indexWhole indexes ds, the state at dataset version v, in an index of
+// its own, and returns its snapshot and its weight for PastStates.
+func indexWhole(ds *geo.Dataset, v int64) (*geo.Snapshot, int64, error) {
+	ix, err := geo.NewIndex(ds)
+	if err == nil {
+		err = ix.Update(func(tx *geo.Tx) error { tx.SetVersion(uint64(v)); return nil })
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	z, in, st := ix.Snapshot().Len()
+	return ix.Snapshot(), int64(z+in+st) * indexedRecordBytes, nil
 }
 
 // indexedRecordBytes is about what one record takes in an index of its

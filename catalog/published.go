@@ -395,15 +395,7 @@ func (c *Catalog) publishedStateAt(ctx context.Context, v int64) (*geo.Snapshot,
 				pds.Incidents = append(pds.Incidents, d.Incident)
 			}
 		}
-		ix, err := geo.NewIndex(pds)
-		if err == nil {
-			err = ix.Update(func(tx *geo.Tx) error { tx.SetVersion(uint64(v)); return nil })
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		z, in, st := ix.Snapshot().Len()
-		return ix.Snapshot(), int64(z+in+st) * indexedRecordBytes, nil
+		return indexWhole(pds, v)
 	}
 	changes, err := c.store.StateAt(ctx, v, since)
 	if err != nil {
@@ -493,17 +485,13 @@ func (c *Catalog) PublishChanges(page []Change) []Change {
 	for _, ch := range page {
 		if ch.Kind == string(store.KindIncident) && !ch.Deleted {
 			in := ch.Record.(geo.Incident)
-			rec := in
-			if ch.Number == 1 {
+			recorded := ch.Committed // the first version's commit is the recording
+			if ch.Number != 1 {
 				pv.mu.Lock()
-				if _, ok := pv.recorded[in.ID]; !ok && now.Sub(ch.Committed) < pv.maxEmbargo {
-					pv.recorded[in.ID] = ch.Committed
-				}
+				recorded = pv.recorded[in.ID]
 				pv.mu.Unlock()
 			}
-			pv.mu.Lock()
-			d := pv.pub.Decide(rec, pv.recorded[in.ID], now)
-			pv.mu.Unlock()
+			d := pv.pub.Decide(in, recorded, now)
 			if !d.Published {
 				continue
 			}

@@ -424,16 +424,7 @@ func dayField[T any](tag byte, name string, p func(*T) *Day, missing func(*T)) f
 func textsField[T any](tag byte, name string, p func(*T) *[]string) field[T] {
 	return field[T]{tag: tag, name: name,
 		empty: func(r *T) bool { return len(*p(r)) == 0 },
-		json: func(b []byte, r *T) []byte {
-			b = append(b, '[')
-			for i, s := range *p(r) {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendJSONString(b, s)
-			}
-			return append(b, ']')
-		},
+		json:  func(b []byte, r *T) []byte { return appendJSONStrings(b, *p(r)) },
 		parse: func(r *T, raw []byte) error { return json.Unmarshal(raw, p(r)) },
 		put: func(b []byte, r *T) []byte {
 			b = binary.AppendUvarint(b, uint64(len(*p(r))))
