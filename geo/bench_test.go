@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/planar"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -302,7 +301,7 @@ func TestBenchmarkQueries(t *testing.T) {
 	}
 	check("Q1", q1Query(w), inQ1)
 	check("Q2", geo.IncidentQuery{Where: geo.InCircle(q2Circle)}, func(in *geo.Incident) bool {
-		return orbgeo.DistanceHaversine(q2Circle.Center, in.Location) <= q2Circle.RadiusMeters
+		return geo.DistanceMeters(q2Circle.Center, in.Location) <= q2Circle.RadiusMeters
 	})
 	check("Q3", geo.IncidentQuery{Where: geo.InBound(q3Box)}, func(in *geo.Incident) bool {
 		return q3Box.Contains(in.Location)

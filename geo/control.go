@@ -9,7 +9,7 @@ import (
 
 // ControlAt answers "who controlled this place on this day": every zone
 // valid on day d (validity bounds included) whose shape contains p ([lon,
-// lat]; a point on an edge is inside, circles by haversine distance).
+// lat]; a point on an edge is inside, circles by WGS84 distance).
 // Overlapping zones — joint control, insurgent presence inside another
 // actor's territory — are all returned, ordered by status (the order of
 // ZoneStatuses) then ID; none means no zone claims the place. It returns a

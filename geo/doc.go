@@ -6,8 +6,9 @@
 //
 //   - Coordinates are [lon, lat] in WGS84 degrees (orb.Point{lon, lat}), as in
 //     GeoJSON. Nothing here ever uses (lat, lon).
-//   - Distances and radii are metres on a sphere of radius orbgeo.EarthRadius
-//     (haversine), named with a Meters suffix.
+//   - Distances and radii are metres on the WGS84 ellipsoid (DistanceMeters,
+//     Vincenty's method), as PostGIS's geography measures them, named with a
+//     Meters suffix. The sphere (haversine) is only a prefilter.
 //   - Dates are calendar days (Day), UTC, with no time of day. Intervals are
 //     closed: both bounds are included.
 //   - A point on the boundary of a polygon, or exactly at a circle's radius,

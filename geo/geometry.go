@@ -96,8 +96,9 @@ func normalizePolygon(p orb.Polygon, field string) (orb.Polygon, error) {
 	return out, nil
 }
 
-// Circle is a geodesic disc: every point whose haversine distance from Center
-// is at most RadiusMeters. Center is [lon, lat].
+// Circle is a geodesic disc: every point whose distance on the WGS84
+// ellipsoid (DistanceMeters) from Center is at most RadiusMeters. Center is
+// [lon, lat].
 type Circle struct {
 	Center       orb.Point
 	RadiusMeters float64
@@ -117,17 +118,19 @@ func (c Circle) Validate() error {
 	return nil
 }
 
-// Contains reports whether p is within the circle by haversine distance; a
+// Contains reports whether p is within the circle by WGS84 distance; a
 // point exactly at the radius is inside.
 func (c Circle) Contains(p orb.Point) bool {
-	return orbgeo.DistanceHaversine(c.Center, p) <= c.RadiusMeters
+	return DistanceMeters(c.Center, p) <= c.RadiusMeters
 }
 
 // Bound returns a [lon, lat] box that contains the whole circle. Near the
 // poles or across the antimeridian it widens to every longitude rather than
 // wrapping, so Min is always below Max.
 func (c Circle) Bound() orb.Bound {
-	b := orbgeo.NewBoundAroundPoint(c.Center, c.RadiusMeters)
+	// A WGS84 distance is at least sphereLo times the haversine one, so
+	// the sphere's box around the radius over sphereLo holds the circle.
+	b := orbgeo.NewBoundAroundPoint(c.Center, c.RadiusMeters/sphereLo)
 	if b.Min[0] > b.Max[0] || b.Min[0] < -180 || b.Max[0] > 180 {
 		b.Min[0], b.Max[0] = -180, 180
 	}
@@ -151,7 +154,7 @@ func (c Circle) Polygon(n int) orb.Polygon {
 		// Bearings run clockwise from north; walk them backwards for a
 		// counter-clockwise ring.
 		bearing := 360 - float64(i)*360/float64(n)
-		r[i] = orbgeo.PointAtBearingAndDistance(c.Center, bearing, c.RadiusMeters)
+		r[i] = DestinationPoint(c.Center, bearing, c.RadiusMeters)
 	}
 	r[n] = r[0]
 	return orb.Polygon{r}

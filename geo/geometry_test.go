@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -165,9 +164,9 @@ func TestCircleContains(t *testing.T) {
 			{55_100, false},
 		} {
 			t.Run(fmt.Sprintf("bearing %g at %g m", bearing, tt.meters), func(t *testing.T) {
-				p := orbgeo.PointAtBearingAndDistance(alTanf, bearing, tt.meters)
+				p := geo.DestinationPoint(alTanf, bearing, tt.meters)
 				if got := c.Contains(p); got != tt.want {
-					t.Errorf("Contains(%v) = %v, want %v (distance %.1f m)", p, got, tt.want, orbgeo.DistanceHaversine(alTanf, p))
+					t.Errorf("Contains(%v) = %v, want %v (distance %.1f m)", p, got, tt.want, geo.DistanceMeters(alTanf, p))
 				}
 				if tt.want && !b.Contains(p) {
 					t.Errorf("Bound %v does not contain %v", b, p)
@@ -198,7 +197,7 @@ func TestCirclePolygon(t *testing.T) {
 				t.Errorf("%d positions, want %d", got, want)
 			}
 			for _, v := range p[0] {
-				if d := orbgeo.DistanceHaversine(alTanf, v); math.Abs(d-55_000) > 1 {
+				if d := geo.DistanceMeters(alTanf, v); math.Abs(d-55_000) > 0.001 {
 					t.Errorf("vertex %v is %.1f m from the centre, want 55000", v, d)
 				}
 			}

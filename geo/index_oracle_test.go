@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -99,7 +98,7 @@ func oracleOnSegment(a, b, p orb.Point) bool {
 
 func oracleZoneContains(z *geo.Zone, p orb.Point) bool {
 	if z.Circle != nil {
-		return orbgeo.DistanceHaversine(z.Circle.Center, p) <= z.Circle.RadiusMeters
+		return geo.DistanceMeters(z.Circle.Center, p) <= z.Circle.RadiusMeters
 	}
 	return oracleInArea(z.Area, p)
 }
@@ -185,7 +184,7 @@ func oracleNearest(incs []geo.Incident, p orb.Point, k int, keep func(*geo.Incid
 	var hits []hit
 	for i := range incs {
 		if keep(&incs[i]) {
-			hits = append(hits, hit{string(incs[i].ID), orbgeo.DistanceHaversine(p, incs[i].Location)})
+			hits = append(hits, hit{string(incs[i].ID), geo.DistanceMeters(p, incs[i].Location)})
 		}
 	}
 	slices.SortFunc(hits, func(a, b hit) int {
@@ -384,7 +383,7 @@ func (g *worldGen) point() orb.Point {
 		z := g.zones[g.r.IntN(len(g.zones))]
 		if z.Circle != nil {
 			d := z.Circle.RadiusMeters * (1 + (g.r.Float64()-0.5)*2e-6)
-			return orbgeo.PointAtBearingAndDistance(z.Circle.Center, 360*g.r.Float64(), d)
+			return geo.DestinationPoint(z.Circle.Center, 360*g.r.Float64(), d)
 		}
 		var rings []orb.Ring
 		switch a := z.Area.(type) {
@@ -503,7 +502,7 @@ func (g *worldGen) query(w *world) (geo.IncidentQuery, oracleWhere) {
 	case 4:
 		c := g.circle()
 		q.Where = geo.InCircle(c)
-		where = func(p orb.Point) bool { return orbgeo.DistanceHaversine(c.Center, p) <= c.RadiusMeters }
+		where = func(p orb.Point) bool { return geo.DistanceMeters(c.Center, p) <= c.RadiusMeters }
 	}
 	if g.r.IntN(2) == 0 {
 		// Half the windows start or end on a day some incident starts or
@@ -676,7 +675,7 @@ func checkIncidentQueries(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, 
 			t.Errorf("round %d: NearestIncidents(%v, %+v) = %v, brute force %v", round, p, q, got, wantNN)
 		}
 		for _, h := range nn {
-			if d := orbgeo.DistanceHaversine(p, h.Record.Location); d != h.DistanceMeters {
+			if d := geo.DistanceMeters(p, h.Record.Location); d != h.DistanceMeters {
 				t.Errorf("round %d: %s reported at %g m, haversine says %g m", round, h.Record.ID, h.DistanceMeters, d)
 			}
 		}
@@ -889,7 +888,7 @@ func checkSitesZones(t *testing.T, g *worldGen, s *geo.Snapshot, w *world, round
 		var hits []hit
 		for i := range w.sites {
 			if keep(&w.sites[i]) {
-				hits = append(hits, hit{string(w.sites[i].ID), orbgeo.DistanceHaversine(p, w.sites[i].Location)})
+				hits = append(hits, hit{string(w.sites[i].ID), geo.DistanceMeters(p, w.sites[i].Location)})
 			}
 		}
 		slices.SortFunc(hits, func(a, b hit) int { return cmp.Or(cmp.Compare(a.d, b.d), strings.Compare(a.id, b.id)) })
@@ -965,10 +964,10 @@ func oracleZoneMeetsBox(z *geo.Zone, b orb.Bound) (meets, sure bool) {
 		var step float64
 		for i := range 4 {
 			p, q := corners[i], corners[i+1]
-			step = max(step, orbgeo.DistanceHaversine(p, q)/steps)
+			step = max(step, geo.DistanceMeters(p, q)/steps)
 			for k := 0; k <= steps; k++ {
 				t := float64(k) / steps
-				best = min(best, orbgeo.DistanceHaversine(z.Circle.Center, orb.Point{p[0] + t*(q[0]-p[0]), p[1] + t*(q[1]-p[1])}))
+				best = min(best, geo.DistanceMeters(z.Circle.Center, orb.Point{p[0] + t*(q[0]-p[0]), p[1] + t*(q[1]-p[1])}))
 			}
 		}
 		if best <= z.Circle.RadiusMeters {

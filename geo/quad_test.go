@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 )
 
 // quadSeed returns the seed of the quadtree's randomised tests:
@@ -198,7 +197,7 @@ func TestIncidentChanges(t *testing.T) {
 			}
 			p, k := g.point(), 1+g.r.IntN(12)
 			slices.SortFunc(want, func(a, b *Incident) int {
-				return cmp.Or(cmp.Compare(orbgeo.DistanceHaversine(p, a.Location), orbgeo.DistanceHaversine(p, b.Location)), cmp.Compare(a.ID, b.ID))
+				return cmp.Or(cmp.Compare(DistanceMeters(p, a.Location), DistanceMeters(p, b.Location)), cmp.Compare(a.ID, b.ID))
 			})
 			q.Offset, q.Limit = 0, k
 			near, err := s.NearestIncidents(p, q)

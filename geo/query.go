@@ -564,14 +564,14 @@ func radixSort(keys, tmp []uint64, width int) []uint64 {
 }
 
 // Neighbor is a record found by a nearest-neighbour query and its
-// haversine distance in metres from the query point.
+// WGS84 distance in metres from the query point.
 type Neighbor[T any] struct {
 	Record         *T
 	DistanceMeters float64
 }
 
 // NearestIncidents returns the q.Limit incidents matching q that are nearest
-// to p ([lon, lat]) by haversine distance, nearest first, ties broken by ID;
+// to p ([lon, lat]) by WGS84 distance, nearest first, ties broken by ID;
 // q.Offset skips that many of them first. It returns a *ValidationError
 // when p is not a valid point or q.Limit is not positive, and ErrNotFound for
 // an unknown zone in q.Where.

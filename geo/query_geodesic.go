@@ -6,11 +6,11 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Distances on the sphere, in the form the index compares them: haversine's
-// a term, sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2), which is monotone in the
-// distance and needs no inverse trigonometry. havA mirrors
-// orbgeo.DistanceHaversine operation for operation, so distances computed
-// from it are bit-identical to those of Circle.Contains.
+// Distances on the sphere, the prefilter of the WGS84 ones (wgs84.go), in the
+// form the index compares them: haversine's a term, sin²(Δφ/2) + cos φ1 cos
+// φ2 sin²(Δλ/2), which is monotone in the distance and needs no inverse
+// trigonometry. havA mirrors orbgeo.DistanceHaversine operation for
+// operation (sphere of radius orb.EarthRadius, WGS84's a).
 
 // havA returns haversine's a term between p1 and p2 (orbgeo's argument order).
 func havA(p1, p2 orb.Point) float64 {
@@ -76,30 +76,47 @@ func boxHavRange(p orb.Point, cosLat float64, b orb.Bound) (lo, hi float64) {
 	return lo, hi
 }
 
-// boxDistanceMeters returns the haversine distance from p to the nearest
-// point of b, 0 when p is in b. The nearest point lies on a meridian edge at
-// the latitude that maximises cos d, or on a parallel edge at p's longitude,
-// or at a corner; each candidate is measured with haversine itself.
+// boxDistanceMeters returns the WGS84 distance from p to the nearest point
+// of b, 0 when p is in b. The nearest point lies at a corner, on a parallel
+// edge at p's longitude (distance along a parallel grows with the
+// difference in longitude), or on a meridian edge, where the distance has
+// one minimum in latitude that a golden-section search finds to well under
+// a millimetre.
 func boxDistanceMeters(p orb.Point, b orb.Bound) float64 {
 	if b.Contains(p) {
 		return 0
 	}
 	best := math.Inf(1)
-	try := func(lon, lat float64) {
-		if lat >= b.Min[1] && lat <= b.Max[1] {
-			best = math.Min(best, havMeters(havA(p, orb.Point{lon, lat})))
-		}
-	}
-	phi := p[1] * math.Pi / 180
+	try := func(lon, lat float64) { best = math.Min(best, DistanceMeters(p, orb.Point{lon, lat})) }
 	for _, lon := range [2]float64{b.Min[0], b.Max[0]} {
 		try(lon, b.Min[1])
 		try(lon, b.Max[1])
-		dl := (lon - p[0]) * math.Pi / 180
-		try(lon, math.Atan2(math.Sin(phi), math.Cos(phi)*math.Cos(dl))*180/math.Pi)
+		try(lon, meridianNearest(p, lon, b.Min[1], b.Max[1]))
 	}
 	if p[0] >= b.Min[0] && p[0] <= b.Max[0] {
 		try(p[0], b.Min[1])
 		try(p[0], b.Max[1])
 	}
 	return best
+}
+
+// meridianNearest returns the latitude in [lo, hi] of the point of meridian
+// lon nearest to p, by golden-section search on DistanceMeters.
+func meridianNearest(p orb.Point, lon, lo, hi float64) float64 {
+	const inv = 0.6180339887498949 // 1/φ
+	d := func(lat float64) float64 { return DistanceMeters(p, orb.Point{lon, lat}) }
+	x1, x2 := hi-inv*(hi-lo), lo+inv*(hi-lo)
+	f1, f2 := d(x1), d(x2)
+	for hi-lo > 1e-9 { // degrees: 0.1 mm
+		if f1 < f2 {
+			hi, x2, f2 = x2, x1, f1
+			x1 = hi - inv*(hi-lo)
+			f1 = d(x1)
+		} else {
+			lo, x1, f1 = x1, x2, f2
+			x2 = lo + inv*(hi-lo)
+			f2 = d(x2)
+		}
+	}
+	return (lo + hi) / 2
 }

@@ -12,20 +12,22 @@ import (
 // nearHit is a candidate of a nearest-neighbour search.
 type nearHit[T any] struct {
 	it T
+	pt orb.Point
 	a  float64 // haversine's a term from the query point
-	m  float64 // metres
+	m  float64 // WGS84 metres from the query point, once measured
 	id string
 }
 
 // nearest returns the k items nearest to p among those accept keeps, in
-// haversine order, ties broken by id. The items are n points within the
+// order of WGS84 distance, ties broken by id. The items are n points within the
 // box all, and search(b, fn) calls fn with each item in box b.
 //
 // It searches a box around p that grows until it provably holds the
-// answer: the k-th smallest haversine term among the accepted items in the
-// box is below a lower bound of the term for every point outside it
-// (outsideHavBound). The first box is sized to hold about one item at the
-// items' mean density, and each miss doubles its sides. A plain box search
+// answer: the k-th smallest distance among the accepted items in the box is
+// below a lower bound of the distance to every point outside it (a bound of
+// haversine's term, turned into metres and scaled by sphereLo). The first
+// box is sized to hold about one item at the items' mean density, and each
+// miss doubles its sides. A plain box search
 // per round is several times cheaper than a best-first walk with a priority
 // queue (rtree's Nearby) for the small k of map clicks and APIs.
 func nearest[T any](all orb.Bound, n int, search func(b orb.Bound, fn func(orb.Point, T) bool),
@@ -47,34 +49,34 @@ func nearest[T any](all orb.Bound, n int, search func(b orb.Bound, fn func(orb.P
 		hits = hits[:0]
 		search(b, func(pt orb.Point, it T) bool {
 			if accept(pt, it) {
-				hits = append(hits, nearHit[T]{it: it, a: havAcos(p, cosLat, pt)})
+				hits = append(hits, nearHit[T]{it: it, pt: pt, a: havAcos(p, cosLat, pt)})
 			}
 			return true
 		})
 		if b.Contains(all.Min) && b.Contains(all.Max) {
-			slices.SortFunc(hits, byA)
 			break
 		}
 		if len(hits) >= k {
 			slices.SortFunc(hits, byA)
-			// Strictly below: a point outside at exactly the k-th
-			// distance would be a tie that must be seen.
-			if hits[k-1].a < outside {
+			// The k-th WGS84 distance is at most sphereHi times the k-th
+			// haversine one. Strictly below: a point outside at exactly
+			// the k-th distance would be a tie that must be seen.
+			if sphereHi*havMeters(hits[k-1].a) < sphereLo*havMeters(math.Min(outside, 1)) {
 				break
 			}
 		}
 		half *= 2
 	}
+	hits = measureNearest(p, hits, k)
 	if len(hits) > k {
 		// Keep every item tied with the k-th, for the ID order below.
 		last := k
-		for last < len(hits) && hits[last].a == hits[k-1].a {
+		for last < len(hits) && hits[last].m == hits[k-1].m {
 			last++
 		}
 		hits = hits[:last]
 	}
 	for i := range hits {
-		hits[i].m = havMeters(hits[i].a)
 		hits[i].id = id(hits[i].it)
 	}
 	slices.SortFunc(hits, func(x, y nearHit[T]) int {
@@ -84,6 +86,29 @@ func nearest[T any](all orb.Bound, n int, search func(b orb.Bound, fn func(orb.P
 		return strings.Compare(x.id, y.id)
 	})
 	return hits[:min(k, len(hits))]
+}
+
+// measureNearest returns the hits that may be among the k nearest to p,
+// measured in WGS84 metres and sorted by them. Haversine orders them first:
+// the k-th smallest WGS84 distance is at most sphereHi times the k-th
+// smallest haversine one, and a hit is at least sphereLo times its
+// haversine distance away, so only the hits within sphereHi/sphereLo
+// (1%) of the k-th haversine distance are measured with Vincenty's method.
+func measureNearest[T any](p orb.Point, hits []nearHit[T], k int) []nearHit[T] {
+	slices.SortFunc(hits, func(x, y nearHit[T]) int { return cmp.Compare(x.a, y.a) })
+	if len(hits) > k {
+		limit := sphereHi * havMeters(hits[k-1].a)
+		keep := k
+		for keep < len(hits) && sphereLo*havMeters(hits[keep].a) <= limit {
+			keep++
+		}
+		hits = hits[:keep]
+	}
+	for i := range hits {
+		hits[i].m = DistanceMeters(p, hits[i].pt)
+	}
+	slices.SortFunc(hits, func(x, y nearHit[T]) int { return cmp.Compare(x.m, y.m) })
+	return hits
 }
 
 // searchBox returns the box around p reaching half degrees north and south

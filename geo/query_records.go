@@ -77,7 +77,7 @@ func (s *Snapshot) Sites(q SiteQuery) (SitePage, error) {
 }
 
 // NearestSites returns the q.Limit sites matching q nearest to p ([lon,
-// lat]) by haversine distance, nearest first, ties broken by ID, after
+// lat]) by WGS84 distance, nearest first, ties broken by ID, after
 // skipping q.Offset. It returns a *ValidationError when p is invalid or
 // q.Limit is not positive.
 func (s *Snapshot) NearestSites(p orb.Point, q SiteQuery) ([]Neighbor[Site], error) {

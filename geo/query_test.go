@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -108,7 +107,7 @@ func TestBoundPredicates(t *testing.T) {
 // for the stored circle zone.
 func TestCirclePredicates(t *testing.T) {
 	at := func(bearing, km float64) orb.Point {
-		return orbgeo.PointAtBearingAndDistance(tanfBase, bearing, km*1000)
+		return geo.DestinationPoint(tanfBase, bearing, km*1000)
 	}
 	points := map[string]orb.Point{
 		"centre": tanfBase, "54.9km-north": at(0, 54.9), "54.9km-east": at(90, 54.9),

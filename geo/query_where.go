@@ -44,7 +44,7 @@ func InRegion(r *Region) Where { return Where{kind: whereRegion, region: r} }
 // ErrNotFound when no such zone exists.
 func InZone(id ZoneID) Where { return Where{kind: whereZone, zone: id} }
 
-// InCircle is every point within c.RadiusMeters of c.Center by haversine
+// InCircle is every point within c.RadiusMeters of c.Center by WGS84
 // distance, the radius included. Queries return a *ValidationError (field
 // "circle...") unless 0 < RadiusMeters <= MaxRadiusMeters.
 func InCircle(c Circle) Where { return Where{kind: whereCircle, circle: c} }
@@ -138,11 +138,16 @@ func (r regionShape) bound() orb.Bound            { return r.r.Bound() }
 func (r regionShape) relate(b orb.Bound) Relation { return r.r.Relate(b) }
 func (r regionShape) contains(p orb.Point) bool   { return r.r.Contains(p) }
 
-// circleShape tests points by haversine's a term against thresholds a hair
-// inside and outside the radius, and computes the exact distance only in
-// that hair, so it agrees with Circle.Contains bit for bit at a third of
-// the cost. The cosine of the centre's latitude is computed once (havAcos,
-// bit-identical to havA).
+// circleShape decides most points by haversine's a term and measures the
+// WGS84 distance (Vincenty's iteration, several times dearer) only for the
+// few in a thin band at the radius, so it agrees with Circle.Contains
+// exactly. Within the circle's bound a WGS84 distance from the centre lies
+// within [lo, hi] times the haversine one (sphereScale of the bound's
+// latitudes), so a point whose haversine distance is below radius/hi is
+// surely inside and one above radius/lo surely outside; the band between
+// is about 0.5% of the radius wide at Syria's latitudes. The a-term
+// thresholds are moved a further hair outwards for rounding. The cosine of
+// the centre's latitude is computed once (havAcos, bit-identical to havA).
 type circleShape struct {
 	c        Circle
 	cosLat   float64
@@ -152,13 +157,14 @@ type circleShape struct {
 }
 
 func newCircleShape(c Circle) *circleShape {
-	a := metersHavA(c.RadiusMeters)
+	b := c.Bound()
+	lo, hi := sphereScale(b.Min[1], b.Max[1])
 	return &circleShape{
 		c:        c,
 		cosLat:   math.Cos(c.Center[1] * math.Pi / 180.0),
-		aIn:      a * (1 - 1e-9),
-		aOut:     a * (1 + 1e-9),
-		boundBox: c.Bound(),
+		aIn:      metersHavA(c.RadiusMeters/hi) * (1 - 1e-9),
+		aOut:     metersHavA(c.RadiusMeters/lo) * (1 + 1e-9),
+		boundBox: b,
 	}
 }
 
@@ -183,7 +189,7 @@ func (c *circleShape) contains(p orb.Point) bool {
 	case a > c.aOut:
 		return false
 	}
-	return havMeters(a) <= c.c.RadiusMeters
+	return c.c.Contains(p)
 }
 
 // maxSplitDepth bounds the recursive split of a query box; at 12 levels a

@@ -31,7 +31,7 @@ var filterConformance = []string{
 }
 
 // dwithinConformance names the extension S_DWITHIN(geometry, POINT(lon
-// lat), metres): a geodesic (haversine) distance, as the radius queries'.
+// lat), metres): a WGS84 ellipsoid distance, as the radius queries'.
 const dwithinConformance = "https://github.com/frontline-maps/frontline/blob/main/docs/api.md#filtering-with-cql2"
 
 // filterParams are the Part 3 parameters of items.

@@ -7,7 +7,7 @@ import (
 )
 
 var opNearest = operation{ID: "getNearest", Summary: "The k incidents or sites nearest to a point", MediaType: contentTypeGeoJSON,
-	Description: "A GeoJSON FeatureCollection of the k features of collection nearest to point by haversine (great-circle) distance, nearest first, ties broken by ID. " +
+	Description: "A GeoJSON FeatureCollection of the k features of collection nearest to point by distance on the WGS84 ellipsoid (as PostGIS geography measures it), nearest first, ties broken by ID. " +
 		"Each feature is as in the collection's items, with a foreign member distance_m: its distance from point in metres. " +
 		"For incidents the attribute filters of the incidents collection apply; for sites, kind.",
 	Params: append([]param{

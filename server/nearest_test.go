@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/frontline-maps/frontline/geo"
 )
@@ -43,7 +42,7 @@ func TestNearestIsBruteForce(t *testing.T) {
 		for i := range n {
 			if keep(i) {
 				id, q := at(i)
-				cs = append(cs, cand{id, orbgeo.DistanceHaversine(p, q)})
+				cs = append(cs, cand{id, geo.DistanceMeters(p, q)})
 			}
 		}
 		slices.SortFunc(cs, func(a, b cand) int {

@@ -53,7 +53,7 @@ var (
 			Schema: map[string]any{"type": "string"}},
 		{Name: "point", In: "query", Explode: noExplode, Description: "incidents, sites: lon,lat of a circle's centre; needs radius. Not with bbox or zone.",
 			Schema: map[string]any{"type": "array", "minItems": 2, "maxItems": 2, "items": map[string]any{"type": "number"}}},
-		{Name: "radius", In: "query", Description: "incidents, sites: the circle's radius in metres (haversine distance); needs point.",
+		{Name: "radius", In: "query", Description: "incidents, sites: the circle's radius in metres (WGS84 ellipsoid distance, as PostGIS geography); needs point.",
 			Schema: map[string]any{"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": geo.MaxRadiusMeters}},
 		{Name: "type", In: "query", Description: "incidents: the event type.", Schema: map[string]any{"type": "string", "enum": geo.EventTypes}},
 		{Name: "sub_type", In: "query", Description: "incidents: the sub-type, which must belong to type when both are given.", Schema: map[string]any{"type": "string"}},

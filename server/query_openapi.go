@@ -31,7 +31,7 @@ var (
 		{Name: "zone", In: "query", Description: "Inside the stored zone with this ID, whatever its validity (a circle zone by geodesic distance). Not with bbox or point.",
 			Schema: map[string]any{"type": "string"}},
 		{Name: "point", In: "query", Explode: noExplode, Description: "lon,lat of a circle's centre; needs radius. Not with bbox or zone.", Schema: qParamPoint.Schema},
-		{Name: "radius", In: "query", Description: "The circle's radius in metres (haversine distance); needs point.",
+		{Name: "radius", In: "query", Description: "The circle's radius in metres (WGS84 ellipsoid distance, as PostGIS geography); needs point.",
 			Schema: map[string]any{"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": geo.MaxRadiusMeters}},
 	}
 )
@@ -42,7 +42,7 @@ var searchBodySchema = map[string]any{
 	"additionalProperties": false,
 	"properties": map[string]any{
 		"geometry":       map[string]any{"type": "object", "description": "A GeoJSON Polygon or MultiPolygon ([lon, lat]; holes excluded, edges included), or a Point with radius. Exactly one of geometry and zone."},
-		"radius":         map[string]any{"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": geo.MaxRadiusMeters, "description": "Metres around a Point geometry (haversine distance)."},
+		"radius":         map[string]any{"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": geo.MaxRadiusMeters, "description": "Metres around a Point geometry (WGS84 ellipsoid distance)."},
 		"zone":           map[string]any{"type": "string", "description": "Inside the stored zone with this ID, whatever its validity. Exactly one of geometry and zone."},
 		"datetime":       map[string]any{"type": "string", "description": "As the datetime query parameter: an instant or an interval with .. for open ends."},
 		"type":           map[string]any{"type": "string", "enum": geo.EventTypes},

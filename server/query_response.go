@@ -28,7 +28,7 @@ type actorSummary struct {
 }
 
 // circleJSON is a circle zone's true shape: centre [lon, lat] and radius in
-// metres, tested by haversine distance.
+// metres, tested by WGS84 distance.
 type circleJSON struct {
 	Center       orb.Point `json:"center"`
 	RadiusMeters float64   `json:"radius_m"`

@@ -14,7 +14,6 @@ import (
 	"github.com/frontline-maps/frontline/internal/fuzzguard"
 	"github.com/frontline-maps/frontline/store"
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/planar"
 )
 
@@ -127,14 +126,14 @@ func oracleLies(zones map[geo.ZoneID]geo.Zone, sp Spec, in geo.Incident) bool {
 	case t.Geometry != nil:
 		return planar.PolygonContains(t.Geometry.Geometry().(orb.Polygon), in.Location)
 	case t.Circle != nil:
-		return orbgeo.DistanceHaversine(t.Circle.Center, in.Location) <= t.Circle.RadiusM
+		return geo.DistanceMeters(t.Circle.Center, in.Location) <= t.Circle.RadiusM
 	case t.Zone != "":
 		z, ok := zones[t.Zone]
 		if !ok || !z.Valid.Overlaps(in.Span()) {
 			return false
 		}
 		if z.Circle != nil {
-			return orbgeo.DistanceHaversine(z.Circle.Center, in.Location) <= z.Circle.RadiusMeters
+			return geo.DistanceMeters(z.Circle.Center, in.Location) <= z.Circle.RadiusMeters
 		}
 		return planar.MultiPolygonContains(z.Area.(orb.MultiPolygon), in.Location)
 	}
@@ -248,7 +247,7 @@ func TestControlChangedOracle(t *testing.T) {
 			}
 			in := false
 			if z.Circle != nil {
-				in = orbgeo.DistanceHaversine(z.Circle.Center, p) <= z.Circle.RadiusMeters
+				in = geo.DistanceMeters(z.Circle.Center, p) <= z.Circle.RadiusMeters
 			} else {
 				in = planar.MultiPolygonContains(z.Area.(orb.MultiPolygon), p)
 			}

@@ -8,7 +8,6 @@ import (
 	"github.com/frontline-maps/frontline/geo"
 	"github.com/frontline-maps/frontline/geo/overlay"
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
 )
 
 // Kind is the type of a queryable.
@@ -822,7 +821,7 @@ func relate(op string, rec, lit Shape) bool {
 // edge, or a circle's radius exactly.
 func (s Shape) onEdge(p orb.Point) bool {
 	if s.Circle != nil {
-		return orbgeo.DistanceHaversine(s.Circle.Center, p) == s.Circle.RadiusMeters
+		return geo.DistanceMeters(s.Circle.Center, p) == s.Circle.RadiusMeters
 	}
 	for _, poly := range s.Area {
 		for _, ring := range poly {
@@ -865,7 +864,7 @@ func (s Shape) intersectsArea(lit Shape) bool {
 	return overlay.Intersects(area, lit.Area)
 }
 
-// dwithin compiles S_DWITHIN(A, B, metres): the geodesic (haversine)
+// dwithin compiles S_DWITHIN(A, B, metres): the WGS84 (geo.DistanceMeters)
 // distance between a record's point and a point literal.
 func (c compiler[T]) dwithin(e *DWithin) (func(*T) tri, error) {
 	a, err := c.scalar(e.A)
@@ -890,7 +889,7 @@ func (c compiler[T]) dwithin(e *DWithin) (func(*T) tri, error) {
 		case v.Null:
 			return unknown
 		case v.G.Point != nil:
-			return triOf(orbgeo.DistanceHaversine(*v.G.Point, centre) <= m)
+			return triOf(geo.DistanceMeters(*v.G.Point, centre) <= m)
 		}
 		// An area: within m of the point when it holds it or its circle of
 		// m meets the area.

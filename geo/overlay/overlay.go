@@ -19,10 +19,9 @@
 // actor's overlapping zones count once; zones of different actors may
 // overlap, and such ground counts for each of them. A circle zone takes
 // part as its drawn polygon of geo.CirclePolygonVertices (64) vertices,
-// whose area is 0.16% smaller than the disc's; and since geo measures
-// radii by haversine on orb's sphere of 6,378,137 m, 0.22% more is lost on
-// the authalic sphere below (a 55 km circle has 9,467 km² here, not the
-// 9,503 km² of π r²). With a clip
+// whose area is 0.16% smaller than the disc's (a 55 km circle at 35° N has
+// 9,492 km² here, π r² 9,503 km²; its vertices are placed on the WGS84
+// ellipsoid, as geo measures radii). With a clip
 // box, each union is first intersected with the box. Gained is the union on
 // the later date minus the union on the earlier one, lost the reverse.
 //
