@@ -15,6 +15,7 @@ import (
 
 	"github.com/frontline-maps/frontline/catalog/publish"
 	"github.com/frontline-maps/frontline/geo"
+	"github.com/frontline-maps/frontline/ingest/dedup"
 	"github.com/frontline-maps/frontline/store"
 )
 
@@ -55,6 +56,7 @@ type Store interface {
 	Delete(ctx context.Context, kind store.Kind, id string, expected int64, author string) (store.Version, error)
 	Restore(ctx context.Context, kind store.Kind, id string, number int64, author string) (store.Version, error)
 	Succeed(ctx context.Context, id string, expected int64, on geo.Day, successorID string, patch []byte, author string) (closed, successor store.Version, err error)
+	Merge(ctx context.Context, kept geo.Incident, keptExpected int64, otherID string, otherExpected int64, author string) (merged, deleted store.Version, err error)
 	// ImportBatch stores records in one transaction: all or none.
 	ImportBatch(ctx context.Context, records []store.Record, author string) (store.ImportResult, error)
 	AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
@@ -488,6 +490,29 @@ func (c *Catalog) Delete(ctx context.Context, collection, id string, expected in
 func (c *Catalog) Restore(ctx context.Context, collection, id string, number int64, author string) (Version, error) {
 	return c.write(ctx, func() (store.Version, error) {
 		return c.store.Restore(ctx, kindOf(collection), id, number, author)
+	})
+}
+
+// Merge stores two incidents reported of one event as one, in one write
+// (store.Writes.Merge, whose errors it returns): the incident keptID (at
+// version keptExpected) becomes dedup.Merge of itself and otherID (at
+// version otherExpected), which is deleted; its history stays, and an
+// import of its origin updates the merged incident. It returns
+// geo.ErrNotFound when either is not a live incident.
+func (c *Catalog) Merge(ctx context.Context, keptID string, keptExpected int64, otherID string, otherExpected int64, author string) (merged Version, err error) {
+	s := c.Snapshot()
+	kept, err := s.Incident(geo.IncidentID(keptID))
+	if err != nil {
+		return Version{}, err
+	}
+	other, err := s.Incident(geo.IncidentID(otherID))
+	if err != nil {
+		return Version{}, err
+	}
+	m := dedup.Merge(*kept, *other)
+	return c.write(ctx, func() (store.Version, error) {
+		v, _, err := c.store.Merge(ctx, m, keptExpected, otherID, otherExpected, author)
+		return v, err
 	})
 }
 

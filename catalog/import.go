@@ -37,6 +37,9 @@ func (c *Catalog) Import(ctx context.Context, req ImportRequest, body io.Reader,
 			out.Rows = append(out.Rows, ImportRejection(rj))
 		}
 	}
+	if err == nil && br.err == nil && ctx.Err() == nil {
+		c.reconcile(recs, req.Release, &out)
+	}
 	switch {
 	case br.err != nil || ctx.Err() != nil:
 		return out, errors.Join(br.err, ctx.Err())

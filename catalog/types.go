@@ -84,6 +84,18 @@ type ImportReport struct {
 	// brings a deleted record back.
 	Skipped        int   `json:"skipped"`
 	DatasetVersion int64 `json:"dataset_version"`
+	// Folded counts imported incidents that were new versions of records
+	// merged into another incident (frontline dedup) and updated it.
+	Folded int `json:"folded"`
+	// Matches are the imported incidents that may report the same event
+	// as a stored incident of another dataset, best first (the first
+	// 1,000; MatchCount counts them all). An import stores them as they
+	// are; frontline dedup merges.
+	Matches    []ImportMatch `json:"matches"`
+	MatchCount int           `json:"match_count"`
+	// Warnings say what the import did that its caller may not expect,
+	// such as keeping the stored UCDP release for a file given none.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ImportRejection says why one row or feature of an import was rejected.

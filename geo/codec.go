@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -590,7 +591,71 @@ var actorCodec = (&codec[Actor]{kind: "actor",
 		textField(7, "affiliation", func(a *Actor) *string { return (*string)(&a.Affiliation) }, true),
 		sourcesField(8, func(a *Actor) *[]Source { return &a.Sources }, true),
 		textField(9, "notes", func(a *Actor) *string { return &a.Notes }, true),
+		datedAliasesField(10),
 	}}).build()
+
+// datedAliasesField is an actor's dated aliases, [{"name", "valid_from",
+// "valid_to"}] with null for an open bound, left out when there are none.
+func datedAliasesField(tag byte) field[Actor] {
+	type jsonAlias struct {
+		Name      string `json:"name"`
+		ValidFrom *Day   `json:"valid_from"`
+		ValidTo   *Day   `json:"valid_to"`
+	}
+	return field[Actor]{tag: tag, name: "dated_aliases",
+		empty: func(a *Actor) bool { return len(a.DatedAliases) == 0 },
+		json: func(b []byte, a *Actor) []byte {
+			b = append(b, '[')
+			for i, al := range a.DatedAliases {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(append(b, `{"name":`...), al.Name)
+				b = appendDayJSON(append(b, `,"valid_from":`...), al.Valid.From)
+				b = appendDayJSON(append(b, `,"valid_to":`...), al.Valid.To)
+				b = append(b, '}')
+			}
+			return append(b, ']')
+		},
+		parse: func(a *Actor, raw []byte) error {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			var l []jsonAlias
+			if err := dec.Decode(&l); err != nil {
+				return err
+			}
+			a.DatedAliases = nil
+			for _, al := range l {
+				v := Always
+				if al.ValidFrom != nil {
+					v.From = *al.ValidFrom
+				}
+				if al.ValidTo != nil {
+					v.To = *al.ValidTo
+				}
+				a.DatedAliases = append(a.DatedAliases, DatedAlias{Name: al.Name, Valid: v})
+			}
+			return nil
+		},
+		fast: func(*Actor, *jsonReader) bool { return false }, // parse decodes it
+		put: func(b []byte, a *Actor) []byte {
+			b = binary.AppendUvarint(b, uint64(len(a.DatedAliases)))
+			for _, al := range a.DatedAliases {
+				b = appendText(b, al.Name)
+				b = binary.AppendVarint(b, int64(al.Valid.From))
+				b = binary.AppendVarint(b, int64(al.Valid.To))
+			}
+			return b
+		},
+		get: func(a *Actor, d *reader) {
+			l := make([]DatedAlias, d.count())
+			for i := range l {
+				l[i] = DatedAlias{Name: d.text(), Valid: Interval{From: Day(d.varint()), To: Day(d.varint())}}
+			}
+			a.DatedAliases = l
+		},
+	}
+}
 
 var zoneCodec = (&codec[Zone]{kind: "zone", feature: true,
 	id:       func(z *Zone) string { return string(z.ID) },
@@ -682,7 +747,54 @@ var incidentCodec = (&codec[Incident]{kind: "incident", feature: true,
 		textField(18, "origin_id", func(in *Incident) *string { return &in.Origin.ID }, true),
 		textField(19, "publish", func(in *Incident) *string { return (*string)(&in.Publish) }, true),
 		publicationField(20),
+		mergedOriginsField(21),
 	}}).build()
+
+// mergedOriginsField is an incident's merged origins, ["dataset:id", …],
+// left out when there are none.
+func mergedOriginsField(tag byte) field[Incident] {
+	texts := func(in *Incident) []string {
+		l := make([]string, len(in.MergedOrigins))
+		for i, o := range in.MergedOrigins {
+			l[i] = o.String()
+		}
+		return l
+	}
+	set := func(in *Incident, l []string) {
+		in.MergedOrigins = make([]Origin, len(l))
+		for i, s := range l {
+			dataset, id, _ := strings.Cut(s, ":")
+			in.MergedOrigins[i] = Origin{Dataset: dataset, ID: id}
+		}
+	}
+	return field[Incident]{tag: tag, name: "merged_origins",
+		empty: func(in *Incident) bool { return len(in.MergedOrigins) == 0 },
+		json:  func(b []byte, in *Incident) []byte { return appendJSONStrings(b, texts(in)) },
+		parse: func(in *Incident, raw []byte) error {
+			var l []string
+			if err := json.Unmarshal(raw, &l); err != nil {
+				return err
+			}
+			set(in, l)
+			return nil
+		},
+		fast: func(*Incident, *jsonReader) bool { return false }, // parse decodes it
+		put: func(b []byte, in *Incident) []byte {
+			b = binary.AppendUvarint(b, uint64(len(in.MergedOrigins)))
+			for _, o := range in.MergedOrigins {
+				b = appendText(appendText(b, o.Dataset), o.ID)
+			}
+			return b
+		},
+		get: func(in *Incident, d *reader) {
+			l := make([]Origin, d.count())
+			for i := range l {
+				l[i] = Origin{Dataset: d.text(), ID: d.text()}
+			}
+			in.MergedOrigins = l
+		},
+	}
+}
 
 // publicationField is what the published view did to an incident,
 // {"coarsened", "cell_km", "area": [w, s, e, n], "withheld", "rules"},

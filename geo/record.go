@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -83,11 +84,26 @@ type Actor struct {
 	NameAR      string   // Arabic name, optional
 	ShortName   string   // abbreviation shown in legends, such as "SDF"
 	Aliases     []string // other names, in any language, for matching imports
+	// DatedAliases are names that stand for this actor only on some days,
+	// for matching imports by the event's date.
+	DatedAliases []DatedAlias
 	Colour      string   // #rrggbb used on the map
 	Kind        ActorKind
 	Affiliation ActorID // the actor this one belongs to or is backed by, optional
 	Sources     []Source
 	Notes       string
+}
+
+// DatedAlias is a name that stands for an actor only on the days of Valid
+// (both bounds included, open ends allowed). UCDP names both Syrian
+// governments "Government of Syria", so that name is the Assad government's
+// up to 7 Dec 2024 and the interim government's from 8 Dec; ACLED's
+// "Military Forces of Syria (2000-2024)" carries its period in the name.
+// An import matches a name by a dated alias only when Valid holds every day
+// of the event.
+type DatedAlias struct {
+	Name  string
+	Valid Interval
 }
 
 // Validate checks the ID, name, colour, kind and sources. Whether Affiliation
@@ -108,6 +124,15 @@ func (a Actor) Validate() error {
 	if a.Affiliation != "" {
 		if err := checkID("affiliation", string(a.Affiliation)); err != nil {
 			return err
+		}
+	}
+	for i, al := range a.DatedAliases {
+		field := "dated_aliases[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(al.Name) == "" {
+			return invalid(field+".name", "is required")
+		}
+		if err := al.Valid.Validate(); err != nil {
+			return prefixField(field+".valid", err)
 		}
 	}
 	return validateSources(a.Sources, false)
@@ -295,6 +320,10 @@ type Incident struct {
 	Sources         []Source
 	Status          IncidentStatus
 	Origin          Origin
+	// MergedOrigins are the origins of the records merged into this one as
+	// reports of the same event (frontline dedup): an import of any of them
+	// updates this incident rather than adding a duplicate.
+	MergedOrigins []Origin
 	// Publish is the editor's override of the publication policy; "" for
 	// none.
 	Publish Publish
@@ -382,6 +411,17 @@ func (in Incident) Validate() error {
 	}
 	if in.Origin.Dataset != "" && !validID(in.Origin.Dataset) {
 		return invalid("origin", "%q is not an identifier", in.Origin.Dataset)
+	}
+	seen := map[Origin]bool{in.Origin: true}
+	for i, o := range in.MergedOrigins {
+		field := "merged_origins[" + strconv.Itoa(i) + "]"
+		switch {
+		case !validID(o.Dataset) || o.ID == "":
+			return invalid(field, "%q is not of the form dataset:id", o.String())
+		case seen[o]:
+			return invalid(field, "%s is the incident's origin or listed twice", o)
+		}
+		seen[o] = true
 	}
 	if in.Publish != "" && !in.Publish.Valid() {
 		return notOneOf("publish", in.Publish, Publishes)

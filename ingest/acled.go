@@ -202,7 +202,7 @@ func (m acledMapper) incident(r row) (geo.Incident, error) {
 	}{{[]string{"actor1", "assoc_actor_1"}, role1}, {[]string{"actor2", "assoc_actor_2"}, role2}} {
 		for _, c := range side.cols {
 			for _, name := range splitList(r.get(c), ";") {
-				in.Actors = append(in.Actors, m.actors.actor(name, side.role))
+				in.Actors = append(in.Actors, m.actors.actor(name, side.role, geo.Interval{From: in.Date, To: in.DateEnd}))
 			}
 		}
 	}

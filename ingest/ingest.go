@@ -369,34 +369,67 @@ func parseDate(column, s string) (geo.Day, error) {
 	return d, nil
 }
 
-// actorIndex matches reported actor names to actor IDs.
-type actorIndex map[string]geo.ActorID
+// actorIndex matches reported actor names to actor IDs: each name key
+// holds the claims of the actors that go by it, with the days on which
+// they do (Always for an ID, a name or a plain alias).
+type actorIndex map[string][]nameClaim
 
-// newActorIndex indexes each actor under its ID, names and aliases. A key
-// claimed by two actors maps to "" so that it matches neither: a wrong
-// attribution is worse than none.
+// nameClaim is one actor's claim on a name over the days of valid.
+type nameClaim struct {
+	actor geo.ActorID
+	valid geo.Interval
+}
+
+// newActorIndex indexes each actor under its ID, names, aliases and dated
+// aliases.
 func newActorIndex(actors []geo.Actor) actorIndex {
 	ix := actorIndex{}
+	add := func(name string, id geo.ActorID, valid geo.Interval) {
+		k := nameKey(name)
+		if k == "" {
+			return
+		}
+		for _, c := range ix[k] {
+			if c.actor == id && c.valid == valid {
+				return
+			}
+		}
+		ix[k] = append(ix[k], nameClaim{id, valid})
+	}
 	for _, a := range actors {
-		names := append([]string{string(a.ID), a.Name, a.ShortName, a.NameAR}, a.Aliases...)
-		for _, n := range names {
-			k := nameKey(n)
-			if k == "" {
-				continue
-			}
-			if prev, ok := ix[k]; ok && prev != a.ID {
-				ix[k] = ""
-				continue
-			}
-			ix[k] = a.ID
+		for _, n := range append([]string{string(a.ID), a.Name, a.ShortName, a.NameAR}, a.Aliases...) {
+			add(n, a.ID, geo.Always)
+		}
+		for _, al := range a.DatedAliases {
+			add(al.Name, a.ID, al.Valid)
 		}
 	}
 	return ix
 }
 
-// actor returns the IncidentActor for a reported name.
-func (ix actorIndex) actor(name string, role geo.ActorRole) geo.IncidentActor {
-	return geo.IncidentActor{Actor: ix[nameKey(name)], Name: name, Role: role}
+// actor returns the IncidentActor for a name reported of an event on the
+// days of when. The name names an actor when exactly one actor claims it
+// on every one of those days and no other claims it on any of them: a
+// wrong attribution is worse than none, so a name two actors share, or an
+// event that straddles the day a dated alias changes hands, keeps the name
+// only.
+func (ix actorIndex) actor(name string, role geo.ActorRole, when geo.Interval) geo.IncidentActor {
+	var id geo.ActorID
+	covered := false
+	for _, c := range ix[nameKey(name)] {
+		if !c.valid.Overlaps(when) {
+			continue
+		}
+		if id != "" && id != c.actor {
+			return geo.IncidentActor{Name: name, Role: role}
+		}
+		id = c.actor
+		covered = covered || c.valid.From <= when.From && when.To <= c.valid.To
+	}
+	if !covered {
+		id = ""
+	}
+	return geo.IncidentActor{Actor: id, Name: name, Role: role}
 }
 
 // nameKey folds case and runs of spaces, which sources write inconsistently.

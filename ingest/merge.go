@@ -6,13 +6,19 @@ import "github.com/frontline-maps/frontline/geo"
 type MergeStats struct {
 	Added   int `json:"added"`
 	Updated int `json:"updated"`
+	// KeptRelease counts updated UCDP incidents, imported without a
+	// release, that keep the release their existing version cites
+	// (KeepRelease).
+	KeptRelease int `json:"kept_release,omitempty"`
 }
 
 // MergeIncidents folds incoming incidents into existing and returns the
 // result. An incoming incident replaces the existing one with the same origin
 // (dataset and ID) or, failing that, the same ID; otherwise it is appended.
 // Importing the same file twice therefore updates records rather than
-// duplicating them. existing's order is kept; it may be modified in place.
+// duplicating them, and a UCDP incident imported without a release keeps
+// the one its existing version cites. existing's order is kept; it may be
+// modified in place.
 func MergeIncidents(existing, incoming []geo.Incident) ([]geo.Incident, MergeStats) {
 	byOrigin := map[geo.Origin]int{}
 	byID := map[geo.IncidentID]int{}
@@ -29,6 +35,9 @@ func MergeIncidents(existing, incoming []geo.Incident) ([]geo.Incident, MergeSta
 			i, ok = byID[in.ID]
 		}
 		if ok {
+			if KeepRelease(&in, &existing[i]) {
+				st.KeptRelease++
+			}
 			existing[i] = in
 			st.Updated++
 			continue

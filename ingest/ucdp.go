@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -166,10 +167,10 @@ func (m ucdpMapper) incident(r row) (geo.Incident, error) {
 		return in, reject("type_of_violence", "%q is not 1, 2 or 3", tv)
 	}
 	for _, name := range splitList(sideA, ",") {
-		in.Actors = append(in.Actors, m.actors.actor(name, roleA))
+		in.Actors = append(in.Actors, m.actors.actor(name, roleA, geo.Interval{From: in.Date, To: in.DateEnd}))
 	}
 	for _, name := range splitList(sideB, ",") {
-		in.Actors = append(in.Actors, m.actors.actor(name, roleB))
+		in.Actors = append(in.Actors, m.actors.actor(name, roleB, geo.Interval{From: in.Date, To: in.DateEnd}))
 	}
 
 	if err := ucdpFatalities(r, &in); err != nil {
@@ -259,10 +260,35 @@ func ucdpDescription(r row, id, sideA, sideB string) string {
 	return b.String()
 }
 
+// UCDPPublisher is the publisher of a UCDP incident's attribution source,
+// followed by " " and the GED release when the import was given one.
+const UCDPPublisher = "UCDP GED"
+
+// KeepRelease gives in's UCDP attribution source, when it cites no release,
+// the publisher (with its release) of the same source in stored, the
+// incident's stored version, and reports whether there was one to keep. So
+// a re-import without a release never drops the release the stored record
+// cites.
+func KeepRelease(in, stored *geo.Incident) bool {
+	for i, src := range in.Sources {
+		if src.Publisher != UCDPPublisher {
+			continue
+		}
+		for _, old := range stored.Sources {
+			if old.Title == src.Title && old.URL == src.URL && strings.HasPrefix(old.Publisher, UCDPPublisher+" ") {
+				in.Sources = slices.Clone(in.Sources)
+				in.Sources[i].Publisher = old.Publisher
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // sources builds UCDP's attribution source and one source per reporting
 // outlet.
 func (m ucdpMapper) sources(r row, id string) []geo.Source {
-	publisher := "UCDP GED"
+	publisher := UCDPPublisher
 	if m.release != "" {
 		publisher += " " + m.release
 	}

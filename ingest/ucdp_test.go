@@ -320,8 +320,44 @@ func TestActorIndexAmbiguous(t *testing.T) {
 	})
 	tests := map[string]geo.ActorID{"alpha": "a", "SHARED": "", "beta force": "b", "B": "b", "gamma": ""}
 	for name, want := range tests {
-		if got := ix.actor(name, geo.RoleOther).Actor; got != want {
+		if got := ix.actor(name, geo.RoleOther, geo.Always).Actor; got != want {
 			t.Errorf("%q matched %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestActorIndexDated: a dated alias names its actor only for events
+// wholly inside its days; a name that changes hands on a day matches
+// neither actor for an event that spans that day.
+func TestActorIndexDated(t *testing.T) {
+	fall := geo.DateOf(2024, 12, 8)
+	ix := newActorIndex([]geo.Actor{
+		{ID: "assad-government", Name: "Assad government", DatedAliases: []geo.DatedAlias{
+			{Name: "Government of Syria", Valid: geo.Interval{From: geo.OpenStart, To: fall - 1}},
+			{Name: "Military Forces of Syria (2000-2024)", Valid: geo.Interval{From: geo.DateOf(2000, 1, 1), To: fall - 1}},
+		}, Aliases: []string{"Assad regime"}},
+		{ID: "interim-government", Name: "Interim government", DatedAliases: []geo.DatedAlias{
+			{Name: "Government of Syria", Valid: geo.Interval{From: fall, To: geo.OpenEnd}},
+			{Name: "Assad regime", Valid: geo.Interval{From: fall, To: geo.OpenEnd}}, // a deliberate clash
+		}},
+	})
+	day := func(d geo.Day) geo.Interval { return geo.Interval{From: d, To: d} }
+	for _, tt := range []struct {
+		name string
+		when geo.Interval
+		want geo.ActorID
+	}{
+		{"Government of Syria", day(fall - 1), "assad-government"},
+		{"government of  syria", day(fall), "interim-government"},
+		{"Government of Syria", geo.Interval{From: fall - 3, To: fall + 3}, ""}, // spans the fall
+		{"Military Forces of Syria (2000-2024)", day(geo.DateOf(2012, 3, 1)), "assad-government"},
+		{"Military Forces of Syria (2000-2024)", day(geo.DateOf(1999, 3, 1)), ""},
+		{"Military Forces of Syria (2000-2024)", day(fall), ""},
+		{"Assad regime", day(fall - 1), "assad-government"},
+		{"Assad regime", day(fall), ""}, // two actors claim it that day
+	} {
+		if got := ix.actor(tt.name, geo.RoleOther, tt.when).Actor; got != tt.want {
+			t.Errorf("%q on %v matched %q, want %q", tt.name, tt.when, got, tt.want)
 		}
 	}
 }

@@ -114,6 +114,22 @@ func (ws Writes) Succeed(ctx context.Context, id string, expected int64, on geo.
 	return closed, successor, err
 }
 
+// Merge stores kept, the merge of two incidents, as the next version of
+// its record (at version keptExpected) and deletes the other incident
+// (otherID at version otherExpected), in one transaction: Write.Delete
+// then Write.Replace, whose errors it returns; nothing is stored when
+// either fails.
+func (ws Writes) Merge(ctx context.Context, kept geo.Incident, keptExpected int64, otherID string, otherExpected int64, author string) (merged, deleted Version, err error) {
+	err = ws.Run(ctx, author, func(w *Write) error {
+		if deleted, err = w.Delete(KindIncident, otherID, otherExpected); err != nil {
+			return err
+		}
+		merged, err = w.Replace(kept, keptExpected)
+		return err
+	})
+	return merged, deleted, err
+}
+
 func (ws Writes) one(ctx context.Context, author string, op func(*Write) (Version, error)) (Version, error) {
 	var v Version
 	err := ws.Run(ctx, author, func(w *Write) error {

@@ -218,6 +218,15 @@ func withholdField(in *geo.Incident, f string) {
 		in.Place = ""
 	case "origin_id":
 		in.Origin.ID = ""
+		// A merged record's other origins name rows of public datasets
+		// too; their datasets stay, their IDs go.
+		if len(in.MergedOrigins) > 0 {
+			merged := make([]geo.Origin, len(in.MergedOrigins))
+			for i, o := range in.MergedOrigins {
+				merged[i] = geo.Origin{Dataset: o.Dataset}
+			}
+			in.MergedOrigins = merged
+		}
 	case "source_urls", "source_titles", "source_notes":
 		srcs := slices.Clone(in.Sources)
 		for i := range srcs {

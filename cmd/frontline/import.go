@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/frontline-maps/frontline/catalog"
@@ -79,6 +80,13 @@ type fileReport struct {
 	File string `json:"file"`
 	*ingest.Report
 	Error string `json:"error,omitempty"` // why the whole file was refused
+	// With --db or --postgres: the stored incidents of other datasets the
+	// file's incidents may duplicate (the first 1,000, MatchCount all),
+	// how many merged incidents it updated, and the import's warnings.
+	Matches    []catalog.ImportMatch `json:"matches,omitempty"`
+	MatchCount int                   `json:"match_count,omitempty"`
+	Folded     int                   `json:"folded,omitempty"`
+	Warnings   []string              `json:"warnings,omitempty"`
 }
 
 // importReport is what "frontline import" prints, as text or with --json.
@@ -164,8 +172,10 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 		return err
 	}
 	defer st.Close()
+	// The whole index, not the tables alone: an import is matched against
+	// the stored incidents (possible duplicates, merged incidents).
 	cat := catalog.New(st)
-	if err := cat.LoadTables(ctx); err != nil {
+	if err := cat.Load(ctx); err != nil {
 		return err
 	}
 	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}, DB: flags.describe()}
@@ -208,6 +218,7 @@ func importFileInto(ctx context.Context, cat *catalog.Catalog, cfg importConfig,
 	req := catalog.ImportRequest{Format: string(cfg.Format), Release: releaseOf(cfg, name), Partial: cfg.Partial}
 	out, err := cat.Import(ctx, req, f, "cli")
 	fr.Accepted, fr.Rejected, fr.Unlisted = out.Accepted, out.Rejected, out.Unlisted
+	fr.Matches, fr.MatchCount, fr.Folded, fr.Warnings = out.Matches, out.MatchCount, out.Folded, out.Warnings
 	for _, r := range out.Rows {
 		fr.Rows = append(fr.Rows, ingest.Rejection(r))
 	}
@@ -356,7 +367,9 @@ func mergeInto(cfg importConfig, ds *geo.Dataset, got importedRecords) ([]string
 	govs.Assign(got.incidents)
 
 	var total ingest.MergeStats
-	sum := func(st ingest.MergeStats) { total.Added += st.Added; total.Updated += st.Updated }
+	sum := func(st ingest.MergeStats) {
+		total.Added, total.Updated, total.KeptRelease = total.Added+st.Added, total.Updated+st.Updated, total.KeptRelease+st.KeptRelease
+	}
 	out := &geo.Dataset{}
 	var st ingest.MergeStats
 	if len(got.zones) > 0 {
@@ -429,6 +442,18 @@ func printImportReport(w io.Writer, rep importReport, asJSON bool) error {
 		for _, col := range slices.Sorted(maps.Keys(f.Unlisted)) {
 			fmt.Fprintf(w, "%s: %d more rejected in column %s\n", f.File, f.Unlisted[col], cmp.Or(col, "row"))
 		}
+		for _, wn := range f.Warnings {
+			fmt.Fprintf(w, "%s: warning: %s\n", f.File, wn)
+		}
+		if f.Folded > 0 {
+			fmt.Fprintf(w, "%s: %d incidents updated merged incidents (frontline dedup)\n", f.File, f.Folded)
+		}
+		for _, m := range f.Matches {
+			fmt.Fprintf(w, "%s: %s may duplicate %s (score %.3f): %s\n", f.File, m.Incident, m.Matches, m.Score, strings.Join(m.Reasons, "; "))
+		}
+		if f.MatchCount > len(f.Matches) {
+			fmt.Fprintf(w, "%s: %d more possible duplicates\n", f.File, f.MatchCount-len(f.Matches))
+		}
 	}
 	if rep.DB != "" {
 		verb := "imported into"
@@ -440,6 +465,9 @@ func printImportReport(w io.Writer, rep importReport, asJSON bool) error {
 	}
 	if rep.Into == "" {
 		return nil
+	}
+	if rep.KeptRelease > 0 {
+		fmt.Fprintf(w, "warning: no UCDP GED release given (--release, or one in the file name); %d incidents keep the release their existing versions cite\n", rep.KeptRelease)
 	}
 	verb := "merged into"
 	if rep.DryRun {

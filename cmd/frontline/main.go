@@ -61,6 +61,7 @@ func commands() []command {
 		{"migrate", "apply the schema's migrations to a PostgreSQL store", runMigrate},
 		{"copy", "copy a whole store, history and tokens, into a new one", runCopy},
 		{"check", "validate a dataset directory", runCheck},
+		{"dedup", "find (and merge) incidents two datasets report of one event", runDedup},
 		{"gen", "write a synthetic benchmark workload", runGen},
 	}
 }
