@@ -79,19 +79,19 @@ var colourRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 // Actor is an armed group, state or coalition that holds zones or takes part
 // in incidents.
 type Actor struct {
-	ID          ActorID
-	Name        string   // English name
-	NameAR      string   // Arabic name, optional
-	ShortName   string   // abbreviation shown in legends, such as "SDF"
-	Aliases     []string // other names, in any language, for matching imports
+	ID        ActorID
+	Name      string   // English name
+	NameAR    string   // Arabic name, optional
+	ShortName string   // abbreviation shown in legends, such as "SDF"
+	Aliases   []string // other names, in any language, for matching imports
 	// DatedAliases are names that stand for this actor only on some days,
 	// for matching imports by the event's date.
 	DatedAliases []DatedAlias
-	Colour      string   // #rrggbb used on the map
-	Kind        ActorKind
-	Affiliation ActorID // the actor this one belongs to or is backed by, optional
-	Sources     []Source
-	Notes       string
+	Colour       string // #rrggbb used on the map
+	Kind         ActorKind
+	Affiliation  ActorID // the actor this one belongs to or is backed by, optional
+	Sources      []Source
+	Notes        string
 }
 
 // DatedAlias is a name that stands for an actor only on the days of Valid
