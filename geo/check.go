@@ -3,6 +3,7 @@ package geo
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -40,7 +41,11 @@ func (p Problem) Error() string {
 //     affiliation name actors of the dataset;
 //   - when ds has governorate boundaries, each incident's and site's
 //     Governorate is the one Governorates.Locate gives for its location
-//     (points outside every governorate are not checked).
+//     (points outside every governorate are not checked);
+//   - no citation points at a file a reader cannot open: no source's
+//     publisher, title or note and no record's notes or description names
+//     a local path (LocalPath); a source's URL must be http or https
+//     already by Validate.
 //
 // fileOf, when not nil, names the file a record (an Actor, Zone, Site,
 // Incident, Statistic or Boundary value) came from, for Problem.File.
@@ -56,6 +61,7 @@ func Check(ds *Dataset, fileOf func(record any) string) []Problem {
 	for _, a := range ds.Actors {
 		c.validate(a, string(a.ID), a.Validate())
 		c.unique(seen, "actor", a, string(a.ID))
+		c.citations(a, string(a.ID), "", a.Sources, "notes", a.Notes)
 		if a.Affiliation != "" && !actors[a.Affiliation] {
 			c.add(a, string(a.ID), "affiliation", fmt.Sprintf("actor %q does not exist", a.Affiliation))
 		} else if a.Affiliation == a.ID && a.ID != "" {
@@ -65,6 +71,7 @@ func Check(ds *Dataset, fileOf func(record any) string) []Problem {
 	for _, z := range ds.Zones {
 		c.validate(z, string(z.ID), z.Validate())
 		c.unique(seen, "zone", z, string(z.ID))
+		c.citations(z, string(z.ID), "properties.", z.Sources, "notes", z.Notes)
 		c.validate(z, string(z.ID), z.CheckActors(known))
 	}
 
@@ -75,11 +82,13 @@ func Check(ds *Dataset, fileOf func(record any) string) []Problem {
 	for _, s := range ds.Sites {
 		c.validate(s, string(s.ID), s.Validate())
 		c.unique(seen, "site", s, string(s.ID))
+		c.citations(s, string(s.ID), "properties.", s.Sources, "notes", s.Notes)
 		c.governorate(govs, s, string(s.ID), s.Location, s.Governorate)
 	}
 	for _, in := range ds.Incidents {
 		c.validate(in, string(in.ID), in.Validate())
 		c.unique(seen, "incident", in, string(in.ID))
+		c.citations(in, string(in.ID), "properties.", in.Sources, "description", in.Description)
 		for i, a := range in.Actors { // every unknown actor, not only the first CheckActors names
 			if a.Actor != "" && !known(a.Actor) {
 				c.add(in, string(in.ID), fmt.Sprintf("properties.actors[%d].actor", i), unknownActor(a.Actor))
@@ -90,6 +99,7 @@ func Check(ds *Dataset, fileOf func(record any) string) []Problem {
 	for _, s := range ds.Statistics {
 		c.validate(s, s.ID, s.Validate())
 		c.unique(seen, "statistic", s, s.ID)
+		c.citations(s, s.ID, "", s.Sources, "notes", s.Notes)
 	}
 	for _, b := range ds.Boundaries {
 		c.validate(b, b.ID, b.Validate())
@@ -145,6 +155,54 @@ func (c *checker) unique(seen map[string]any, kind string, rec any, id string) {
 		reason += " (first in " + c.fileOf(first) + ")"
 	}
 	c.add(rec, id, "id", reason)
+}
+
+// citations reports each citation of rec that names a local path: in its
+// sources, and in its text field (notes or description). prefix is
+// "properties." for features.
+func (c *checker) citations(rec any, id, prefix string, sources []Source, textField, text string) {
+	for i, src := range sources {
+		field := fmt.Sprintf("%ssources[%d].", prefix, i)
+		for _, f := range [...]struct{ name, text string }{{"publisher", src.Publisher}, {"title", src.Title}, {"note", src.Note}} {
+			if p := LocalPath(f.text); p != "" {
+				c.add(rec, id, field+f.name, fmt.Sprintf("cites %q, a file of local working material; cite the publication (publisher, title, URL, date)", p))
+			}
+		}
+	}
+	if p := LocalPath(text); p != "" {
+		c.add(rec, id, prefix+textField, fmt.Sprintf("cites %q, a file of local working material; cite the publication (publisher, title, URL, date)", p))
+	}
+}
+
+// localPathRE finds a relative or absolute path to a file with a document
+// or data extension, such as shared/research/control-areas.md or
+// ../sources/001.txt.
+var localPathRE = regexp.MustCompile(`(?:^|[\s("'\[])((?:~|\.{1,2})?/?(?:[\w.-]+/)+[\w.-]+\.(?:md|txt|csv|tsv|json|geojson|gpkg|pdf|docx?|xlsx?|html?))\b`)
+
+// LocalPath returns the first path to a local file that text names (a
+// file: address counts), or "" when there is none. Paths inside web
+// addresses ("https://example.org/report.pdf") do not count.
+func LocalPath(text string) string {
+	if i := strings.Index(text, "file:"); i >= 0 {
+		end := strings.IndexAny(text[i:], " \t\n)\"")
+		if end < 0 {
+			end = len(text) - i
+		}
+		return text[i : i+end]
+	}
+	for _, m := range localPathRE.FindAllStringSubmatchIndex(text, -1) {
+		start := m[2]
+		// Part of a web address: its token holds "://" or starts "www.".
+		tok := text[:start]
+		if j := strings.LastIndexAny(tok, " \t\n(\"'["); j >= 0 {
+			tok = tok[j+1:]
+		}
+		if strings.Contains(tok, "://") || strings.HasPrefix(text[start:], "www.") {
+			continue
+		}
+		return text[start:m[3]]
+	}
+	return ""
 }
 
 // governorate reports a governorate that disagrees with the boundaries.

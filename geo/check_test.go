@@ -3,6 +3,7 @@ package geo_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -108,5 +109,41 @@ func TestProblemError(t *testing.T) {
 	}
 	if got, want := (geo.Problem{File: "actors.json", Reason: "required file is missing"}).Error(), "actors.json: required file is missing"; got != want {
 		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for text, want := range map[string]string{
+		"cited via shared/research/control-areas.md; 6 Dec":  "shared/research/control-areas.md",
+		"text of shared/sources/001_d8cb585f30e690d8.txt":    "shared/sources/001_d8cb585f30e690d8.txt",
+		"see ../notes/timeline.csv":                          "../notes/timeline.csv",
+		"(/home/me/reports/isw.pdf)":                         "/home/me/reports/isw.pdf",
+		"file:///tmp/x.html":                                 "file:///tmp/x.html",
+		"https://polgeonow.com/2024/12/syria-war-map.html":   "",
+		"mirror at www.example.org/maps/syria.html":          "",
+		"Al Jazeera, 3 Dec 2024; 8,835 km2 per Wikipedia":    "",
+		"the Tel Abyad/Ras al-Ain strip (SDF/AANES) in 2019": "",
+		"": "",
+	} {
+		if got := geo.LocalPath(text); got != want {
+			t.Errorf("LocalPath(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// TestCheckRejectsLocalCitations: a source or a note naming a file of
+// local working material, or a URL that is not http(s), is a problem
+// naming the field.
+func TestCheckRejectsLocalCitations(t *testing.T) {
+	ds := &geo.Dataset{Actors: []geo.Actor{{ID: "a", Name: "A", Colour: "#000000", Kind: geo.KindState,
+		Notes:   "held the city (shared/research/control-areas.md)",
+		Sources: []geo.Source{{Publisher: "P", URL: "../sources/x.txt"}, {Publisher: "Q", Note: "text of shared/sources/001.txt"}}}}}
+	var got []string
+	for _, p := range geo.Check(ds, nil) {
+		got = append(got, p.Field)
+	}
+	want := []string{"sources[0].url", "sources[1].note", "notes"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems in %v, want %v", got, want)
 	}
 }

@@ -92,7 +92,7 @@ def main(gaz, govfile, out):
             "kind": row["kind"],
             "governorate": row["admin1"],
             "sources": [{"publisher": publisher(row["source_url"]), "url": row["source_url"],
-                         "note": "source of the coordinates and facts in this row of shared/data/gazetteer.csv; see notes"}],
+                         "note": "source of the coordinates and facts of this site; see notes"}],
             "notes": notes,
         })
         feats.append({"type": "Feature", "id": sid, "geometry": {"type": "Point", "coordinates": pt},

@@ -34,15 +34,13 @@ import math
 import sys
 
 # --------------------------------------------------------------------------
-# sources (publisher/title/url/published as the research note gives them)
-R = {"publisher": "Frontline research note", "title": "Areas of control in Syria: Dec 2024, mid-2025, Jan 2026",
-     "note": "shared/research/control-areas.md in the Frontline working files; the drawing instructions and the timeline come from it"}
+# sources (publisher/title/url/published of each report)
 def S(publisher, url=None, title=None, published=None, note=None):
     d = {"publisher": publisher}
     if title: d["title"] = title
     if url: d["url"] = url
     if published: d["published"] = published
-    d["note"] = ("cited via shared/research/control-areas.md" + ("; " + note if note else ""))
+    if note: d["note"] = note
     return d
 AJ_MAP = S("Al Jazeera (mirror at transcend.org)", "https://transcend.org/tms/2024/12/mapping-who-controls-what-in-syria",
            "Mapping who controls what in Syria", "2024-12-03", "baseline frozen since the March 2020 Idlib ceasefire")
@@ -77,8 +75,8 @@ VOA = S("Voice of America", "https://voa.pangea-cms.com/preview/en-US/a/new-deta
 DEEPNEWZ = S("deepnewzmarket.com", "https://deepnewzmarket.com/markets/what-will-be-the-international-diplomatic-response-to-israels-presence-in-the-mount-hermon-buffer-zone-by-december-31-2025",
              note="about 400 km2 in all, incursions up to ~14 km into Syria; a prediction-market page, weak source")
 NE_UNDOF = {"publisher": "Natural Earth", "title": "Admin 1 - States, Provinces 1:10m (UNDOF area of separation polygon, ne_adm1_code SYR-5261)",
-            "url": "https://www.naturalearthdata.com/", "note": "via shared/data/boundaries/syria-governorates-ne10m.geojson; its west edge is the line held by Israel since 1974"}
-LWJ_SUW = S("FDD's Long War Journal", published="2025-07-15", note="Druze-Bedouin clashes from 13 Jul 2025; government forces entered Suwayda 14-16 Jul, then withdrew after a ceasefire and Israeli strikes (no URL in the research note)")
+            "url": "https://www.naturalearthdata.com/", "note": "its west edge is the line held by Israel since 1974"}
+LWJ_SUW = S("FDD's Long War Journal", published="2025-07-15", note="Druze-Bedouin clashes from 13 Jul 2025; government forces entered Suwayda 14-16 Jul, then withdrew after a ceasefire and Israeli strikes (no URL known)")
 AJ_SUW = S("Al Jazeera (mirror at ckh.enc.edu)", "https://ckh.enc.edu/?p=9134", note="'National Guard' loyal to Sheikh Hikmat al-Hijri formed late Aug 2025; checkpoints up to Umm al-Zaytoun")
 EUSAYS = S("europesays.com", "https://www.europesays.com/2305084", note="Aug 2025: government forces and Bedouin tribes hold parts of the western countryside (Tal Hadid, Tha'la; aid corridor from Bosra al-Sham)")
 WP_2026 = S("Wikipedia", "https://en.wikipedia.org/wiki/2026_northeastern_Syria_offensive", "2026 northeastern Syria offensive")
@@ -407,7 +405,7 @@ def main(bdir, out):
     Z["interim-government-2026-01"] = [[chain(B(C_PS_E, C_KOB_E), L_J_KOB, B(C_KOB_W, B_N), rev(buf_east), B(B_S, C_HOL),
                                               rev(L_J_HAS), sub(L_PS, PSE_S, C_PS_E)), DRUZE]]
     Z["suwayda-druze-2025-07"] = [[DRUZE]]
-    # ISIS presence envelope (research note, section 4), anticlockwise from Jabal Abu Rajmayn
+    # ISIS presence envelope (the places Sky News Arabia, Newlines and SOHR name), anticlockwise from Jabal Abu Rajmayn
     Z["isis-badiya-presence"] = [[[[38.40, 34.95], [38.90, 35.20], [39.40, 35.42], [39.85, 35.30], [40.05, 35.12],
                                    [40.30, 34.88], [40.55, 34.58], [40.68, 34.42], [40.10, 34.25], [39.40, 34.25],
                                    [38.70, 34.20], [38.10, 33.90], [37.60, 33.45], [37.25, 33.20], [37.05, 33.35],
@@ -547,8 +545,8 @@ def selftest(feats):
 
 
 # --------------------------------------------------------------------------
-ASSAD_SRC = [R, AJ_MAP, AJ_11, TEL]
-NOTE_APPROX = " Hand-drawn from the research note: border stretches follow the OCHA outline simplified to ~1 km; front lines are polylines through the places the sources name. Treat every edge as +/-15 km."
+ASSAD_SRC = [AJ_MAP, AJ_11, TEL]
+NOTE_APPROX = " Hand-drawn from the cited reports: border stretches follow the OCHA outline simplified to ~1 km; front lines are polylines through the places the sources name. Treat every edge as +/-15 km."
 ZONES = {
     "assad-government-2020-03": dict(
         name="Government (Assad) areas, March 2020 - 26 Nov 2024", actor="assad-government", status="control",
@@ -560,76 +558,76 @@ ZONES = {
         notes="Drawn for about 6 Dec 2024, after Aleppo (27-30 Nov) and Hama (5 Dec) fell to the HTS-led offensive, Daraa to the southern factions (6 Dec) and Deir ez-Zor city and the west bank to the SDF (6 Dec): Homs-Damascus-coast-Suwayda-Badiya. Early in the interval the government held more (Aleppo until 27-30 Nov, Hama until 5 Dec, Daraa and Deir ez-Zor until 6 Dec). Homs fell on 7-8 Dec and Damascus on 8 Dec." + NOTE_APPROX),
     "hts-2020-03": dict(
         name="HTS-led opposition: Idlib pocket, March 2020 - 26 Nov 2024", actor="hts", status="control",
-        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[R, AJ_MAP, AJ_11, TEL],
+        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[AJ_MAP, AJ_11, TEL],
         notes="Most of Idlib governorate including Idlib city, the western Aleppo countryside and a strip of the north-east Latakia hills; south edge just south of the M4 (Jisr al-Shughur - Ariha), east edge west of the M5 (Saraqib government-held since 2020, unsourced). Other opposition factions inside the pocket are not separated." + NOTE_APPROX),
     "hts-2024-12": dict(
         name="HTS-led opposition, ~6 Dec 2024", actor="hts", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=20000, sources=[R, AJ_11, TEL, PGN],
+        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=20000, sources=[AJ_11, TEL, PGN],
         notes="Drawn for about 6 Dec 2024: the Idlib pocket plus Aleppo city and its countryside west of the Euphrates except the SNA and SDF pockets, and a corridor south along the M5 through Hama to the edge of Homs (Rastan). Aleppo was taken 27-30 Nov and Hama on 5 Dec, so early in the interval the area was smaller. On 8 Dec the HTS-led factions formed the interim government (see interim-government zones)." + NOTE_APPROX),
     "southern-opposition-2024-12": dict(
         name="Southern opposition factions: Daraa, ~6 Dec 2024", actor="southern-opposition", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=15000, sources=[R, AJ_11, PGN],
+        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=15000, sources=[AJ_11, PGN],
         notes="Most of Daraa governorate, retaken by the southern factions on 6 Dec 2024 (drawn as the OCHA Dar'a outline simplified to ~1 km); before 6 Dec the governorate was government-held, so this zone is only right for 6-7 Dec. From 8 Dec the area is part of the interim government zone." + NOTE_APPROX),
     "sna-2020-03": dict(
         name="SNA and Turkish forces: north Aleppo pocket and Peace Spring strip, March 2020 - 26 Nov 2024", actor="sna", status="control",
-        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[R, AJ_MAP, HDN],
-        notes="Two parts held by the Turkish-backed SNA together with the Turkish army (about 8,835 km2 in all per the research note): the north Aleppo pocket Afrin - Azaz - Al-Bab - Jarabulus (Turkish border north, Euphrates east, south edge just south of Al-Bab, Sajur river against SDF-held Manbij), and the Peace Spring strip taken in Oct 2019 from just west of Tel Abyad to just east of Ras al-Ain, ~120 km wide, south edge on the M4." + NOTE_APPROX),
+        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[AJ_MAP, HDN],
+        notes="Two parts held by the Turkish-backed SNA together with the Turkish army (about 8,835 km2 in all, per Wikipedia's 'Turkish occupation of northern Syria'): the north Aleppo pocket Afrin - Azaz - Al-Bab - Jarabulus (Turkish border north, Euphrates east, south edge just south of Al-Bab, Sajur river against SDF-held Manbij), and the Peace Spring strip taken in Oct 2019 from just west of Tel Abyad to just east of Ras al-Ain, ~120 km wide, south edge on the M4." + NOTE_APPROX),
     "sna-2024-12": dict(
         name="SNA and Turkish forces, ~6 Dec 2024 (with Tal Rifaat)", actor="sna", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=15000, sources=[R, AJ_11],
-        notes="As the baseline plus the Tal Rifaat pocket, taken from the SDF on 1 Dec 2024 in the SNA's 'Dawn of Freedom' operation (Daily Sabah, TRT, per the research note); before 1 Dec Tal Rifaat was SDF-held." + NOTE_APPROX),
+        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=15000, sources=[AJ_11],
+        notes="As the baseline plus the Tal Rifaat pocket, taken from the SDF on 1 Dec 2024 in the SNA's 'Dawn of Freedom' operation (reported by Daily Sabah and TRT); before 1 Dec Tal Rifaat was SDF-held." + NOTE_APPROX),
     "sna-2025": dict(
         name="SNA (merging into the new army) and Turkish forces, Dec 2024 - 17 Jan 2026 (with Manbij)", actor="sna", status="control",
-        **{"from": "2024-12-08", "to": "2026-01-17"}, unc=15000, sources=[R, TRT, SHAFAQ_T],
-        notes="The north Aleppo pocket now joined to Manbij (taken from the SDF on 9 Dec 2024, so the 8 Dec day is wrong) and the Tel Abyad - Ras al-Ain strip. The SNA was formally merged into the interim government's army during 2025 and Turkish forces remain (the latter unsourced); this zone ends on 17 Jan 2026, after which the research note counts these areas as government (not separately sourced). The Tishrin Dam, handed to a joint/government force in Apr 2025, is on the edge and not drawn separately." + NOTE_APPROX),
+        **{"from": "2024-12-08", "to": "2026-01-17"}, unc=15000, sources=[TRT, SHAFAQ_T],
+        notes="The north Aleppo pocket now joined to Manbij (taken from the SDF on 9 Dec 2024, so the 8 Dec day is wrong) and the Tel Abyad - Ras al-Ain strip. The SNA was formally merged into the interim government's army during 2025 and Turkish forces remain (the latter unsourced); this zone ends on 17 Jan 2026, after which these areas count as government (not separately sourced). The Tishrin Dam, handed to a joint/government force in Apr 2025, is on the edge and not drawn separately." + NOTE_APPROX),
     "sdf-2020-03": dict(
         name="SDF / AANES north-east, March 2020 - 26 Nov 2024", actor="sdf", status="control",
-        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[R, AJ_MAP, HDN],
+        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[AJ_MAP, HDN],
         notes="Everything east of the Euphrates except the Peace Spring strip (Kobani, Raqqa, Qamishli, Al-Hasakah, Al-Shaddadi, Al-Hol camp, the Deir ez-Zor east bank down to Al-Baghouz with the Al-Omar, Conoco and Al-Tanak fields), plus west of the river Manbij district, Tabqa and the south bank of Raqqa governorate, and the separate Tal Rifaat pocket north of Aleppo (second polygon). Government security enclaves in Al-Hasakah and Qamishli and the Sheikh Maqsoud/Ashrafieh districts of Aleppo are not drawn." + NOTE_APPROX),
     "sdf-2024-12": dict(
         name="SDF / AANES, ~6 Dec 2024 (with the Deir ez-Zor west bank)", actor="sdf", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=20000, sources=[R, PGN, DELIL, TEL],
+        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=20000, sources=[PGN, DELIL, TEL],
         notes="As the baseline without Tal Rifaat (lost to the SNA on 1 Dec) and with Deir ez-Zor city and the west-bank villages from Deir ez-Zor to Abu Kamal, taken on 6 Dec 2024 as the army withdrew and left again within about two days of 8 Dec; the west-bank strip is only right for 6-7 Dec. Manbij stays SDF until 9 Dec." + NOTE_APPROX),
     "sdf-2025": dict(
         name="SDF / AANES, Dec 2024 - 17 Jan 2026 (10 March 2025 agreement)", actor="sdf", status="control",
-        **{"from": "2024-12-08", "to": "2026-01-17"}, unc=15000, sources=[R, TEHRAN, DELIL, ETANA, SYDIR, SHAFAQ_T],
+        **{"from": "2024-12-08", "to": "2026-01-17"}, unc=15000, sources=[TEHRAN, DELIL, ETANA, SYDIR, SHAFAQ_T],
         notes="Under the 10 March 2025 al-Sharaa-Abdi agreement (mostly not implemented): everything east of the Euphrates from Kobani to the Iraqi border except the Peace Spring strip, the Deir ez-Zor east bank from the Khabur mouth to Al-Baghouz, and west of the river Tabqa, the Euphrates Dam, the al-Shamiyeh area south of the river and the Deir Hafer - Maskanah pocket of eastern Aleppo. When the SDF took Deir Hafer - Maskanah is not sourced. Manbij (9 Dec 2024) and the Deir ez-Zor west bank (~10 Dec 2024) are not included, so 8-9 Dec are approximate; the Aleppo districts (left 1 Apr 2025) and the Tishrin Dam (Apr 2025) are not drawn." + NOTE_APPROX),
     "sdf-2026-01": dict(
         name="SDF / AANES after the January 2026 offensive: Kobani pocket and northern Al-Hasakah", actor="sdf", status="control",
-        **{"from": "2026-01-18", "to": None}, unc=20000, sources=[R, WP_2026, FMT, SYROBS, SOUTHFRONT_KOB, K24, OKAZ],
+        **{"from": "2026-01-18", "to": None}, unc=20000, sources=[WP_2026, FMT, SYROBS, SOUTHFRONT_KOB, K24, OKAZ],
         notes="After the 17-19 Jan 2026 offensive and the 18 Jan agreement (SDF to withdraw east of the Euphrates and to Al-Hasakah governorate): (1) an encircled pocket around Kobani on the Turkish border; (2) the north of Al-Hasakah governorate: Qamishli, the centre of Al-Hasakah city and the belt along the Turkish border east of Ras al-Ain to the Tigris (the extent east of Qamishli is unsourced). The south edge, a little south of Al-Hasakah city from the Khabur to the Iraqi border north of al-Hol, is inferred from the places reported taken; no map was retrieved. Ghwayran prison falls just inside; its hand-over date is not sourced. Al-Shaddadi was taken on 19 Jan, so 18 Jan is approximate. Under the 30 Jan 2026 comprehensive agreement Interior Ministry forces are to enter the Al-Hasakah and Qamishli centres and the SDF is being integrated into the army; the sources at hand do not say when that was implemented, so the zone is left open-ended as SDF control." + NOTE_APPROX),
     "interim-government-2024-12": dict(
         name="Interim government areas, 8 Dec 2024 - 16 Jul 2025", actor="interim-government", status="control",
-        **{"from": "2024-12-08", "to": "2025-07-16"}, unc=15000, sources=[R, AJ_11, DELIL, TRT, QAIM, SYDIR],
+        **{"from": "2024-12-08", "to": "2025-07-16"}, unc=15000, sources=[AJ_11, DELIL, TRT, QAIM, SYDIR],
         notes="After Assad's fall on 8 Dec 2024 (HTS and most factions merged into the new Defence Ministry): the west and centre including Aleppo, Idlib, Homs, Hama, Damascus, the coast, Daraa, Suwayda, Palmyra, Al-Sukhnah and the Badiya, and the Deir ez-Zor west bank (Deir ez-Zor city, Mayadin, Abu Kamal; the Al-Qaim crossing reopened on 14 Jun 2025). Suwayda was run de facto by local Druze factions with limited state presence (no source retrieved for Dec 2024 - Jul 2025). The SDF held the Deir ez-Zor west bank until about 10 Dec 2024. The Al-Tanf 55 km zone and the ISIS presence area overlap this polygon." + NOTE_APPROX),
     "interim-government-2025-07": dict(
         name="Interim government areas, 17 Jul 2025 - 17 Jan 2026 (without Druze-held Suwayda)", actor="interim-government", status="control",
-        **{"from": "2025-07-17", "to": "2026-01-17"}, unc=15000, sources=[R, LWJ_SUW, AJ_SUW, EUSAYS, TEHRAN],
+        **{"from": "2025-07-17", "to": "2026-01-17"}, unc=15000, sources=[LWJ_SUW, AJ_SUW, EUSAYS, TEHRAN],
         notes="As the previous snapshot, with a hole for the Suwayda area held by Druze factions after the July 2025 clashes (government forces entered Suwayda on 14-16 Jul and then withdrew; the 17 Jul start is approximate). Government forces and Bedouin tribes keep the western Suwayda countryside (Tal Hadid, Tha'la). The SDF-Damascus deal on Aleppo's Sheikh Maqsoud is not drawn; the SDF left Aleppo city on 10 Jan 2026." + NOTE_APPROX),
     "interim-government-2026-01": dict(
         name="Interim government areas from 18 Jan 2026", actor="interim-government", status="control",
-        **{"from": "2026-01-18", "to": None}, unc=20000, sources=[R, WP_2026, ETANA, ECOI, AJ_0118, FMT, ST_0120, K24, OKAZ],
+        **{"from": "2026-01-18", "to": None}, unc=20000, sources=[WP_2026, ETANA, ECOI, AJ_0118, FMT, ST_0120, K24, OKAZ],
         notes="After the January 2026 offensive: everything west of the Euphrates, all of Raqqa governorate (Raqqa, Tabqa, the former SNA Tel Abyad strip, counted as government through the SNA's merger into the army, not separately sourced), all of Deir ez-Zor governorate on both banks (Al-Omar, Conoco, Al-Tanak, Al-Baghouz) and southern Al-Hasakah (the Khabur valley through Al-Shaddadi, taken 19 Jan, and Al-Hol camp, UNHCR-run from 22 Jan with a government perimeter). The former SNA north Aleppo pocket is included (whether Turkish troops remain is not sourced). Holes: none except Druze-held Suwayda; the Kobani pocket and northern Al-Hasakah stay SDF (see sdf-2026-01). Lines moved daily on 17-19 Jan; open-ended, last checked against reports of 30 Jan 2026. Al-Tanf was reported handed to government forces around 11-12 Feb 2026." + NOTE_APPROX),
     "suwayda-druze-2025-07": dict(
         name="Druze factions (Suwayda) from July 2025", actor="suwayda-druze", status="control",
-        **{"from": "2025-07-17", "to": None}, unc=15000, sources=[R, LWJ_SUW, AJ_SUW, EUSAYS],
+        **{"from": "2025-07-17", "to": None}, unc=15000, sources=[LWJ_SUW, AJ_SUW, EUSAYS],
         notes="Suwayda city and most of the Druze east and south of Jabal al-Arab, held by factions loyal to Sheikh Hikmat al-Hijri (a 'National Guard' from late Aug 2025, checkpoints up to Umm al-Zaytoun on the Damascus road) after government forces withdrew following the 13-16 Jul 2025 clashes; the 17 Jul start is approximate. The west edge leaves the western countryside (Tal Hadid, Tha'la) to the government; the south edge is drawn south of Salkhad and the east edge along the eastern slopes of the Jabal, both guesses within +/-15 km. The empty eastern desert of the governorate is not included. Open-ended: last sourced Aug 2025." + NOTE_APPROX),
     "israel-golan": dict(
         name="Israeli-held Golan Heights", actor="israel", status="control",
-        **{"from": "1974-05-31", "to": None}, unc=3000, sources=[R, NE_UNDOF],
-        notes="The Golan Heights, occupied by Israel since 1967 (research note, baseline item 6) and annexed by Israel in 1981, not recognised internationally: de jure Syrian (inside the OCHA outline), de facto Israeli (inside Natural Earth's Israel polygon). Drawn between the OCHA outline (simplified to ~1 km) and the west edge of Natural Earth's UNDOF area-of-separation polygon, i.e. the line of the 31 May 1974 disengagement agreement (the start date is that agreement, from general knowledge; before it the line differed)."),
+        **{"from": "1974-05-31", "to": None}, unc=3000, sources=[NE_UNDOF],
+        notes="The Golan Heights, occupied by Israel since 1967 and annexed by Israel in 1981, not recognised internationally: de jure Syrian (inside the OCHA outline), de facto Israeli (inside Natural Earth's Israel polygon). Drawn between the OCHA outline (simplified to ~1 km) and the west edge of Natural Earth's UNDOF area-of-separation polygon, i.e. the line of the 31 May 1974 disengagement agreement (the start date is that agreement, from general knowledge; before it the line differed)."),
     "israel-buffer-2024-12": dict(
         name="Israeli-held buffer: UNDOF area of separation and Mount Hermon, from 8 Dec 2024", actor="israel", status="buffer",
-        **{"from": "2024-12-08", "to": None}, unc=10000, sources=[R, VOA, DEEPNEWZ, NE_UNDOF],
+        **{"from": "2024-12-08", "to": None}, unc=10000, sources=[VOA, DEEPNEWZ, NE_UNDOF],
         notes="Since 7-8 Dec 2024 Israel holds the UNDOF area of separation (75 km long, from the Mount Hermon summit to the Yarmouk at the Jordanian border, 10 km to 200 m wide; at least 10 positions by 15 Dec 2024) and the Syrian side of Mount Hermon, about 400 km2 in all, with incursions up to ~14 km into Syria. Drawn as Natural Earth's UNDOF polygon with its east edge moved ~2.5 km east and extended north-east over the Syrian Hermon slopes (about 10 km from the summit); the extent of the incursions beyond is not mapped. Open-ended: no withdrawal reported in the sources."),
     "us-coalition-al-tanf-55km": dict(
         name="Al-Tanf 55 km deconfliction zone (US garrison and Syrian Free Army)", actor="us-coalition", status="deconfliction",
         **{"from": "2016-01-01", "to": "2026-02-11"}, unc=0, circle=([38.61778, 33.50583], 55000),
-        sources=[WP_TANF, LWJ, R, PATURKEY, SF_TANF],
+        sources=[WP_TANF, LWJ, PATURKEY, SF_TANF],
         notes="A 55 km-radius circle around the Al-Tanf base (Wikipedia infobox point, via the gazetteer), patrolled by the Syrian Free Army with the US garrison; it reaches the Iraqi border at the Al-Tanf/Al-Waleed crossing and the Jordanian border (the circle is not clipped to Syria: the part outside Syria has no meaning). The sources give only the year 2016 for the start: 2016-01-01 is a placeholder for 'during 2016'. The end is the last day before the reported US withdrawal of about 11-12 Feb 2026, when government forces took the base over. On 6 Dec 2024 the Syrian Free Army expanded out of the zone into the desert (to Palmyra after the fall); that expansion is not drawn. Not control: the zone overlaps the government zones."),
     "isis-badiya-presence": dict(
         name="ISIS cell presence in the Badiya (not control)", actor="isis", status="presence",
-        **{"from": "2019-03-23", "to": None}, unc=20000, sources=[PLEDGE, SOHR_4000, NEWLINES, ALMON, R, SF_PALMYRA],
+        **{"from": "2019-03-23", "to": None}, unc=20000, sources=[PLEDGE, SOHR_4000, NEWLINES, ALMON, SF_PALMYRA],
         notes="An envelope around the desert areas where ISIS cells operate after losing their last territory at Al-Baghouz (March 2019; 23 March is the date the coalition announced it, general knowledge): from Jabal Abu Rajmayn north-east of Palmyra north-east to the south Raqqa / western Deir ez-Zor desert (west of the river, not the river villages), south-east along the desert west of the Mayadin - Abu Kamal road, west along the Deir ez-Zor - Homs desert south of Al-Sukhnah, south-west to the northern edge of Suwayda governorate near Al-Safa, and back north-west past Palmyra and Jazal. The envelope covers tens of thousands of km2, far more than the ~4,000 km2 the sources say the cells actually use: do not read it as ISIS-held. There are no front lines; the ground is nominally government (Assad, then interim government) and this zone overlaps those control zones. ISIS cells also operate in SDF-held areas (not drawn). Open-ended: activity continued in 2025 (ISIS checkpoint near Palmyra, Apr 2025)."),
 }
 
