@@ -57,6 +57,31 @@ TEHRAN = S("Tehran Times (Reuters)", "https://www.tehrantimes.com/news/510833/Sy
            published="2025-03-11", note="10 March 2025 al-Sharaa-Abdi agreement")
 SYDIR = S("Syria Direct", "https://syriadirect.org/sdf-damascus-agreement-in-aleppo-a-litmus-test/", published="2025-04-07",
           note="SDF forces left Sheikh Maqsoud and Ashrafieh (Aleppo) on 1 Apr 2025; not drawn at this scale")
+# day-level sources for 27 Nov - 8 Dec 2024 (found by searching for the events; each says what it reports)
+WP_ALEPPO = S("Wikipedia", "https://en.wikipedia.org/wiki/Battle_of_Aleppo_(2024)", "Battle of Aleppo (2024)",
+              note="rebels entered the city on 29 Nov 2024 and by the end of 30 Nov held most of it, the citadel and the government headquarters")
+I24_ALEPPO = S("i24NEWS", "https://www.i24news.tv/en/news/middle-east/levant-turkey/artc-anti-assad-forces-enter-aleppo-3-days-into-surprise-offensive",
+               published="2024-11-29", note="rebels entered Aleppo on Friday 29 Nov and reached the central square amid fierce clashes")
+MENAFN_ALEPPO = S("MENAFN (Azernews, relaying AFP and SOHR)", "https://menafn.com/1108941171/In-A-Surprise-Offensive-Insurgents-Breach-Syrias-Aleppo",
+                  "In A Surprise Offensive, Insurgents Breach Syria's Aleppo", "2024-11-30",
+                  note="SOHR: HTS and allied factions took control of most of the city, government centres and prisons")
+TRT_TR = S("TRT World", "https://www.trtworld.com/article/18238738", published="2024-12-01",
+           note="the SNA took full control of central Tel Rifaat on 1 Dec 2024 in Operation Dawn of Freedom")
+SHAFAQ_TR = S("Shafaq News", "https://www.shafaq.com/en/World/Turkiye-aligned-factions-seize-Tel-Rifaat-in-Syria-s-Aleppo",
+              "Turkiye-aligned factions seize Tel Rifaat in Syria's Aleppo", "2024-12-02", note="SOHR: the SNA took Tel Rifaat on Sunday 1 Dec")
+WP_DAWN = S("Wikipedia", "https://en.wikipedia.org/wiki/Operation_Dawn_of_Freedom", "Operation Dawn of Freedom",
+            note="from 30 Nov 2024 the SNA took Tadef, as-Safira, Khanasir and the Kuweires airbase (1 Dec), then Tel Rifaat")
+DEV_HAMA = S("Devdiscourse (with agency inputs)", "https://www.devdiscourse.com/article/politics/3182959-syrian-insurgents-capture-key-city-of-hama-a-blow-to-assad",
+             "Syrian Insurgents Capture Key City of Hama: A Blow to Assad", "2024-12-05", note="the army withdrew from Hama on 5 Dec 2024")
+F24_HAMA = S("France 24 (via Hathalyoum)", "https://english.hathalyoum.net/articles/132619-syrian-rebels-enter-central-city-of-hama-in-latest",
+             published="2024-12-06", note="the army said on Thursday 5 Dec that it had lost control of Hama and withdrawn")
+FEDERAL_HOMS = S("The Federal", "https://thefederal.com/category/international/damascus-free-syrian-rebels-declare-president-assad-has-allegedly-fled-160298",
+                 published="2024-12-08", note="HTS announced on the night of 7 Dec that its forces had entered Homs as the army retreated to the outskirts")
+HINDU_HOMS = S("The Hindu (via webjosh.com)", "https://webjosh.com/article/syria-rebels-celebrate-in-captured-homs-set-sights-on-damascus-1733618600-6197",
+               "Syria rebels celebrate in captured Homs, set sights on Damascus", "2024-12-08",
+               note="the rebels announced full control of Homs early on Sunday 8 Dec after a day of fighting, as the army withdrew")
+WION_DAM = S("WION", "https://www.wionews.com/world/damascus-falls-syrian-rebels-announce-capital-city-free-pm-says-ready-for-handover-782370",
+             published="2024-12-08", note="the rebels declared Damascus free on 8 Dec 2024, hours after the fall of Homs; Assad had left")
 SHAFAQ_T = S("Shafaq News", "https://www.shafaq.com/en/World/Damascus-takes-over-Tishrin-Dam-from-SDF-after-agreement", published="2025-04-09",
              note="Tishrin Dam handed to a joint/government force, Apr 2025")
 ETANA = S("ETANA Syria", "https://etanasyria.org/brief-raqqa-deir-ezzor-fall-to-interim-authorities",
@@ -363,7 +388,34 @@ def main(bdir, out):
     DRUZE = [[36.56, 32.93], [36.52, 32.80], [36.53, 32.66], [36.56, 32.52], [36.62, 32.42], [36.76, 32.40],
              [36.90, 32.50], [36.93, 32.68], [36.85, 32.85], [36.70, 32.95], [36.56, 32.93]]
 
+    # Day-level HTS-led fronts of the Nov-Dec 2024 offensive, each from the Latakia hills (C41) to Lake Assad (LK3)
+    # like L_H1 (~5-6 Dec), through the places the day's reports name:
+    L_H_NOV27 = [IJ, [37.02, 36.22], [37.00, 36.08], [36.92, 35.95], [36.80, 35.85], [36.60, 35.77],
+                 [36.42, 35.74], [36.25, 35.74], C41]                      # 27-29 Nov: Idlib pocket + western Aleppo countryside, Aleppo city outside
+    L_H_NOV30 = [C41, [36.25, 35.74], [36.30, 35.45], [36.50, 35.35], [36.70, 35.28], [36.95, 35.28], [37.15, 35.32],
+                 [37.30, 35.40], [37.55, 35.68], [37.85, 35.88], LK3]      # 30 Nov-4 Dec: Aleppo taken, the front north of Hama
+    L_H_DEC7 = [C41, [36.25, 35.74], [36.30, 35.40], [36.42, 35.12], [36.48, 34.80], [36.58, 34.62], [36.80, 34.62],
+                [36.95, 34.80], [37.15, 35.10], [37.30, 35.40], [37.55, 35.68], [37.85, 35.88], LK3]   # 7 Dec: Homs entered
     B = O.path
+    # ---- the Al-Tanf 55 km zone is cut out of the Assad government's ground: the sources describe a zone held by
+    # the US garrison and the Syrian Free Army that government forces did not enter. The arc is the circle's
+    # 256-gon inside the outline, walked clockwise round the base from the Jordanian border to the Iraqi one.
+    circ = circle_polygon(*ZONES["us-coalition-al-tanf-55km"]["circle"], n=256)[:-1]
+    ring_closed = O.pts + [O.pts[0]]
+    inside = [in_ring(p, ring_closed) for p in circ]
+    k0 = next(i for i in range(len(circ)) if inside[i] and not inside[i - 1])
+    run, k = [], k0
+    while inside[k % len(circ)]:
+        run.append(r5(circ[k % len(circ)]))
+        k += 1
+    T_IQ, T_JO = O.cut(circ[k0 - 1]), O.cut(circ[k % len(circ)])
+    TANF_ARC = [T_JO] + rev(run) + [T_IQ]
+    def BT(a, b):
+        """The outline from a to b with the Al-Tanf zone cut out (a before the Jordanian crossing, b after the Iraqi one)."""
+        first = B(a, T_JO)
+        if T_IQ in first:
+            sys.exit("Al-Tanf cut: the crossings are not in ring order")
+        return first[:-1] + TANF_ARC + B(T_IQ, b)[1:]
     # ---- assemble the rings --------------------------------------------------------------
     Z = {}
     sdf_core_0 = chain(B(TIGRIS, C_PS_E), L_PS, B(C_PS_W, C_EUPH), sub(L_EUPH_N, C_EUPH, SAJ), L_SNA_MANBIJ, L_MANBIJ_S,
@@ -385,18 +437,34 @@ def main(bdir, out):
                             rev(L_EUPH_N))], [ps_strip]]
     # HTS
     Z["hts-2020-03"] = [[chain(B(C31, C41), rev(L_IDLIB_E), L_IDLIB_N)]]
-    Z["hts-2024-12"] = [[chain(B(C31, C41), L_H1, sub(L_LAKE, LK3, TISHRIN), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S),
-                               L_AFRIN_S, L_IDLIB_N)]]
+    def hts_front(line):
+        return [[chain(B(C31, C41), line, sub(L_LAKE, LK3, TISHRIN), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S),
+                       L_AFRIN_S, L_IDLIB_N)]]
+    Z["hts-2024-11-27"] = [[chain(B(C31, C41), rev(L_H_NOV27), L_IDLIB_N)]]
+    Z["hts-2024-11-30"] = hts_front(L_H_NOV30)
+    Z["hts-2024-12"] = hts_front(L_H1)
+    Z["hts-2024-12-07"] = hts_front(L_H_DEC7)
+    Z["sdf-2024-12-01"] = [[sdf_core_0]]
     # southern factions
     Z["southern-opposition-2024-12"] = [[chain(B(G_S, D_E), daraa_line)]]
     # Israel
     Z["israel-golan"] = [[chain(B(G_N, G_S), rev(golan_east))]]
     Z["israel-buffer-2024-12"] = [[chain(B(B_N, G_N), golan_east, B(G_S, B_S), buf_east)]]
     # Assad government
-    Z["assad-government-2020-03"] = [[chain(B(C41, G_N), golan_east, B(G_S, C_EUPH_IQ), rev(L_RIVER_S), rev(L_SOUTHBANK),
+    Z["assad-government-2020-03"] = [[chain(B(C41, G_N), golan_east, BT(G_S, C_EUPH_IQ), rev(L_RIVER_S), rev(L_SOUTHBANK),
                                             rev(L_LAKE), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_IDLIB_E)]]
-    Z["assad-government-2024-12"] = [[chain(B(C41, G_N), golan_east, rev(daraa_line), B(D_E, C_WB_IQ), rev(L_DEZ_WB),
-                                            rev(sub(L_RIVER_S, RJ, RD)), rev(L_SOUTHBANK), sub(L_LAKE, W_TABQA, LK3), rev(L_H1))]]
+    Z["assad-government-2024-11-27"] = [[chain(B(C41, G_N), golan_east, BT(G_S, C_EUPH_IQ), rev(L_RIVER_S), rev(L_SOUTHBANK),
+                                               rev(L_LAKE), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_H_NOV27)]]
+    def assad_front(line):   # 30 Nov - 5 Dec: Daraa and the Deir ez-Zor west bank still government-held
+        return [[chain(B(C41, G_N), golan_east, BT(G_S, C_EUPH_IQ), rev(L_RIVER_S), rev(L_SOUTHBANK),
+                       sub(L_LAKE, W_TABQA, LK3), rev(line))]]
+    Z["assad-government-2024-11-30"] = assad_front(L_H_NOV30)
+    Z["assad-government-2024-12-05"] = assad_front(L_H1)
+    def assad_late(line):    # 6-7 Dec: without Daraa and the west bank
+        return [[chain(B(C41, G_N), golan_east, rev(daraa_line), BT(D_E, C_WB_IQ), rev(L_DEZ_WB),
+                       rev(sub(L_RIVER_S, RJ, RD)), rev(L_SOUTHBANK), sub(L_LAKE, W_TABQA, LK3), rev(line))]]
+    Z["assad-government-2024-12"] = assad_late(L_H1)
+    Z["assad-government-2024-12-07"] = assad_late(L_H_DEC7)
     # interim government
     gov25 = chain(B(C31, B_N), rev(buf_east), B(B_S, C_EUPH_IQ), rev(L_RIVER_S), rev(sub(L_SOUTHBANK, DH_S, RJ)), rev(L_DH),
                   sub(L_LAKE, DH_N, TISHRIN), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_IDLIB_N)
@@ -504,8 +572,35 @@ EXPECT = [  # (place, [lon, lat], day, expected control zone ids)
 ]
 
 
+# The controller the cited reports give for four cities on each day of the Nov-Dec 2024 offensive, as
+# (first day, last day, actor); cmd/frontline's TestDayLevelControl asks /api/control the same.
+DAY_LEVEL = {
+    "Aleppo": ([37.167, 36.217], [("2024-11-27", "2024-11-29", "assad-government"), ("2024-11-30", "2024-12-07", "hts"),
+                                  ("2024-12-08", "2024-12-08", "interim-government")]),
+    "Hama": ([36.75, 35.1333], [("2024-11-27", "2024-12-04", "assad-government"), ("2024-12-05", "2024-12-07", "hts"),
+                                ("2024-12-08", "2024-12-08", "interim-government")]),
+    "Homs": ([36.70944, 34.73083], [("2024-11-27", "2024-12-06", "assad-government"), ("2024-12-07", "2024-12-07", "hts"),
+                                    ("2024-12-08", "2024-12-08", "interim-government")]),
+    "Damascus": ([36.29194, 33.51306], [("2024-11-27", "2024-12-07", "assad-government"),
+                                        ("2024-12-08", "2024-12-08", "interim-government")]),
+}
+OFFENSIVE_DAYS = ["2024-11-%02d" % d for d in range(27, 31)] + ["2024-12-%02d" % d for d in range(1, 9)]
+
+
 def selftest(feats):
     bad = 0
+    actor = {f["id"]: f["properties"]["actor"] for f in feats}
+    for name, (pt, spans) in DAY_LEVEL.items():
+        for day in OFFENSIVE_DAYS:
+            want = [a for lo, hi, a in spans if lo <= day <= hi]
+            got = [actor[z] for z in at(feats, pt, day)]
+            if got != want:
+                print(f"selftest: {name} on {day}: control by {got}, want {want}", file=sys.stderr)
+                bad += 1
+    if at(feats, [37.167, 36.217], "2024-11-29", "contested") != ["aleppo-contested-2024-11-29"]:
+        print("selftest: Aleppo not contested on 29 Nov 2024", file=sys.stderr); bad += 1
+    if at(feats, [38.61778, 33.50583], "2022-06-01") != []:
+        print("selftest: the Al-Tanf base is in a control zone in 2022", file=sys.stderr); bad += 1
     for name, pt, day, want in EXPECT:
         got = at(feats, pt, day)
         if got != want:
@@ -521,7 +616,7 @@ def selftest(feats):
     # grid: every point of Syria is in exactly one control zone on each snapshot date
     ctry = json.load(open(f"{BDIR}/country.geojson", encoding="utf-8"))["features"][0]["geometry"]["coordinates"]
     main_ring = max((p[0] for p in ctry), key=len)
-    for day in ["2024-11-01", "2024-12-06", "2025-06-01", "2025-09-01", "2026-01-25"]:
+    for day in ["2024-11-01"] + OFFENSIVE_DAYS + ["2025-06-01", "2025-09-01", "2026-01-25"]:
         gaps = over = n = 0
         examples = []
         y = 32.32
@@ -531,6 +626,8 @@ def selftest(feats):
                 if in_ring([x, y], main_ring):
                     n += 1
                     k = len(at(feats, [x, y], day)) + len(at(feats, [x, y], day, "buffer"))
+                    if k == 0 and at(feats, [x, y], day, "deconfliction"):
+                        k = 1   # the Al-Tanf zone, cut out of the Assad government's ground
                     if k == 0:
                         gaps += 1; examples.append(("gap", round(x, 2), round(y, 2)))
                     elif k > 1:
@@ -551,42 +648,79 @@ ZONES = {
     "assad-government-2020-03": dict(
         name="Government (Assad) areas, March 2020 - 26 Nov 2024", actor="assad-government", status="control",
         **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=ASSAD_SRC + [HDN],
-        notes="Baseline frozen since the 5 March 2020 Idlib ceasefire (as of 26 Nov 2024): everything outside the Idlib pocket (HTS), the SNA pockets, the SDF north-east and the Israeli-held Golan, including Aleppo city, Damascus, Homs, Hama, the coast, Daraa, Suwayda (Druze factions locally), the Badiya and the Deir ez-Zor west bank. Government security enclaves inside Al-Hasakah and Qamishli and the SDF-held Sheikh Maqsoud district of Aleppo are too small to draw. The Al-Tanf 55 km zone lies inside this polygon (see the deconfliction zone); ISIS cells are a presence inside it. The start date is the ceasefire; earlier lines differ." + NOTE_APPROX),
+        notes="Baseline frozen since the 5 March 2020 Idlib ceasefire (as of 26 Nov 2024): everything outside the Idlib pocket (HTS), the SNA pockets, the SDF north-east and the Israeli-held Golan, including Aleppo city, Damascus, Homs, Hama, the coast, Daraa, Suwayda (Druze factions locally), the Badiya and the Deir ez-Zor west bank. Government security enclaves inside Al-Hasakah and Qamishli and the SDF-held Sheikh Maqsoud district of Aleppo are too small to draw. The Al-Tanf 55 km zone lies inside this polygon (see the deconfliction zone); ISIS cells are a presence inside it. The start date is the ceasefire; earlier lines differ. The Al-Tanf 55 km zone is cut out: the sources describe it as held by the US garrison and the Syrian Free Army, which government forces did not enter (from 2016; the interim government\'s zones from 8 Dec 2024 overlap it instead, as the deconfliction zone persisted until Feb 2026)." + NOTE_APPROX),
+    "assad-government-2024-11-27": dict(
+        name="Government (Assad) areas, 27-29 Nov 2024", actor="assad-government", status="control",
+        **{"from": "2024-11-27", "to": "2024-11-29"}, unc=20000, sources=ASSAD_SRC + [WP_ALEPPO, I24_ALEPPO],
+        notes="27-29 Nov 2024: as the baseline less the western Aleppo countryside, taken by the HTS-led offensive from 27 Nov; Aleppo city was still government-held (contested from 29 Nov, see aleppo-contested-2024-11-29), and so were Hama, Homs, Damascus, Daraa and the Deir ez-Zor west bank. The Al-Tanf 55 km zone is cut out." + NOTE_APPROX),
+    "assad-government-2024-11-30": dict(
+        name="Government (Assad) areas, 30 Nov - 4 Dec 2024", actor="assad-government", status="control",
+        **{"from": "2024-11-30", "to": "2024-12-04"}, unc=20000, sources=ASSAD_SRC + [WP_ALEPPO, MENAFN_ALEPPO, DEV_HAMA],
+        notes="30 Nov - 4 Dec 2024: after Aleppo fell (30 Nov) and before Hama (5 Dec): Hama, Homs, Damascus, the coast, Daraa, Suwayda, the Badiya and the Deir ez-Zor west bank. The Al-Tanf 55 km zone is cut out." + NOTE_APPROX),
+    "assad-government-2024-12-05": dict(
+        name="Government (Assad) areas, 5 Dec 2024", actor="assad-government", status="control",
+        **{"from": "2024-12-05", "to": "2024-12-05"}, unc=20000, sources=ASSAD_SRC + [DEV_HAMA, F24_HAMA],
+        notes="5 Dec 2024: the army withdrew from Hama; the government still held Homs, Damascus, the coast, Daraa, Suwayda, the Badiya and the Deir ez-Zor west bank (both lost on 6 Dec). The Al-Tanf 55 km zone is cut out." + NOTE_APPROX),
     "assad-government-2024-12": dict(
-        name="Government (Assad) areas, ~6 Dec 2024", actor="assad-government", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=20000, sources=ASSAD_SRC + [PGN],
-        notes="Drawn for about 6 Dec 2024, after Aleppo (27-30 Nov) and Hama (5 Dec) fell to the HTS-led offensive, Daraa to the southern factions (6 Dec) and Deir ez-Zor city and the west bank to the SDF (6 Dec): Homs-Damascus-coast-Suwayda-Badiya. Early in the interval the government held more (Aleppo until 27-30 Nov, Hama until 5 Dec, Daraa and Deir ez-Zor until 6 Dec). Homs fell on 7-8 Dec and Damascus on 8 Dec." + NOTE_APPROX),
+        name="Government (Assad) areas, 6 Dec 2024", actor="assad-government", status="control",
+        **{"from": "2024-12-06", "to": "2024-12-06"}, unc=20000, sources=ASSAD_SRC + [PGN],
+        notes="6 Dec 2024: after Aleppo (29-30 Nov) and Hama (5 Dec) fell to the HTS-led offensive, Daraa to the southern factions and Deir ez-Zor city and the west bank to the SDF (both 6 Dec): Homs, Damascus, the coast, Suwayda and the Badiya. The Al-Tanf 55 km zone is cut out (see assad-government-2020-03)." + NOTE_APPROX),
+    "assad-government-2024-12-07": dict(
+        name="Government (Assad) areas, 7 Dec 2024", actor="assad-government", status="control",
+        **{"from": "2024-12-07", "to": "2024-12-07"}, unc=20000, sources=ASSAD_SRC + [FEDERAL_HOMS, HINDU_HOMS, WION_DAM],
+        notes="7 Dec 2024, the last day before Assad left: as on 6 Dec less Homs city, entered by HTS that night; Damascus was declared free on 8 Dec. The Al-Tanf 55 km zone is cut out." + NOTE_APPROX),
     "hts-2020-03": dict(
         name="HTS-led opposition: Idlib pocket, March 2020 - 26 Nov 2024", actor="hts", status="control",
         **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[AJ_MAP, AJ_11, TEL],
         notes="Most of Idlib governorate including Idlib city, the western Aleppo countryside and a strip of the north-east Latakia hills; south edge just south of the M4 (Jisr al-Shughur - Ariha), east edge west of the M5 (Saraqib government-held since 2020, unsourced). Other opposition factions inside the pocket are not separated." + NOTE_APPROX),
+    "hts-2024-11-27": dict(
+        name="HTS-led opposition, 27-29 Nov 2024 (before Aleppo fell)", actor="hts", status="control",
+        **{"from": "2024-11-27", "to": "2024-11-29"}, unc=20000, sources=[AJ_11, WP_ALEPPO, I24_ALEPPO],
+        notes="27-29 Nov 2024: the Idlib pocket plus the western Aleppo countryside taken in the first days of the offensive, up to the western edge of Aleppo city, which the rebels entered on 29 Nov (see aleppo-contested-2024-11-29) but did not yet hold." + NOTE_APPROX),
+    "aleppo-contested-2024-11-29": dict(
+        name="Aleppo city contested, 29 Nov 2024", actor="hts", status="contested",
+        **{"from": "2024-11-29", "to": "2024-11-29"}, unc=5000, circle=([37.167, 36.217], 10000),
+        sources=[WP_ALEPPO, I24_ALEPPO],
+        notes="On 29 Nov 2024 HTS-led rebels entered Aleppo and reached the central square amid fierce clashes; the government still held most of the city, which fell on 30 Nov. A 10 km circle around the city centre (the gazetteer point) stands for the city; it is a contested area over the government's, not control."),
+    "hts-2024-11-30": dict(
+        name="HTS-led opposition, 30 Nov - 4 Dec 2024 (Aleppo taken)", actor="hts", status="control",
+        **{"from": "2024-11-30", "to": "2024-12-04"}, unc=20000, sources=[AJ_11, TEL, WP_ALEPPO, MENAFN_ALEPPO, WP_DAWN],
+        notes="30 Nov - 4 Dec 2024: the Idlib pocket, Aleppo city (most of it, the citadel and the government headquarters held by the end of 30 Nov) and its countryside west of the Euphrates except the SNA and SDF pockets, and the M5 south to a front north of Hama city, which held until 5 Dec. The SNA's gains east of Aleppo (Tadef, as-Safira, Kuweires, 30 Nov-1 Dec) are drawn inside this area." + NOTE_APPROX),
     "hts-2024-12": dict(
-        name="HTS-led opposition, ~6 Dec 2024", actor="hts", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=20000, sources=[AJ_11, TEL, PGN],
-        notes="Drawn for about 6 Dec 2024: the Idlib pocket plus Aleppo city and its countryside west of the Euphrates except the SNA and SDF pockets, and a corridor south along the M5 through Hama to the edge of Homs (Rastan). Aleppo was taken 27-30 Nov and Hama on 5 Dec, so early in the interval the area was smaller. On 8 Dec the HTS-led factions formed the interim government (see interim-government zones)." + NOTE_APPROX),
+        name="HTS-led opposition, 5-6 Dec 2024", actor="hts", status="control",
+        **{"from": "2024-12-05", "to": "2024-12-06"}, unc=20000, sources=[AJ_11, TEL, PGN, WP_ALEPPO, DEV_HAMA, F24_HAMA],
+        notes="5-6 Dec 2024: the Idlib pocket plus Aleppo city and its countryside west of the Euphrates except the SNA and SDF pockets, and a corridor south along the M5 through Hama (taken 5 Dec) to the edge of Homs (Rastan). The SNA's gains east of Aleppo (Tadef, as-Safira, Kuweires, 30 Nov-1 Dec) are drawn inside this area." + NOTE_APPROX),
+    "hts-2024-12-07": dict(
+        name="HTS-led opposition, 7 Dec 2024 (Homs entered)", actor="hts", status="control",
+        **{"from": "2024-12-07", "to": "2024-12-07"}, unc=20000, sources=[AJ_11, FEDERAL_HOMS, HINDU_HOMS],
+        notes="7 Dec 2024: as on 5-6 Dec plus Homs city, which HTS announced it had entered on the night of 7 Dec as the army withdrew to the outskirts; full control was announced early on 8 Dec, the day Damascus fell." + NOTE_APPROX),
     "southern-opposition-2024-12": dict(
-        name="Southern opposition factions: Daraa, ~6 Dec 2024", actor="southern-opposition", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=15000, sources=[AJ_11, PGN],
+        name="Southern opposition factions: Daraa, 6-7 Dec 2024", actor="southern-opposition", status="control",
+        **{"from": "2024-12-06", "to": "2024-12-07"}, unc=15000, sources=[AJ_11, PGN],
         notes="Most of Daraa governorate, retaken by the southern factions on 6 Dec 2024 (drawn as the OCHA Dar'a outline simplified to ~1 km); before 6 Dec the governorate was government-held, so this zone is only right for 6-7 Dec. From 8 Dec the area is part of the interim government zone." + NOTE_APPROX),
     "sna-2020-03": dict(
-        name="SNA and Turkish forces: north Aleppo pocket and Peace Spring strip, March 2020 - 26 Nov 2024", actor="sna", status="control",
-        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[AJ_MAP, HDN],
+        name="SNA and Turkish forces: north Aleppo pocket and Peace Spring strip, March 2020 - 30 Nov 2024", actor="sna", status="control",
+        **{"from": "2020-03-06", "to": "2024-11-30"}, unc=15000, sources=[AJ_MAP, HDN],
         notes="Two parts held by the Turkish-backed SNA together with the Turkish army (about 8,835 km2 in all, per Wikipedia's 'Turkish occupation of northern Syria'): the north Aleppo pocket Afrin - Azaz - Al-Bab - Jarabulus (Turkish border north, Euphrates east, south edge just south of Al-Bab, Sajur river against SDF-held Manbij), and the Peace Spring strip taken in Oct 2019 from just west of Tel Abyad to just east of Ras al-Ain, ~120 km wide, south edge on the M4." + NOTE_APPROX),
     "sna-2024-12": dict(
-        name="SNA and Turkish forces, ~6 Dec 2024 (with Tal Rifaat)", actor="sna", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=15000, sources=[AJ_11],
+        name="SNA and Turkish forces, 1-7 Dec 2024 (with Tal Rifaat)", actor="sna", status="control",
+        **{"from": "2024-12-01", "to": "2024-12-07"}, unc=15000, sources=[AJ_11, TRT_TR, SHAFAQ_TR, WP_DAWN],
         notes="As the baseline plus the Tal Rifaat pocket, taken from the SDF on 1 Dec 2024 in the SNA's 'Dawn of Freedom' operation (reported by Daily Sabah and TRT); before 1 Dec Tal Rifaat was SDF-held." + NOTE_APPROX),
     "sna-2025": dict(
         name="SNA (merging into the new army) and Turkish forces, Dec 2024 - 17 Jan 2026 (with Manbij)", actor="sna", status="control",
         **{"from": "2024-12-08", "to": "2026-01-17"}, unc=15000, sources=[TRT, SHAFAQ_T],
         notes="The north Aleppo pocket now joined to Manbij (taken from the SDF on 9 Dec 2024, so the 8 Dec day is wrong) and the Tel Abyad - Ras al-Ain strip. The SNA was formally merged into the interim government's army during 2025 and Turkish forces remain (the latter unsourced); this zone ends on 17 Jan 2026, after which these areas count as government (not separately sourced). The Tishrin Dam, handed to a joint/government force in Apr 2025, is on the edge and not drawn separately." + NOTE_APPROX),
     "sdf-2020-03": dict(
-        name="SDF / AANES north-east, March 2020 - 26 Nov 2024", actor="sdf", status="control",
-        **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=[AJ_MAP, HDN],
+        name="SDF / AANES north-east with Tal Rifaat, March 2020 - 30 Nov 2024", actor="sdf", status="control",
+        **{"from": "2020-03-06", "to": "2024-11-30"}, unc=15000, sources=[AJ_MAP, HDN],
         notes="Everything east of the Euphrates except the Peace Spring strip (Kobani, Raqqa, Qamishli, Al-Hasakah, Al-Shaddadi, Al-Hol camp, the Deir ez-Zor east bank down to Al-Baghouz with the Al-Omar, Conoco and Al-Tanak fields), plus west of the river Manbij district, Tabqa and the south bank of Raqqa governorate, and the separate Tal Rifaat pocket north of Aleppo (second polygon). Government security enclaves in Al-Hasakah and Qamishli and the Sheikh Maqsoud/Ashrafieh districts of Aleppo are not drawn." + NOTE_APPROX),
+    "sdf-2024-12-01": dict(
+        name="SDF / AANES north-east, 1-5 Dec 2024 (without Tal Rifaat)", actor="sdf", status="control",
+        **{"from": "2024-12-01", "to": "2024-12-05"}, unc=15000, sources=[AJ_MAP, TRT_TR, SHAFAQ_TR, PGN],
+        notes="1-5 Dec 2024: the baseline's north-east less the Tal Rifaat pocket, lost to the SNA on 1 Dec, and before the SDF crossed to the Deir ez-Zor west bank on 6 Dec." + NOTE_APPROX),
     "sdf-2024-12": dict(
-        name="SDF / AANES, ~6 Dec 2024 (with the Deir ez-Zor west bank)", actor="sdf", status="control",
-        **{"from": "2024-11-27", "to": "2024-12-07"}, unc=20000, sources=[PGN, DELIL, TEL],
+        name="SDF / AANES, 6-7 Dec 2024 (with the Deir ez-Zor west bank)", actor="sdf", status="control",
+        **{"from": "2024-12-06", "to": "2024-12-07"}, unc=20000, sources=[PGN, DELIL, TEL],
         notes="As the baseline without Tal Rifaat (lost to the SNA on 1 Dec) and with Deir ez-Zor city and the west-bank villages from Deir ez-Zor to Abu Kamal, taken on 6 Dec 2024 as the army withdrew and left again within about two days of 8 Dec; the west-bank strip is only right for 6-7 Dec. Manbij stays SDF until 9 Dec." + NOTE_APPROX),
     "sdf-2025": dict(
         name="SDF / AANES, Dec 2024 - 17 Jan 2026 (10 March 2025 agreement)", actor="sdf", status="control",
