@@ -82,6 +82,16 @@ HINDU_HOMS = S("The Hindu (via webjosh.com)", "https://webjosh.com/article/syria
                note="the rebels announced full control of Homs early on Sunday 8 Dec after a day of fighting, as the army withdrew")
 WION_DAM = S("WION", "https://www.wionews.com/world/damascus-falls-syrian-rebels-announce-capital-city-free-pm-says-ready-for-handover-782370",
              published="2024-12-08", note="the rebels declared Damascus free on 8 Dec 2024, hours after the fall of Homs; Assad had left")
+# 2018-2019 snapshots
+AJ_2018 = S("Al Jazeera (via Ya Libnan)", "http://yalibnan.com/2018/07/02/125725/", published="2018-07-02",
+            note="maps of who controls what: Eastern Ghouta taken by the army on 12 Apr 2018, Afrin by Turkish troops and allied Syrian rebels; the FSA limited to Idlib province in the north-west; rebels in Daraa until the June 2018 offensive")
+AFP_BAGHOUZ = S("AFP (via BSS)", "http://www.bssnews.net/?p=185133", published="2019-03-23",
+                note="the SDF declared the territorial defeat of ISIS at Al-Baghouz on 23 Mar 2019")
+REUTERS_KHAN = S("Reuters (via news.trust.org)", "https://news.trust.org/item/20190820112343-72otg/",
+                 "Syrian army tightens grip on key town after rebel withdrawal", "2019-08-20",
+                 note="government forces entered Khan Sheikhoun, in rebel hands since 2014; SOHR: rebels withdrew from their last territory in Hama province")
+ALARABIYA_KHAN = S("Al Arabiya", "http://english.alarabiya.net/en/News/middle-east/2019/08/20/Anti-Assad-fighters-withdraw-from-Khan-Sheikhoun-Syrian-observatory.html",
+                   published="2019-08-20", note="SOHR: anti-Assad fighters withdrew from Khan Sheikhoun and northern Hama on 20 Aug 2019")
 SHAFAQ_T = S("Shafaq News", "https://www.shafaq.com/en/World/Damascus-takes-over-Tishrin-Dam-from-SDF-after-agreement", published="2025-04-09",
              note="Tishrin Dam handed to a joint/government force, Apr 2025")
 ETANA = S("ETANA Syria", "https://etanasyria.org/brief-raqqa-deir-ezzor-fall-to-interim-authorities",
@@ -396,6 +406,10 @@ def main(bdir, out):
                  [37.30, 35.40], [37.55, 35.68], [37.85, 35.88], LK3]      # 30 Nov-4 Dec: Aleppo taken, the front north of Hama
     L_H_DEC7 = [C41, [36.25, 35.74], [36.30, 35.40], [36.42, 35.12], [36.48, 34.80], [36.58, 34.62], [36.80, 34.62],
                 [36.95, 34.80], [37.15, 35.10], [37.30, 35.40], [37.55, 35.68], [37.85, 35.88], LK3]   # 7 Dec: Homs entered
+    # 2018 - Aug 2019: the Idlib pocket before the government took Khan Sheikhoun and northern Hama (20-23 Aug 2019):
+    # south Idlib (Maarat al-Numan, Khan Sheikhoun) and the northern Hama salient (Latamina, Kafr Zita, Morek)
+    L_IDLIB_2018 = [IJ, [36.95, 36.20], [37.00, 36.05], [36.95, 35.85], [36.85, 35.60], [36.72, 35.36],
+                    [36.55, 35.33], [36.38, 35.45], [36.25, 35.70], C41]
     B = O.path
     # ---- the Al-Tanf 55 km zone is cut out of the Assad government's ground: the sources describe a zone held by
     # the US garrison and the Syrian Free Army that government forces did not enter. The arc is the circle's
@@ -445,6 +459,19 @@ def main(bdir, out):
     Z["hts-2024-12"] = hts_front(L_H1)
     Z["hts-2024-12-07"] = hts_front(L_H_DEC7)
     Z["sdf-2024-12-01"] = [[sdf_core_0]]
+    # 2018-2019: before the Peace Spring strip (Oct 2019) the SDF held the whole border east of the Euphrates
+    Z["sdf-2018"] = [[chain(B(TIGRIS, C_EUPH), sub(L_EUPH_N, C_EUPH, SAJ), L_SNA_MANBIJ, L_MANBIJ_S,
+                            L_LAKE, L_SOUTHBANK, L_RIVER_S, B(C_EUPH_IQ, TIGRIS))], [TR_POCKET]]
+    Z["sna-2018"] = [[chain(B(C_EUPH, C31), rev(L_IDLIB_N), rev(L_AFRIN_S), L_TR_N, rev(L_SNA_GOV_E), rev(L_SNA_MANBIJ),
+                            sub(L_EUPH_N, SAJ, C_EUPH))]]
+    Z["hts-2018"] = [[chain(B(C31, C41), rev(L_IDLIB_2018), L_IDLIB_N)]]
+    Z["southern-opposition-2018"] = [[chain(B(G_S, D_E), daraa_line)]]
+    Z["assad-government-2018"] = [[chain(B(C41, G_N), golan_east, rev(daraa_line), BT(D_E, C_EUPH_IQ), rev(L_RIVER_S),
+                                         rev(L_SOUTHBANK), rev(L_LAKE), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_IDLIB_2018)]]
+    Z["assad-government-2019"] = [[chain(B(C41, G_N), golan_east, BT(G_S, C_EUPH_IQ), rev(L_RIVER_S),
+                                         rev(L_SOUTHBANK), rev(L_LAKE), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_IDLIB_2018)]]
+    for zid in ["sdf-2019", "sna-2019", "hts-2019"]:
+        Z[zid] = Z[zid.replace("2019", "2018")]
     # southern factions
     Z["southern-opposition-2024-12"] = [[chain(B(G_S, D_E), daraa_line)]]
     # Israel
@@ -569,6 +596,14 @@ EXPECT = [  # (place, [lon, lat], day, expected control zone ids)
     ("Homs", [36.70944, 34.73083], "2024-12-06", ["assad-government-2024-12"]),
     ("Palmyra", [38.26722, 34.56], "2025-06-01", ["interim-government-2024-12"]),
     ("Golan (Quneitra hills)", [35.75, 33.0], "2025-06-01", ["israel-golan"]),
+    ("Khan Sheikhoun", [36.6381, 35.4414], "2019-06-01", ["hts-2019"]),
+    ("Khan Sheikhoun", [36.6381, 35.4414], "2020-06-01", ["assad-government-2020-03"]),
+    ("Daraa", [36.1, 32.617], "2018-05-01", ["southern-opposition-2018"]),
+    ("Daraa", [36.1, 32.617], "2019-06-01", ["assad-government-2019"]),
+    ("Afrin", [36.8667, 36.5167], "2018-05-01", ["sna-2018"]),
+    ("Tel Abyad", [38.95667, 36.6975], "2019-06-01", ["sdf-2019"]),
+    ("Raqqa", [39.0167, 35.95], "2018-05-01", ["sdf-2018"]),
+    ("Damascus", [36.29194, 33.51306], "2019-06-01", ["assad-government-2019"]),
 ]
 
 
@@ -616,7 +651,7 @@ def selftest(feats):
     # grid: every point of Syria is in exactly one control zone on each snapshot date
     ctry = json.load(open(f"{BDIR}/country.geojson", encoding="utf-8"))["features"][0]["geometry"]["coordinates"]
     main_ring = max((p[0] for p in ctry), key=len)
-    for day in ["2024-11-01"] + OFFENSIVE_DAYS + ["2025-06-01", "2025-09-01", "2026-01-25"]:
+    for day in ["2018-05-01", "2019-06-01", "2024-11-01"] + OFFENSIVE_DAYS + ["2025-06-01", "2025-09-01", "2026-01-25"]:
         gaps = over = n = 0
         examples = []
         y = 32.32
@@ -644,7 +679,44 @@ def selftest(feats):
 # --------------------------------------------------------------------------
 ASSAD_SRC = [AJ_MAP, AJ_11, TEL]
 NOTE_APPROX = " Hand-drawn from the cited reports: border stretches follow the OCHA outline simplified to ~1 km; front lines are polylines through the places the sources name. Treat every edge as +/-15 km."
+NOTE_OLD = " Hand-drawn from the cited reports with the lines of the later snapshots where the reports place the fronts on them; small pockets are not drawn (see the notes). Treat every edge as +/-30 km."
 ZONES = {
+    "assad-government-2018": dict(
+        name="Government (Assad) areas, mid-April - mid-June 2018 (approximate)", actor="assad-government", status="control",
+        **{"from": "2018-04-15", "to": "2018-06-18"}, unc=30000, sources=[AJ_2018],
+        notes="After the army took Eastern Ghouta (12 Apr 2018) and before its Daraa offensive (from 19 Jun): everything outside the Idlib pocket, the SNA's north Aleppo pocket (with Afrin, taken by Turkey and the SNA in March 2018), the SDF north-east and Daraa. Not drawn: the rebel pocket of northern Homs (Rastan, Talbiseh; surrendered in May 2018) and ISIS's Yarmouk camp and al-Hajar al-Aswad south of Damascus (to May 2018), its desert pockets, and rebel Quneitra. The Al-Tanf 55 km zone is cut out." + NOTE_OLD),
+    "hts-2018": dict(
+        name="Idlib pocket (HTS and other rebels), mid-April - mid-June 2018 (approximate)", actor="hts", status="control",
+        **{"from": "2018-04-15", "to": "2018-06-18"}, unc=30000, sources=[AJ_2018, REUTERS_KHAN],
+        notes="The north-western rebel pocket: Idlib province with south Idlib (Maarat al-Numan, Khan Sheikhoun, rebel-held since 2014) and the northern Hama salient (Latamina, Kafr Zita, Morek), and the west of Aleppo province. HTS was the strongest group; other rebels (the FSA factions of the sources) held parts. Drawn as one zone of the HTS actor." + NOTE_OLD),
+    "southern-opposition-2018": dict(
+        name="Southern rebels: Daraa, mid-April - mid-June 2018 (approximate)", actor="southern-opposition", status="control",
+        **{"from": "2018-04-15", "to": "2018-06-18"}, unc=30000, sources=[AJ_2018],
+        notes="Rebel-held Daraa before the government offensive of June-July 2018, drawn as the whole Dar'a governorate: the government held Daraa city's northern districts and the M5 corridor north of it, and the ISIS-affiliated Khalid ibn al-Walid Army the Yarmouk basin in the south-west; rebel Quneitra is not drawn." + NOTE_OLD),
+    "sna-2018": dict(
+        name="SNA and Turkish forces: north Aleppo pocket with Afrin, mid-April - mid-June 2018 (approximate)", actor="sna", status="control",
+        **{"from": "2018-04-15", "to": "2018-06-18"}, unc=30000, sources=[AJ_2018],
+        notes="The Euphrates Shield area (Jarabulus, Al-Bab, Azaz) and Afrin, taken from the YPG by Turkish troops and allied Syrian rebels in March 2018." + NOTE_OLD),
+    "sdf-2018": dict(
+        name="SDF north-east with Manbij and Tal Rifaat, mid-April - mid-June 2018 (approximate)", actor="sdf", status="control",
+        **{"from": "2018-04-15", "to": "2018-06-18"}, unc=30000, sources=[AJ_2018],
+        notes="East of the Euphrates along the whole Turkish border (before the Oct 2019 Peace Spring strip), Raqqa, Manbij and Tabqa, and the Tal Rifaat pocket. Not drawn: the ISIS-held Hajin - Al-Baghouz pocket on the east bank of the Euphrates, drawn here as SDF ground (ISIS held it until Dec 2018 - Mar 2019)." + NOTE_OLD),
+    "assad-government-2019": dict(
+        name="Government (Assad) areas, 24 March - 19 Aug 2019 (approximate)", actor="assad-government", status="control",
+        **{"from": "2019-03-24", "to": "2019-08-19"}, unc=30000, sources=[AFP_BAGHOUZ, REUTERS_KHAN, ALARABIYA_KHAN],
+        notes="After ISIS lost its last territory at Al-Baghouz (23 Mar 2019) and before the government took Khan Sheikhoun and northern Hama (20-23 Aug 2019): everything outside the Idlib pocket, the SNA's north Aleppo pocket, the SDF north-east and the Golan, Daraa included (retaken in July 2018). The government's gains of May-Aug 2019 in northern Hama (Kafr Nabuda, Qalaat al-Madiq) are not drawn. The Al-Tanf 55 km zone is cut out." + NOTE_OLD),
+    "hts-2019": dict(
+        name="Idlib pocket (HTS and other rebels), 24 March - 19 Aug 2019 (approximate)", actor="hts", status="control",
+        **{"from": "2019-03-24", "to": "2019-08-19"}, unc=30000, sources=[REUTERS_KHAN, ALARABIYA_KHAN],
+        notes="The north-western pocket before 20 Aug 2019, when the rebels withdrew from Khan Sheikhoun and their last territory in Hama province: Idlib province, south Idlib and the northern Hama salient, and the west of Aleppo province; HTS-dominated, drawn as one zone of the HTS actor." + NOTE_OLD),
+    "sna-2019": dict(
+        name="SNA and Turkish forces: north Aleppo pocket with Afrin, 24 March - 19 Aug 2019 (approximate)", actor="sna", status="control",
+        **{"from": "2019-03-24", "to": "2019-08-19"}, unc=30000, sources=[AJ_2018, HDN],
+        notes="The Euphrates Shield area and Afrin; the Tel Abyad - Ras al-Ain strip came only with the Peace Spring operation of Oct 2019." + NOTE_OLD),
+    "sdf-2019": dict(
+        name="SDF north-east with Manbij and Tal Rifaat, 24 March - 19 Aug 2019 (approximate)", actor="sdf", status="control",
+        **{"from": "2019-03-24", "to": "2019-08-19"}, unc=30000, sources=[AFP_BAGHOUZ, HDN],
+        notes="East of the Euphrates along the whole Turkish border (the Peace Spring strip was taken in Oct 2019), down the east bank to Al-Baghouz (taken from ISIS on 23 Mar 2019), plus Manbij, Tabqa and the Tal Rifaat pocket." + NOTE_OLD),
     "assad-government-2020-03": dict(
         name="Government (Assad) areas, March 2020 - 26 Nov 2024", actor="assad-government", status="control",
         **{"from": "2020-03-06", "to": "2024-11-26"}, unc=15000, sources=ASSAD_SRC + [HDN],
