@@ -116,3 +116,61 @@ func TestDayLevelControl(t *testing.T) {
 		t.Errorf("Al-Tanf base in 2025: %v, want the interim government's control and the deconfliction zone", got)
 	}
 }
+
+// TestYearlySnapshots asks /api/control of the snapshots before 2020 at
+// places whose holder the cited reports name, and that each answering zone
+// says it is approximate.
+func TestYearlySnapshots(t *testing.T) {
+	base, _ := startServe(t, "--data", "../../data")
+	for _, tt := range []struct {
+		place    string
+		lon, lat float64
+		day      string
+		actor    string
+	}{
+		{"Palmyra", 38.26722, 34.56, "2016-05-01", "assad-government"},
+		{"Raqqa", 39.0167, 35.95, "2016-05-01", "isis"},
+		{"Manbij", 37.95472, 36.52806, "2016-05-01", "isis"},
+		{"Idlib", 36.633, 35.933, "2016-05-01", "syrian-opposition"},
+		{"Raqqa", 39.0167, 35.95, "2017-11-01", "sdf"},
+		{"Mayadin", 40.45333, 35.01833, "2017-11-01", "assad-government"},
+		{"Abu Kamal", 40.93667, 34.45361, "2017-11-01", "isis"},
+		{"Douma", 36.40, 33.57, "2017-11-01", "syrian-opposition"},
+		{"Afrin", 36.8667, 36.5167, "2018-05-01", "sna"},
+		{"Daraa", 36.1, 32.617, "2018-05-01", "southern-opposition"},
+		{"Khan Sheikhoun", 36.6381, 35.4414, "2019-06-01", "hts"},
+		{"Tel Abyad", 38.95667, 36.6975, "2019-06-01", "sdf"},
+	} {
+		var control []string
+		res, err := http.Get(fmt.Sprintf("%s/api/control?point=%g,%g&date=%s", base, tt.lon, tt.lat, tt.day))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a struct {
+			Zones []struct {
+				ID          string `json:"id"`
+				Status      string `json:"status"`
+				Approximate bool   `json:"approximate"`
+				Actor       struct {
+					ID string `json:"id"`
+				} `json:"actor"`
+			} `json:"zones"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&a)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, z := range a.Zones {
+			if z.Status == "control" {
+				control = append(control, z.Actor.ID)
+				if !z.Approximate {
+					t.Errorf("%s on %s: zone %s is not labelled approximate", tt.place, tt.day, z.ID)
+				}
+			}
+		}
+		if len(control) != 1 || control[0] != tt.actor {
+			t.Errorf("%s on %s: held by %v, want [%s]", tt.place, tt.day, control, tt.actor)
+		}
+	}
+}

@@ -85,6 +85,22 @@ WION_DAM = S("WION", "https://www.wionews.com/world/damascus-falls-syrian-rebels
 # 2018-2019 snapshots
 AJ_2018 = S("Al Jazeera (via Ya Libnan)", "http://yalibnan.com/2018/07/02/125725/", published="2018-07-02",
             note="maps of who controls what: Eastern Ghouta taken by the army on 12 Apr 2018, Afrin by Turkish troops and allied Syrian rebels; the FSA limited to Idlib province in the north-west; rebels in Daraa until the June 2018 offensive")
+PGN_2016 = S("Political Geography Now", "https://www.polgeonow.com/2016/03/syrian-civil-war-control-map-april-2016.html",
+             "Syrian Civil War Control Map: April 2016", "2016-03-31",
+             note="the government retook Palmyra from ISIS and pushed it back at Qaryatayn; fighting at Deir ez-Zor; an ISIS presence near the Golan")
+ANEWS_TR = S("A News", "https://www.anews.com.tr/americas/2024/12/01/syrian-national-army-liberates-tel-rifaat-from-pkkypg-in-operation-freedom-dawn",
+             published="2024-12-01", note="the YPG, supported by Russian air strikes, seized Tel Rifaat and the villages around it in February 2016")
+WP_RAQQA = S("Wikipedia", "https://en.wikipedia.org/wiki/Battle_of_Raqqa_(2017)", "Battle of Raqqa (2017)",
+             note="the SDF took Raqqa from ISIS on 17 Oct 2017")
+ALWAGHT_MAYADIN = S("Alwaght", "http://alwaght.com/en/news/113949/Syrian-Forces-Liberate-Strategic-City-of-Al-Mayadeen,-Inflict-Heavy-Losses-on-ISIS",
+                    "Syrian Forces Liberate Strategic City of Al-Mayadeen, Inflict Heavy Losses on ISIS", "2017-10-14",
+                    note="government forces took Mayadin on 14 Oct 2017, after breaking the siege of Deir ez-Zor on 5 Sep")
+STORYFUL_DEZ = S("Yahoo News (Storyful)", "https://au.news.yahoo.com/video/watch/37732147/syrian-army-declares-deir-ezzor-free-from-islamic-state/",
+                 "Syrian Army Declares Deir Ezzor Free From Islamic State", "2017-11-03",
+                 note="the army and SOHR: Deir ez-Zor city fully retaken from ISIS on 3 Nov 2017")
+ISW_2017 = S("Institute for the Study of War (via docslib.org)", "https://docslib.org/doc/2032072/syria-situation-report-september-27-october-10-2017",
+             "Syria Situation Report: September 27 - October 10, 2017",
+             note="the SDF preparing the final offensive on Raqqa; Turkey-backed opposition entering Idlib province on 7 Oct 2017")
 AFP_BAGHOUZ = S("AFP (via BSS)", "http://www.bssnews.net/?p=185133", published="2019-03-23",
                 note="the SDF declared the territorial defeat of ISIS at Al-Baghouz on 23 Mar 2019")
 REUTERS_KHAN = S("Reuters (via news.trust.org)", "https://news.trust.org/item/20190820112343-72otg/",
@@ -410,6 +426,28 @@ def main(bdir, out):
     # south Idlib (Maarat al-Numan, Khan Sheikhoun) and the northern Hama salient (Latamina, Kafr Zita, Morek)
     L_IDLIB_2018 = [IJ, [36.95, 36.20], [37.00, 36.05], [36.95, 35.85], [36.85, 35.60], [36.72, 35.36],
                     [36.55, 35.33], [36.38, 35.45], [36.25, 35.70], C41]
+    # late Oct - early Nov 2017: the Idlib pocket reached east of the M5 (Abu al-Duhur), and ISIS held the Euphrates
+    # valley below Mayadin (west bank) and below al-Omar (east bank) to Abu Kamal and the Iraqi border
+    L_IDLIB_2017 = [IJ, [37.05, 36.15], [37.20, 35.95], [37.15, 35.70], [36.95, 35.45], [36.72, 35.36],
+                    [36.55, 35.33], [36.38, 35.45], [36.25, 35.70], C41]
+    RV17 = [40.48, 35.01]                                             # a vertex of L_RIVER_S, below Mayadin
+    C_IS17 = O.cut([41.25, 35.05])                                    # the Iraqi border east of al-Omar
+    L_IS17_N = [C_IS17, [40.95, 35.05], [40.62, 35.12], RV17]         # SDF (north) | ISIS, east bank
+    L_IS17_W = [RV17, [40.30, 34.80], [40.40, 34.50], [40.65, 34.30], C_WB_IQ]   # government (west) | ISIS, west bank
+    C_AZ = O.cut([36.98, 36.66])                                      # the Turkish border between Afrin and Azaz
+    L_AFRIN_E = [TR_NE, [37.10, 36.58], [37.00, 36.62], C_AZ]         # SDF Afrin and Tal Rifaat | Euphrates Shield
+    GHOUTA = [[36.36, 33.52], [36.44, 33.47], [36.56, 33.48], [36.60, 33.58], [36.52, 33.63], [36.42, 33.60], [36.36, 33.52]]
+    # April - May 2016 (after Palmyra and Qaryatayn, before the SDF's Manbij offensive of June 2016)
+    C_RAI = O.cut([37.25, 36.67])                                     # the Turkish border: rebel Azaz strip | ISIS
+    C16_IQ = O.cut([41.30, 35.98])                                    # the Iraqi border south of al-Shaddadi
+    L16_AZ_W = [C_AZ, [36.97, 36.55], [37.05, 36.52], [37.10, 36.54], TR_NE]   # SDF Afrin and Tal Rifaat | rebel Azaz strip
+    L16_AZ_E = [C_RAI, [37.25, 36.58], TR_NE]                         # rebel Azaz strip | ISIS
+    L16_ISW_S = [TR_NE, [37.40, 36.30], [37.50, 36.25], [37.65, 36.25], [37.75, 36.10], [38.00, 35.90], LK3]  # government | ISIS, al-Bab - Maskanah
+    L16_SDF_S = [TISHRIN, [38.50, 36.35], [38.85, 36.30], [39.30, 36.30], [39.80, 36.35], [40.20, 36.30],
+                 [40.60, 35.95], [41.10, 35.90], C16_IQ]              # SDF | ISIS, Sarrin - Ain Issa - al-Shaddadi
+    L16_NW = [IJ, [37.05, 36.25], [37.15, 36.23], [37.20, 36.18], [37.15, 36.12], [37.00, 35.98], [37.10, 35.75],
+              [36.95, 35.45], [36.72, 35.36], [36.55, 35.33], [36.38, 35.45], [36.25, 35.70], C41]   # rebel north-west with east Aleppo
+    DZ_ENCLAVE = [[40.05, 35.25], [40.10, 35.20], [40.20, 35.22], [40.22, 35.33], [40.12, 35.36], [40.05, 35.25]]
     B = O.path
     # ---- the Al-Tanf 55 km zone is cut out of the Assad government's ground: the sources describe a zone held by
     # the US garrison and the Syrian Free Army that government forces did not enter. The arc is the circle's
@@ -470,6 +508,32 @@ def main(bdir, out):
                                          rev(L_SOUTHBANK), rev(L_LAKE), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_IDLIB_2018)]]
     Z["assad-government-2019"] = [[chain(B(C41, G_N), golan_east, BT(G_S, C_EUPH_IQ), rev(L_RIVER_S),
                                          rev(L_SOUTHBANK), rev(L_LAKE), rev(L_MANBIJ_S), L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_IDLIB_2018)]]
+    # the government | ISIS desert front of 2016 leaves the Al-Tanf zone at its northernmost point (A_N); ISIS holds
+    # the Iraqi border north of the zone and borders it along the arc from A_N to the Iraqi border
+    k_n = max(range(len(TANF_ARC)), key=lambda i: TANF_ARC[i][1])
+    A_N = TANF_ARC[k_n]
+    L16_GOV_IS = [A_N, [38.70, 34.35], [38.40, 34.60], [38.50, 34.90],
+                  [38.10, 35.10], [37.60, 35.30], [37.50, 35.60], [37.90, 35.80], LK3]
+    Z["isis-2016"] = [[chain(B(C_EUPH, C_RAI), L16_AZ_E, L16_ISW_S, rev(L16_GOV_IS), TANF_ARC[k_n:], B(T_IQ, C16_IQ),
+                             rev(L16_SDF_S), rev(L_EUPH_N)), DZ_ENCLAVE]]
+    Z["sdf-2016"] = [[chain(B(TIGRIS, C_EUPH), L_EUPH_N, L16_SDF_S, B(C16_IQ, TIGRIS))],
+                     [chain(B(C_AZ, C31), rev(L_IDLIB_N), rev(L_AFRIN_S), L_TR_S, rev(L16_AZ_W))]]
+    Z["syrian-opposition-2016"] = [[chain(B(C31, C41), rev(L16_NW), L_IDLIB_N)],
+                                   [chain(B(C_RAI, C_AZ), L16_AZ_W, rev(L16_AZ_E))], [GHOUTA]]
+    Z["southern-opposition-2016"] = [[chain(B(G_S, D_E), daraa_line)]]
+    Z["assad-government-2016"] = [[chain(B(C41, G_N), golan_east, rev(daraa_line), B(D_E, T_JO)[:-1] + TANF_ARC[:k_n + 1], L16_GOV_IS,
+                                         rev(L16_ISW_S), rev(L_TR_S), L_AFRIN_S, L16_NW), GHOUTA], [DZ_ENCLAVE]]
+    Z["isis-2017"] = [[chain(B(C_WB_IQ, C_IS17), L_IS17_N, L_IS17_W)]]
+    Z["sdf-2017"] = [[chain(B(TIGRIS, C_EUPH), sub(L_EUPH_N, C_EUPH, SAJ), L_SNA_MANBIJ, L_MANBIJ_S, L_LAKE, L_SOUTHBANK,
+                            sub(L_RIVER_S, RJ, RV17), rev(L_IS17_N), B(C_IS17, TIGRIS))],
+                     [chain(B(C_AZ, C31), rev(L_IDLIB_N), rev(L_AFRIN_S), L_TR_S, L_AFRIN_E)]]
+    Z["sna-2017"] = [[chain(B(C_EUPH, C_AZ), rev(L_AFRIN_E), rev(L_SNA_GOV_E), rev(L_SNA_MANBIJ), sub(L_EUPH_N, SAJ, C_EUPH))]]
+    Z["hts-2017"] = [[chain(B(C31, C41), rev(L_IDLIB_2017), L_IDLIB_N)]]
+    Z["southern-opposition-2017"] = [[chain(B(G_S, D_E), daraa_line)]]
+    Z["syrian-opposition-2017"] = [[GHOUTA]]
+    Z["assad-government-2017"] = [[chain(B(C41, G_N), golan_east, rev(daraa_line), BT(D_E, C_WB_IQ), rev(L_IS17_W),
+                                         rev(sub(L_RIVER_S, RJ, RV17)), rev(L_SOUTHBANK), rev(L_LAKE), rev(L_MANBIJ_S),
+                                         L_SNA_GOV_E, rev(L_TR_S), L_AFRIN_S, L_IDLIB_2017), GHOUTA]]
     for zid in ["sdf-2019", "sna-2019", "hts-2019"]:
         Z[zid] = Z[zid.replace("2019", "2018")]
     # southern factions
@@ -597,6 +661,26 @@ EXPECT = [  # (place, [lon, lat], day, expected control zone ids)
     ("Palmyra", [38.26722, 34.56], "2025-06-01", ["interim-government-2024-12"]),
     ("Golan (Quneitra hills)", [35.75, 33.0], "2025-06-01", ["israel-golan"]),
     ("Khan Sheikhoun", [36.6381, 35.4414], "2019-06-01", ["hts-2019"]),
+    ("Raqqa", [39.0167, 35.95], "2017-11-01", ["sdf-2017"]),
+    ("Raqqa", [39.0167, 35.95], "2016-05-01", ["isis-2016"]),
+    ("Manbij", [37.95472, 36.52806], "2016-05-01", ["isis-2016"]),
+    ("Al-Sukhnah", [38.872083, 34.886806], "2016-05-01", ["isis-2016"]),
+    ("Palmyra", [38.26722, 34.56], "2016-05-01", ["assad-government-2016"]),
+    ("Deir ez-Zor", [40.15, 35.333], "2016-05-01", ["assad-government-2016"]),
+    ("Idlib", [36.633, 35.933], "2016-05-01", ["syrian-opposition-2016"]),
+    ("Kobani", [38.353471, 36.890952], "2016-05-01", ["sdf-2016"]),
+    ("Al-Shaddadi", [40.7303, 36.0561], "2016-05-01", ["sdf-2016"]),
+    ("Damascus", [36.29194, 33.51306], "2016-05-01", ["assad-government-2016"]),
+    ("Homs", [36.70944, 34.73083], "2016-05-01", ["assad-government-2016"]),
+    ("Abu Kamal", [40.93667, 34.45361], "2017-11-01", ["isis-2017"]),
+    ("Al-Baghouz", [40.95056, 34.45861], "2017-11-01", ["isis-2017"]),
+    ("Mayadin", [40.45333, 35.01833], "2017-11-01", ["assad-government-2017"]),
+    ("Deir ez-Zor", [40.15, 35.333], "2017-11-01", ["assad-government-2017"]),
+    ("Al-Omar oil field", [40.57583, 35.15167], "2017-11-01", ["sdf-2017"]),
+    ("Afrin", [36.8667, 36.5167], "2017-11-01", ["sdf-2017"]),
+    ("Al-Bab", [37.5178, 36.3725], "2017-11-01", ["sna-2017"]),
+    ("Douma", [36.40, 33.57], "2017-11-01", ["syrian-opposition-2017"]),
+    ("Aleppo", [37.167, 36.217], "2017-11-01", ["assad-government-2017"]),
     ("Khan Sheikhoun", [36.6381, 35.4414], "2020-06-01", ["assad-government-2020-03"]),
     ("Daraa", [36.1, 32.617], "2018-05-01", ["southern-opposition-2018"]),
     ("Daraa", [36.1, 32.617], "2019-06-01", ["assad-government-2019"]),
@@ -651,7 +735,7 @@ def selftest(feats):
     # grid: every point of Syria is in exactly one control zone on each snapshot date
     ctry = json.load(open(f"{BDIR}/country.geojson", encoding="utf-8"))["features"][0]["geometry"]["coordinates"]
     main_ring = max((p[0] for p in ctry), key=len)
-    for day in ["2018-05-01", "2019-06-01", "2024-11-01"] + OFFENSIVE_DAYS + ["2025-06-01", "2025-09-01", "2026-01-25"]:
+    for day in ["2016-05-01", "2017-11-01", "2018-05-01", "2019-06-01", "2024-11-01"] + OFFENSIVE_DAYS + ["2025-06-01", "2025-09-01", "2026-01-25"]:
         gaps = over = n = 0
         examples = []
         y = 32.32
@@ -681,6 +765,54 @@ ASSAD_SRC = [AJ_MAP, AJ_11, TEL]
 NOTE_APPROX = " Hand-drawn from the cited reports: border stretches follow the OCHA outline simplified to ~1 km; front lines are polylines through the places the sources name. Treat every edge as +/-15 km."
 NOTE_OLD = " Hand-drawn from the cited reports with the lines of the later snapshots where the reports place the fronts on them; small pockets are not drawn (see the notes). Treat every edge as +/-30 km."
 ZONES = {
+    "assad-government-2016": dict(
+        name="Government (Assad) areas, April - May 2016 (approximate)", actor="assad-government", status="control",
+        **{"from": "2016-04-04", "to": "2016-05-31"}, unc=40000, sources=[PGN_2016, AJ_2018],
+        notes="After the government retook Palmyra (27 Mar 2016) and Qaryatayn from ISIS and before the SDF's Manbij offensive (June 2016): the coast, Damascus, Homs, Hama, western Aleppo city with the Khanasir road, Palmyra and the desert west of the ISIS front, Suwayda, and the besieged enclave of Deir ez-Zor city and airport (a second part). Holes: Eastern Ghouta (rebel). Not drawn: the rebel north Homs pocket, Darayya, eastern Qalamoun and Quneitra, the Nubl and Zahraa link, and ISIS's Yarmouk basin. The front lines here are drawn from general knowledge of the war's course where the cited reports give no line. The Al-Tanf 55 km zone is cut out." + NOTE_OLD),
+    "syrian-opposition-2016": dict(
+        name="Rebels (Jaysh al-Fatah, FSA and others), April - May 2016 (approximate)", actor="syrian-opposition", status="control",
+        **{"from": "2016-04-04", "to": "2016-05-31"}, unc=40000, sources=[PGN_2016, AJ_2018],
+        notes="Three parts: (1) the north-west held by the Jaysh al-Fatah coalition (the Nusra Front, Ahrar al-Sham and others) and FSA factions: Idlib province with south Idlib and northern Hama, the west and south Aleppo countryside and eastern Aleppo city (besieged from July 2016, retaken by the government in Dec 2016); (2) the Azaz - Marea strip on the Turkish border between the SDF's Afrin and ISIS; (3) Eastern Ghouta. Drawn from general knowledge where the reports give no line." + NOTE_OLD),
+    "southern-opposition-2016": dict(
+        name="Southern rebels: Daraa, April - May 2016 (approximate)", actor="southern-opposition", status="control",
+        **{"from": "2016-04-04", "to": "2016-05-31"}, unc=40000, sources=[PGN_2016],
+        notes="Rebel-held Daraa, drawn as the whole Dar'a governorate (the government held Daraa city's north and the M5 corridor; the ISIS-affiliated groups of the Yarmouk basin, which the April 2016 map shows near the Golan, are not drawn)." + NOTE_OLD),
+    "sdf-2016": dict(
+        name="SDF / YPG: the north-east and Afrin with Tal Rifaat, April - May 2016 (approximate)", actor="sdf", status="control",
+        **{"from": "2016-04-04", "to": "2016-05-31"}, unc=40000, sources=[PGN_2016, ANEWS_TR],
+        notes="Two parts: (1) east of the Euphrates along the Turkish border (Kobani, Tel Abyad, Qamishli, Al-Hasakah) south to Ain Issa and al-Shaddadi (taken Feb 2016); (2) the Afrin canton with Tal Rifaat and the villages around it, taken in Feb 2016. Drawn from general knowledge where the reports give no line." + NOTE_OLD),
+    "isis-2016": dict(
+        name="ISIS territory, April - May 2016 (approximate)", actor="isis", status="control",
+        **{"from": "2016-04-04", "to": "2016-05-31"}, unc=40000, sources=[PGN_2016],
+        notes="ISIS's territory before the offensives of mid-2016: west of the Euphrates from Jarabulus, al-Rai and al-Bab to Manbij, Deir Hafer and Maskanah; Raqqa, Tabqa and the Euphrates valley to Abu Kamal and the Iraqi border, with Deir ez-Zor except the government enclave (a hole); and the desert east of Palmyra, Al-Sukhnah and the east Hama desert. Drawn from general knowledge where the reports give no line." + NOTE_OLD),
+    "assad-government-2017": dict(
+        name="Government (Assad) areas, 18 Oct - 7 Nov 2017 (approximate)", actor="assad-government", status="control",
+        **{"from": "2017-10-18", "to": "2017-11-07"}, unc=40000, sources=[ALWAGHT_MAYADIN, STORYFUL_DEZ, WP_RAQQA, AJ_2018],
+        notes="After the SDF took Raqqa (17 Oct 2017) and the government Mayadin (14 Oct), before it took Abu Kamal (Nov 2017): the west and centre with Aleppo, Homs, Hama, Damascus, Palmyra and the desert, Deir ez-Zor city (its last ISIS districts were retaken on 3 Nov, not drawn) and the west bank down to Mayadin. Holes: Eastern Ghouta (rebel-held, besieged, retaken in April 2018). Not drawn: the rebel north Homs pocket (Rastan, Talbiseh), eastern Qalamoun and Quneitra, ISIS's pockets in the east Hama and Homs desert, the Yarmouk basin and south Damascus, and the government's bridgehead east of the river at Deir ez-Zor. The Al-Tanf 55 km zone is cut out." + NOTE_OLD),
+    "hts-2017": dict(
+        name="Idlib pocket (HTS and other rebels), 18 Oct - 7 Nov 2017 (approximate)", actor="hts", status="control",
+        **{"from": "2017-10-18", "to": "2017-11-07"}, unc=40000, sources=[ISW_2017, AJ_2018],
+        notes="The north-western rebel pocket before the government's winter offensive east of the M5 (Abu al-Duhur, Jan 2018): Idlib province, south Idlib and the northern Hama salient, the west of Aleppo province; HTS-dominated, with Turkey-backed factions entering from 7 Oct 2017; drawn as one zone of the HTS actor." + NOTE_OLD),
+    "syrian-opposition-2017": dict(
+        name="Eastern Ghouta (rebels), 18 Oct - 7 Nov 2017 (approximate)", actor="syrian-opposition", status="control",
+        **{"from": "2017-10-18", "to": "2017-11-07"}, unc=10000, sources=[AJ_2018],
+        notes="The rebel enclave east of Damascus (Douma, Harasta, Arbin), besieged by the government until the army took it in April 2018; a hand-drawn outline of about 20 by 15 km." + NOTE_OLD),
+    "southern-opposition-2017": dict(
+        name="Southern rebels: Daraa, 18 Oct - 7 Nov 2017 (approximate)", actor="southern-opposition", status="control",
+        **{"from": "2017-10-18", "to": "2017-11-07"}, unc=40000, sources=[AJ_2018],
+        notes="Rebel-held Daraa (drawn as the whole Dar'a governorate; the government held Daraa city's north and the M5 corridor, the ISIS-affiliated Khalid ibn al-Walid Army the Yarmouk basin) until the government offensive of June-July 2018." + NOTE_OLD),
+    "sna-2017": dict(
+        name="Euphrates Shield area (Turkey-backed rebels and Turkish forces), 18 Oct - 7 Nov 2017 (approximate)", actor="sna", status="control",
+        **{"from": "2017-10-18", "to": "2017-11-07"}, unc=40000, sources=[ISW_2017, AJ_2018],
+        notes="Jarabulus, Al-Bab (taken Feb 2017) and Azaz, between the Euphrates and the SDF's Afrin and Tal Rifaat; the factions became the SNA in Dec 2017. Afrin was taken only in March 2018." + NOTE_OLD),
+    "sdf-2017": dict(
+        name="SDF: the north-east with Raqqa, and Afrin with Tal Rifaat, 18 Oct - 7 Nov 2017 (approximate)", actor="sdf", status="control",
+        **{"from": "2017-10-18", "to": "2017-11-07"}, unc=40000, sources=[WP_RAQQA, ISW_2017],
+        notes="Two parts: (1) east of the Euphrates along the whole Turkish border, Manbij, Tabqa, Raqqa (taken 17 Oct 2017) and the east bank down past Deir ez-Zor to the al-Omar field; (2) the Afrin canton with the Tal Rifaat pocket." + NOTE_OLD),
+    "isis-2017": dict(
+        name="ISIS: the Euphrates valley below Mayadin, 18 Oct - 7 Nov 2017 (approximate)", actor="isis", status="control",
+        **{"from": "2017-10-18", "to": "2017-11-07"}, unc=40000, sources=[ALWAGHT_MAYADIN, STORYFUL_DEZ, WP_RAQQA],
+        notes="ISIS's last large territory after losing Raqqa and Mayadin: the Euphrates valley from below Mayadin (west bank) and below al-Omar (east bank) to Abu Kamal, Al-Baghouz and the Iraqi border, with the desert beside it. Its smaller pockets (east Hama and Homs desert, Yarmouk basin, south Damascus) are not drawn." + NOTE_OLD),
     "assad-government-2018": dict(
         name="Government (Assad) areas, mid-April - mid-June 2018 (approximate)", actor="assad-government", status="control",
         **{"from": "2018-04-15", "to": "2018-06-18"}, unc=30000, sources=[AJ_2018],
