@@ -83,14 +83,13 @@ func (c *Catalog) reconcile(recs []store.Record, release string, out *ImportRepo
 			"release: not given; %d incidents keep the UCDP GED release their stored versions cite, %d cite UCDP GED without a release (give release=, such as 23.1)", kept, bare))
 	}
 
-	stored, _ := s.Incidents(geo.IncidentQuery{Window: &window})
 	ids := map[geo.IncidentID]bool{}
 	for _, in := range unmatched {
 		ids[in.ID] = true
 	}
-	others := stored.Incidents[:0:0]
-	for _, st := range stored.Incidents {
-		if !ids[st.ID] && !folded[st.ID] {
+	var others []*geo.Incident // stored over the import's dates, not its own records
+	for _, st := range all.Incidents {
+		if st.Date <= window.To && window.From <= st.DateEnd && !ids[st.ID] && !folded[st.ID] {
 			others = append(others, st)
 		}
 	}

@@ -11,9 +11,10 @@ import (
 // controlAnswer is the part of GET /api/control the tests read.
 type controlAnswer struct {
 	Zones []struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
-		Actor  struct {
+		ID          string `json:"id"`
+		Status      string `json:"status"`
+		Approximate bool   `json:"approximate"`
+		Actor       struct {
 			ID string `json:"id"`
 		} `json:"actor"`
 		Sources []struct {
@@ -142,25 +143,7 @@ func TestYearlySnapshots(t *testing.T) {
 		{"Tel Abyad", 38.95667, 36.6975, "2019-06-01", "sdf"},
 	} {
 		var control []string
-		res, err := http.Get(fmt.Sprintf("%s/api/control?point=%g,%g&date=%s", base, tt.lon, tt.lat, tt.day))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a struct {
-			Zones []struct {
-				ID          string `json:"id"`
-				Status      string `json:"status"`
-				Approximate bool   `json:"approximate"`
-				Actor       struct {
-					ID string `json:"id"`
-				} `json:"actor"`
-			} `json:"zones"`
-		}
-		err = json.NewDecoder(res.Body).Decode(&a)
-		res.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := getControl(t, base, tt.lon, tt.lat, tt.day)
 		for _, z := range a.Zones {
 			if z.Status == "control" {
 				control = append(control, z.Actor.ID)

@@ -1,13 +1,16 @@
 package dedup_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -117,14 +120,14 @@ func TestFindOracle(t *testing.T) {
 			d := geo.DateOf(2020, 1, 1) + geo.Day(r.IntN(30))
 			low := r.IntN(5)
 			in := geo.Incident{
-				ID:              geo.IncidentID("i" + string(rune('a'+round)) + "-" + itoa(i)),
+				ID:              geo.IncidentID(fmt.Sprintf("i%d-%03d", round, i)),
 				Date:            d,
 				DateEnd:         d + geo.Day(r.IntN(3)*r.IntN(4)),
 				Location:        orb.Point{38 + r.Float64()*0.3, 35 + r.Float64()*0.3},
 				PrecisionMeters: float64(r.IntN(3) * 2000),
 				Type:            types[r.IntN(len(types))],
 				Fatalities:      geo.Fatalities{Low: low, Best: low + r.IntN(2), High: low + r.IntN(3) + 1},
-				Origin:          geo.Origin{Dataset: []string{"ucdp", "acled", ""}[r.IntN(3)], ID: itoa(i)},
+				Origin:          geo.Origin{Dataset: []string{"ucdp", "acled", ""}[r.IntN(3)], ID: strconv.Itoa(i)},
 			}
 			in.Fatalities.Best = min(in.Fatalities.Best, in.Fatalities.High)
 			for range r.IntN(3) {
@@ -153,26 +156,7 @@ func TestFindOracle(t *testing.T) {
 }
 
 func sortPairs(ps []dedup.Pair) {
-	slices.SortFunc(ps, func(p, q dedup.Pair) int {
-		if p.A != q.A {
-			return compare(p.A, q.A)
-		}
-		return compare(p.B, q.B)
-	})
-}
-
-func compare(a, b geo.IncidentID) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func itoa(i int) string {
-	return string(rune('0'+i/100)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+	slices.SortFunc(ps, func(p, q dedup.Pair) int { return cmp.Or(cmp.Compare(p.A, q.A), cmp.Compare(p.B, q.B)) })
 }
 
 // TestMergeFold: a merge keeps both origins and every source; folding a
