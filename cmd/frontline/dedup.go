@@ -87,6 +87,12 @@ func runDedup(ctx context.Context, args []string, e env) error {
 			incs = append(incs, &ds.Incidents[i])
 		}
 	} else {
+		if flags.Postgres == "" {
+			// A typo in --db must not create an empty store and report no pairs.
+			if _, err := os.Stat(flags.DB); err != nil {
+				return fmt.Errorf("dedup: no store at %s: %w", flags.DB, err)
+			}
+		}
 		st, err := flags.open(ctx, false)
 		if err != nil {
 			return err

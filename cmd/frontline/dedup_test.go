@@ -55,6 +55,14 @@ func TestImportReportsKnownPairs(t *testing.T) {
 		return l
 	}
 
+	missing := filepath.Join(t.TempDir(), "typo.gpkg")
+	if _, _, err := runCmd(t, "dedup", "--db", missing); err == nil {
+		t.Error("dedup of a store that does not exist succeeded")
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("dedup created a store at a path that had none")
+	}
+
 	if fr := importJSON("ucdp", ucdpSample); fr.Accepted != 265 || fr.MatchCount != 0 {
 		t.Fatalf("UCDP import: %+v", fr)
 	}
