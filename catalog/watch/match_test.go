@@ -375,28 +375,46 @@ func BenchmarkMatch(b *testing.B) {
 }
 
 // TestRecent: the kept events answer a stream at most recentEvents behind,
-// in order and per watch; one further behind is told to read the store.
+// in order and per watch; one further behind is told to read the store; a
+// quiet watch's stream is answered however many other events came since.
 func TestRecent(t *testing.T) {
 	ws := &Watches{lastSeq: 100, recent: recent{from: 100, to: 100}}
-	for seq := int64(101); seq <= 100+recentEvents+10; seq++ {
+	ws.recent.add(Event{Seq: 101, Watch: "quiet"})
+	for seq := int64(102); seq <= 101+recentEvents+9; seq++ {
 		ws.recent.add(Event{Seq: seq, Watch: fmt.Sprintf("w%d", seq%3)})
 	}
 	ws.lastSeq = ws.recent.to
 	if _, ok := ws.Recent("w0", 105); ok {
 		t.Error("a stream behind the kept events was not sent to the store")
 	}
-	from := ws.recent.from
-	if from != 110 {
-		t.Errorf("after %d events the oldest kept is after %d, want 110", recentEvents+10, from)
+	if _, ok := ws.Recent("quiet", 100); ok {
+		t.Error("a stream behind a quiet watch's dropped event was not sent to the store")
 	}
+	for _, id := range []string{"quiet", "never"} {
+		if evs, ok := ws.Recent(id, 101); !ok || len(evs) != 0 {
+			t.Errorf("a stream of %s at its newest event, %d events of others later: %v, %v", id, recentEvents, evs, ok)
+		}
+	}
+	if _, ok := ws.Recent("never", 99); ok {
+		t.Error("a stream from before the process kept events was not sent to the store")
+	}
+	// The 1,034 events held 1,024: 101 to 110 are gone, so each of w0, w1
+	// and w2 holds every event after its last one dropped (108, 109, 110).
 	for w := range 3 {
 		id := fmt.Sprintf("w%d", w)
-		evs, ok := ws.Recent(id, from+50)
+		mark := ws.recent.byWatch[id].mark
+		if mark < 108 || mark > 110 || mark%3 != int64(w) {
+			t.Errorf("%s: the last event dropped is %d, want the one of 108-110", id, mark)
+		}
+		if _, ok := ws.Recent(id, mark-1); ok {
+			t.Errorf("%s after %d: answered without its dropped event %d", id, mark-1, mark)
+		}
+		evs, ok := ws.Recent(id, mark)
 		if !ok {
 			t.Fatalf("%s: not answered from the kept events", id)
 		}
 		var want []int64
-		for seq := from + 51; seq <= ws.recent.to; seq++ {
+		for seq := mark + 1; seq <= ws.recent.to; seq++ {
 			if seq%3 == int64(w) {
 				want = append(want, seq)
 			}
@@ -406,7 +424,7 @@ func TestRecent(t *testing.T) {
 			got = append(got, e.Seq)
 		}
 		if !slices.Equal(got, want) {
-			t.Errorf("%s after %d: %v, want %v", id, from+50, got, want)
+			t.Errorf("%s after %d: %v, want %v", id, mark, got, want)
 		}
 	}
 	if evs, ok := ws.Recent("w1", ws.recent.to); !ok || len(evs) != 0 {

@@ -100,33 +100,59 @@ type Watches struct {
 // store: one read of the outbox per match, however many streams it wakes.
 const recentEvents = 1024
 
-// recent is the outbox's latest events, by watch: every event with a Seq
-// in (from, to], at most recentEvents of them.
+// recent is the outbox's latest events, by watch. It began keeping at
+// from; to is the newest event it has seen. Of each watch it holds every
+// event after that watch's own mark (from, or the last of its events
+// dropped), so a stream of a quiet watch is answered here however many
+// other watches' events came since; at most recentEvents in all, the
+// oldest dropped first.
 type recent struct {
 	from, to int64
-	byWatch  map[string][]Event // each in Seq order
-	order    []string           // the watch of each event held, oldest first
+	byWatch  map[string]*kept // a watch's mark stays when its events are gone
+	order    []string         // the watch of each event held, oldest first
+}
+
+// kept is one watch's events in recent: every one after mark, in Seq
+// order.
+type kept struct {
+	mark int64
+	evs  []Event
 }
 
 // add appends e, the event after r.to, dropping the oldest beyond the cap.
 func (r *recent) add(e Event) {
 	if r.byWatch == nil {
-		r.byWatch = map[string][]Event{}
+		r.byWatch = map[string]*kept{}
 	}
-	r.byWatch[e.Watch] = append(r.byWatch[e.Watch], e)
+	k, ok := r.byWatch[e.Watch]
+	if !ok {
+		k = &kept{mark: r.from}
+		r.byWatch[e.Watch] = k
+	}
+	k.evs = append(k.evs, e)
 	r.order = append(r.order, e.Watch)
 	r.to = e.Seq
 	for len(r.order) > recentEvents {
-		w := r.order[0]
+		old := r.byWatch[r.order[0]]
 		r.order = r.order[1:]
-		evs := r.byWatch[w]
-		r.from = evs[0].Seq
-		if len(evs) == 1 {
-			delete(r.byWatch, w)
-		} else {
-			r.byWatch[w] = evs[1:]
-		}
+		old.mark = old.evs[0].Seq
+		old.evs[0] = Event{} // its document is not kept alive by the array
+		old.evs = old.evs[1:]
 	}
+}
+
+// since returns watch id's events after Seq after, and false when some of
+// them are no longer held.
+func (r *recent) since(id string, after int64) ([]Event, bool) {
+	k, ok := r.byWatch[id]
+	if !ok {
+		return nil, after >= r.from
+	}
+	if after < k.mark {
+		return nil, false
+	}
+	i, _ := slices.BinarySearchFunc(k.evs, after, func(e Event, seq int64) int { return cmp.Compare(e.Seq, seq+1) })
+	return slices.Clone(k.evs[i:]), true
 }
 
 // New returns the watches of st, matched against feed's changes by Run.
@@ -318,13 +344,10 @@ func (ws *Watches) LastEvent(ctx context.Context) (int64, error) {
 func (ws *Watches) Recent(id string, after int64) ([]Event, bool) {
 	ws.addedMu.Lock()
 	defer ws.addedMu.Unlock()
-	r := &ws.recent
-	if ws.lastSeq < 0 || after < r.from {
+	if ws.lastSeq < 0 {
 		return nil, false
 	}
-	evs := r.byWatch[id]
-	i, _ := slices.BinarySearchFunc(evs, after, func(e Event, seq int64) int { return cmp.Compare(e.Seq, seq+1) })
-	return slices.Clone(evs[i:]), true
+	return ws.recent.since(id, after)
 }
 
 // eventsPage is how many events signal reads from the outbox at once.
