@@ -259,23 +259,29 @@ const eventColumns = `fid, watch, key, type, dataset_version, payload, created, 
 
 func scanEvent(sc interface{ Scan(...any) error }, e *store.Event) error {
 	var (
-		payload, created, state string
-		next, last, delivered   sql.NullString
-		status                  sql.NullInt64
-		lastErr                 sql.NullString
+		created, state        string
+		next, last, delivered sql.NullString
+		status                sql.NullInt64
+		lastErr               sql.NullString
 	)
-	if err := sc.Scan(&e.Seq, &e.Watch, &e.Key, &e.Type, &e.DatasetVersion, &payload, &created, &state, &e.Delivery.Attempts,
+	if err := sc.Scan(&e.Seq, &e.Watch, &e.Key, &e.Type, &e.DatasetVersion, &e.Payload, &created, &state, &e.Delivery.Attempts,
 		&next, &last, &status, &lastErr, &delivered); err != nil {
 		return err
 	}
-	e.Payload = []byte(payload)
-	e.Created, _ = time.Parse(timeFormat, created)
+	e.Created = parseTime(sql.NullString{String: created, Valid: true})
 	e.Delivery.State = store.DeliveryState(state)
-	e.Delivery.NextAttempt, _ = time.Parse(timeFormat, next.String)
-	e.Delivery.LastAttempt, _ = time.Parse(timeFormat, last.String)
-	e.Delivery.Delivered, _ = time.Parse(timeFormat, delivered.String)
+	e.Delivery.NextAttempt, e.Delivery.LastAttempt, e.Delivery.Delivered = parseTime(next), parseTime(last), parseTime(delivered)
 	e.Delivery.LastStatus, e.Delivery.LastError = int(status.Int64), lastErr.String
 	return nil
+}
+
+// parseTime reads a time column: the zero time when NULL.
+func parseTime(s sql.NullString) time.Time {
+	if !s.Valid {
+		return time.Time{}
+	}
+	t, _ := time.Parse(timeFormat, s.String)
+	return t
 }
 
 // Events returns the events of watch after Seq after, oldest first, at
