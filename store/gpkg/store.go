@@ -51,7 +51,7 @@ const defaultBusyTimeout = 5 * time.Second
 // readConns is the most read connections a Store opens, and readCacheKiB
 // the page cache of each (negative: KiB, as SQLite's cache_size takes it).
 const (
-	readConns    = 8
+	readConns    = 4
 	readCacheKiB = -1024
 )
 
