@@ -55,8 +55,10 @@ func (c *Catalog) Import(ctx context.Context, req ImportRequest, body io.Reader,
 	if err != nil {
 		return out, err
 	}
-	if err := c.catchUp(context.WithoutCancel(ctx)); err != nil {
-		return out, err
+	if !req.Last {
+		if err := c.catchUp(context.WithoutCancel(ctx)); err != nil {
+			return out, err
+		}
 	}
 	out.Stored, out.DatasetVersion = true, res.DatasetVersion
 	out.Added, out.Updated, out.Unchanged, out.Skipped = res.Created, res.Updated, res.Unchanged, res.Skipped

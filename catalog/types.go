@@ -59,6 +59,11 @@ type ImportRequest struct {
 	// Release is the UCDP GED release the file comes from, such as "23.1",
 	// cited in each UCDP incident's source; "" cites none.
 	Release string
+	// Last says the caller reads nothing more through the catalog once
+	// the file is stored (the command line's last file): the index is not
+	// brought up to the store, which would read back and index every
+	// record imported, the import's own size again in memory.
+	Last bool
 }
 
 // ImportReport is the outcome of an import of one file, over HTTP and on

@@ -180,12 +180,12 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 	}
 	rep := importReport{Format: cfg.Format, DryRun: cfg.DryRun, Files: []fileReport{}, Written: []string{}, DB: flags.describe()}
 	failed := 0
-	for _, name := range cfg.Files {
+	for i, name := range cfg.Files {
 		var fr fileReport
 		if cfg.DryRun {
 			fr = importFile(ctx, cfg, name, cat.Actors(), &importedRecords{}, e.stderr)
 		} else {
-			fr = importFileInto(ctx, cat, cfg, name, &rep)
+			fr = importFileInto(ctx, cat, cfg, name, i == len(cfg.Files)-1, &rep)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -207,15 +207,16 @@ func importIntoStore(ctx context.Context, cfg importConfig, e env) error {
 }
 
 // importFileInto imports the file name with cat.Import and adds what it
-// stored to rep. A file with rejected rows that is not stored (no
+// stored to rep; last says no file follows (the catalog's index is then
+// left behind the store). A file with rejected rows that is not stored (no
 // --partial) is reported as refused.
-func importFileInto(ctx context.Context, cat *catalog.Catalog, cfg importConfig, name string, rep *importReport) fileReport {
+func importFileInto(ctx context.Context, cat *catalog.Catalog, cfg importConfig, name string, last bool, rep *importReport) fileReport {
 	fr, f := openInput(name)
 	if f == nil {
 		return fr
 	}
 	defer f.Close()
-	req := catalog.ImportRequest{Format: string(cfg.Format), Release: releaseOf(cfg, name), Partial: cfg.Partial}
+	req := catalog.ImportRequest{Format: string(cfg.Format), Release: releaseOf(cfg, name), Partial: cfg.Partial, Last: last}
 	out, err := cat.Import(ctx, req, f, "cli")
 	fr.Accepted, fr.Rejected, fr.Unlisted = out.Accepted, out.Rejected, out.Unlisted
 	fr.Matches, fr.MatchCount, fr.Folded, fr.Warnings = out.Matches, out.MatchCount, out.Folded, out.Warnings
