@@ -58,13 +58,15 @@ func (c *Catalog) reconcile(recs []store.Record, release string, out *ImportRepo
 
 	var kept, bare int
 	folded := map[geo.IncidentID]bool{}
-	var unmatched []*geo.Incident
+	var unmatched []int // of recs
 	for _, i := range incoming {
 		in := recs[i].(geo.Incident)
 		st := byOrigin[in.Origin]
+		changed := false
 		if release == "" && in.Origin.Dataset == "ucdp" {
 			if st != nil && ingest.KeepRelease(&in, st) {
 				kept++
+				changed = true
 			} else {
 				bare++
 			}
@@ -72,10 +74,13 @@ func (c *Catalog) reconcile(recs []store.Record, release string, out *ImportRepo
 		if st != nil && len(st.MergedOrigins) > 0 {
 			in = dedup.Fold(*st, in)
 			folded[in.ID] = true
+			changed = true
 		} else {
-			unmatched = append(unmatched, &in)
+			unmatched = append(unmatched, i)
 		}
-		recs[i] = in
+		if changed {
+			recs[i] = in // boxed again only when it changed: a million imported records are not copied twice
+		}
 	}
 	out.Folded = len(folded)
 	if kept > 0 || bare > 0 {
@@ -83,9 +88,9 @@ func (c *Catalog) reconcile(recs []store.Record, release string, out *ImportRepo
 			"release: not given; %d incidents keep the UCDP GED release their stored versions cite, %d cite UCDP GED without a release (give release=, such as 23.1)", kept, bare))
 	}
 
-	ids := map[geo.IncidentID]bool{}
-	for _, in := range unmatched {
-		ids[in.ID] = true
+	ids := make(map[geo.IncidentID]bool, len(unmatched))
+	for _, i := range unmatched {
+		ids[recs[i].(geo.Incident).ID] = true
 	}
 	var others []*geo.Incident // stored over the import's dates, not its own records
 	for _, st := range all.Incidents {
@@ -93,7 +98,7 @@ func (c *Catalog) reconcile(recs []store.Record, release string, out *ImportRepo
 			others = append(others, st)
 		}
 	}
-	pairs := dedup.Between(unmatched, others)
+	pairs := matchChunks(recs, unmatched, others)
 	out.MatchCount = len(pairs)
 	out.Matches = []ImportMatch{}
 	for _, p := range pairs[:min(len(pairs), ingest.MaxListed)] {
@@ -103,4 +108,34 @@ func (c *Catalog) reconcile(recs []store.Record, release string, out *ImportRepo
 		}
 		out.Matches = append(out.Matches, m)
 	}
+}
+
+// matchChunk is how many imported incidents matchChunks compares at once,
+// at least.
+const matchChunk = 8192
+
+// matchChunks returns dedup.Between of the incidents recs[unmatched] and
+// others, comparing a chunk of imported incidents at a time from copies in
+// one reused buffer, so that an import of a million is not copied to the
+// heap one incident at a time to be matched. A chunk is at least as large
+// as others, which Between then buckets, so the work stays that of one
+// Between.
+func matchChunks(recs []store.Record, unmatched []int, others []*geo.Incident) []dedup.Pair {
+	if len(others) == 0 {
+		return nil
+	}
+	chunk := max(matchChunk, len(others))
+	buf := make([]geo.Incident, 0, min(chunk, len(unmatched)))
+	ptrs := make([]*geo.Incident, 0, cap(buf))
+	var pairs []dedup.Pair
+	for start := 0; start < len(unmatched); start += chunk {
+		buf, ptrs = buf[:0], ptrs[:0]
+		for _, i := range unmatched[start:min(start+chunk, len(unmatched))] {
+			buf = append(buf, recs[i].(geo.Incident))
+			ptrs = append(ptrs, &buf[len(buf)-1])
+		}
+		pairs = append(pairs, dedup.Between(ptrs, others)...)
+	}
+	dedup.SortPairs(pairs)
+	return pairs
 }

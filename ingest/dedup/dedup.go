@@ -179,10 +179,16 @@ func Between(xs, ys []*geo.Incident) []Pair {
 			}
 		}
 	}
-	slices.SortFunc(out, func(p, q Pair) int {
+	SortPairs(out)
+	return out
+}
+
+// SortPairs puts pairs in Find's order: highest score first, then by A and
+// B.
+func SortPairs(pairs []Pair) {
+	slices.SortFunc(pairs, func(p, q Pair) int {
 		return cmp.Or(cmp.Compare(q.Score, p.Score), cmp.Compare(p.A, q.A), cmp.Compare(p.B, q.B))
 	})
-	return out
 }
 
 // maxSpanDays bounds the days of one record that the date buckets hold: a
