@@ -65,8 +65,7 @@ type sharedValues struct {
 	strs    map[string]string
 	actors  sharedLists[IncidentActor]
 	sources sharedLists[Source]
-	// text is the block strings are copied into; it is replaced when full.
-	text strings.Builder
+	text    textArena
 }
 
 // sharedArenaSize is the size of a sharedValues block: bytes of text, or
@@ -78,15 +77,49 @@ func (sv *sharedValues) str(s string) string {
 	if c, ok := sv.strs[s]; ok {
 		return c
 	}
-	if sv.text.Cap()-sv.text.Len() < len(s) {
-		sv.text = strings.Builder{}
-		sv.text.Grow(max(sharedArenaSize, len(s)))
-	}
-	start := sv.text.Len()
-	sv.text.WriteString(s)
-	c := sv.text.String()[start:]
+	c := sv.text.copy(s)
 	sv.strs[c] = c
 	return c
+}
+
+// textArena copies strings into blocks of at least sharedArenaSize bytes,
+// one allocation for many strings.
+type textArena struct {
+	b strings.Builder // the current block, replaced when full
+}
+
+// copy returns a copy of s in the arena.
+func (a *textArena) copy(s string) string {
+	if a.b.Cap()-a.b.Len() < len(s) {
+		a.b = strings.Builder{}
+		a.b.Grow(max(sharedArenaSize, len(s)))
+	}
+	start := a.b.Len()
+	a.b.WriteString(s) // within the capacity: the block's earlier strings stay where they are
+	return a.b.String()[start:]
+}
+
+// DetachStrings replaces every string of incs by an equal one in new
+// memory, each distinct value once, so that none points into the stored
+// forms DecodeStored decoded them from (in place, as substrings). A
+// store's loader calls it for each batch it decodes, so the stored forms
+// are freed as the load goes on rather than held until NewIndex packs the
+// strings (at 1M incidents, 264 MB of them). seen is scratch for the
+// distinct values; it is emptied.
+func DetachStrings(incs []Incident, seen map[string]string) {
+	var text textArena
+	detach := func(s *string) {
+		c, ok := seen[*s]
+		if !ok {
+			c = text.copy(*s)
+			seen[c] = c
+		}
+		*s = c
+	}
+	for i := range incs {
+		incs[i].eachString(detach)
+	}
+	clear(seen)
 }
 
 // listKind is what packing needs of one kind of list field of Incident

@@ -318,11 +318,17 @@ func DecodeRows[T Record, P Stored[T]](n int, table string, next func() (raw str
 	var wg sync.WaitGroup
 	for w := range errs {
 		wg.Go(func() {
+			seen := map[string]string{}
 			for b := range work {
 				for i, r := range b.raw {
 					if err := P(&recs[b.at+i]).DecodeStored(r); err != nil && errs[w] == nil {
 						errs[w] = fmt.Errorf("store: a record of %s does not decode: %w", table, err)
 					}
+				}
+				// Incidents, the many: their batch of stored forms is freed
+				// now, not at NewIndex.
+				if incs, ok := any(recs[b.at : b.at+len(b.raw)]).([]geo.Incident); ok {
+					geo.DetachStrings(incs, seen)
 				}
 			}
 		})
