@@ -248,6 +248,7 @@ func decodeCollection[T any, P interface {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			seen := map[string]string{}
 			for b := range work {
 				b.recs = b.dst
 				if b.recs == nil {
@@ -256,6 +257,11 @@ func decodeCollection[T any, P interface {
 				b.errs = make([]error, len(b.raws))
 				for i, raw := range b.raws {
 					b.errs[i] = P(&b.recs[i]).UnmarshalJSON(raw)
+				}
+				// Incidents decode in place, as substrings of the file's
+				// text: copied out now, the text is freed as the load goes.
+				if incs, ok := any(b.recs).([]geo.Incident); ok {
+					geo.DetachStrings(incs, seen)
 				}
 				close(b.done)
 			}
