@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -73,12 +74,14 @@ type field[T any] struct {
 	// fast reads the GeoJSON value for fastDecode (codec_fast.go), or
 	// reports false for a value it leaves to parse; nil takes none.
 	fast func(r *T, p *jsonReader) bool
-	// text is the string of a text field, nil for other fields.
+	// text is the string of a text field, nil for other fields and for
+	// a vocabularyField (eachText leaves it out).
 	text func(*T) *string
 }
 
 // eachText calls fn with a pointer to each non-empty text field of r (not
-// the strings in its lists), in table order.
+// the strings in its lists, nor its vocabulary fields, whose strings are
+// constants), in table order.
 func (c *codec[T]) eachText(r *T, fn func(*string)) {
 	for i := range c.fields {
 		if t := c.fields[i].text; t != nil {
@@ -345,6 +348,50 @@ func textField[T any](tag byte, name string, p func(*T) *string, omitEmpty bool)
 		f.empty = func(r *T) bool { return *p(r) == "" }
 	}
 	return f
+}
+
+// vocabularyField is a textField whose values come from a closed list
+// (taxonomy.go). Decoding, from either encoding, gives a value of the list
+// the list's own constant and any other value a copy of its own, so the
+// field never shares memory with what it was decoded from, and a million
+// records hold one copy of each value: eachText leaves such fields out,
+// so neither a store's loader nor NewIndex copies them.
+func vocabularyField[T any, S ~string](tag byte, name string, p func(*T) *string, omitEmpty bool, values []S) field[T] {
+	v := newVocabulary(values)
+	f := textField(tag, name, p, omitEmpty)
+	f.text = nil
+	f.parse = func(r *T, raw []byte) error {
+		err := json.Unmarshal(raw, p(r))
+		*p(r) = v.constant(*p(r))
+		return err
+	}
+	f.get = func(r *T, d *reader) { *p(r) = v.constant(d.text()) }
+	f.fast = func(r *T, j *jsonReader) bool {
+		s, ok := j.str()
+		*p(r) = v.constant(s)
+		return ok
+	}
+	return f
+}
+
+// vocabulary maps each value of a closed list to its constant.
+type vocabulary map[string]string
+
+// newVocabulary returns the vocabulary of values.
+func newVocabulary[S ~string](values []S) vocabulary {
+	v := make(vocabulary, len(values))
+	for _, s := range values {
+		v[string(s)] = string(s)
+	}
+	return v
+}
+
+// constant returns the constant equal to s, or a copy of s if none is.
+func (v vocabulary) constant(s string) string {
+	if c, ok := v[s]; ok {
+		return c
+	}
+	return strings.Clone(s)
 }
 
 // intField is an integer field, always written.
@@ -671,7 +718,7 @@ var zoneCodec = (&codec[Zone]{kind: "zone", feature: true,
 	fields: []field[Zone]{
 		textField(1, "name", func(z *Zone) *string { return &z.Name }, true),
 		textField(2, "actor", func(z *Zone) *string { return (*string)(&z.Actor) }, false),
-		textField(3, "status", func(z *Zone) *string { return (*string)(&z.Status) }, false),
+		vocabularyField(3, "status", func(z *Zone) *string { return (*string)(&z.Status) }, false, ZoneStatuses),
 		dayField(4, "valid_from", func(z *Zone) *Day { return &z.Valid.From }, func(z *Zone) { z.Valid.From = OpenStart }),
 		dayField(5, "valid_to", func(z *Zone) *Day { return &z.Valid.To }, func(z *Zone) { z.Valid.To = OpenEnd }),
 		circleField(6),
@@ -729,9 +776,9 @@ var incidentCodec = (&codec[Incident]{kind: "incident", feature: true,
 	fields: []field[Incident]{
 		dayField(1, "date", func(in *Incident) *Day { return &in.Date }, nil),
 		dateEndField(2),
-		textField(3, "date_precision", func(in *Incident) *string { return (*string)(&in.DatePrecision) }, false),
-		textField(4, "type", func(in *Incident) *string { return (*string)(&in.Type) }, false),
-		textField(5, "sub_type", func(in *Incident) *string { return (*string)(&in.SubType) }, true),
+		vocabularyField(3, "date_precision", func(in *Incident) *string { return (*string)(&in.DatePrecision) }, false, DatePrecisions),
+		vocabularyField(4, "type", func(in *Incident) *string { return (*string)(&in.Type) }, false, EventTypes),
+		vocabularyField(5, "sub_type", func(in *Incident) *string { return (*string)(&in.SubType) }, true, slices.Collect(maps.Keys(SubTypes))),
 		incidentActorsField(6),
 		numberField(7, "precision_m", func(in *Incident) *float64 { return &in.PrecisionMeters }, false),
 		textField(8, "place", func(in *Incident) *string { return &in.Place }, true),
@@ -742,10 +789,10 @@ var incidentCodec = (&codec[Incident]{kind: "incident", feature: true,
 		intField(13, "fatalities_civilians", func(in *Incident) *int { return &in.Fatalities.Civilians }),
 		textField(14, "description", func(in *Incident) *string { return &in.Description }, true),
 		sourcesField(15, func(in *Incident) *[]Source { return &in.Sources }, false),
-		textField(16, "status", func(in *Incident) *string { return (*string)(&in.Status) }, false),
+		vocabularyField(16, "status", func(in *Incident) *string { return (*string)(&in.Status) }, false, IncidentStatuses),
 		textField(17, "origin", func(in *Incident) *string { return &in.Origin.Dataset }, true),
 		textField(18, "origin_id", func(in *Incident) *string { return &in.Origin.ID }, true),
-		textField(19, "publish", func(in *Incident) *string { return (*string)(&in.Publish) }, true),
+		vocabularyField(19, "publish", func(in *Incident) *string { return (*string)(&in.Publish) }, true, Publishes),
 		publicationField(20),
 		mergedOriginsField(21),
 	}}).build()
@@ -877,6 +924,10 @@ func dateEndField(tag byte) field[Incident] {
 
 // incidentActorsField is an incident's actors, [{"actor", "name",
 // "role"}], always written ([] for none).
+// actorRoles is the vocabulary of an incident actor's role, which
+// decoding gives its constant as a vocabularyField's.
+var actorRoles = newVocabulary(ActorRoles)
+
 func incidentActorsField(tag byte) field[Incident] {
 	type jsonIncidentActor struct {
 		Actor ActorID   `json:"actor,omitempty"`
@@ -921,6 +972,7 @@ func incidentActorsField(tag byte) field[Incident] {
 				if err := decodeObject(e, &a, "actor", "name", "role"); err != nil {
 					return err
 				}
+				a.Role = ActorRole(actorRoles.constant(string(a.Role)))
 				in.Actors = append(in.Actors, IncidentActor(a))
 			}
 			return nil
@@ -940,7 +992,7 @@ func incidentActorsField(tag byte) field[Incident] {
 			}
 			l := make([]IncidentActor, n)
 			for i := range l {
-				l[i] = IncidentActor{Actor: ActorID(d.text()), Name: d.text(), Role: ActorRole(d.text())}
+				l[i] = IncidentActor{Actor: ActorID(d.text()), Name: d.text(), Role: ActorRole(actorRoles.constant(d.text()))}
 			}
 			in.Actors = l
 		},
@@ -957,7 +1009,7 @@ func incidentActorsField(tag byte) field[Incident] {
 					a[i], ok = j.str()
 					return ok
 				})
-				l = append(l, IncidentActor{Actor: ActorID(a[0]), Name: a[1], Role: ActorRole(a[2])})
+				l = append(l, IncidentActor{Actor: ActorID(a[0]), Name: a[1], Role: ActorRole(actorRoles.constant(a[2]))})
 				return ok
 			})
 			in.Actors = l

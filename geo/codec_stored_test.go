@@ -100,3 +100,55 @@ func TestIndexKeepsNoStoredForm(t *testing.T) {
 		})
 	}
 }
+
+// TestVocabularyConstants decodes incidents from both encodings and checks
+// that a vocabulary field (type, status, an actor's role, ...) holds the
+// vocabulary's one copy of a known value and a copy of its own of any
+// other: neither points into the decoded text, so a store's loader and
+// NewIndex need not copy them, and a million records share a few strings.
+func TestVocabularyConstants(t *testing.T) {
+	in := synth.Incidents(1, 7)[0]
+	in.Type, in.SubType, in.Status = geo.Battles, "", geo.Confirmed
+	in.Actors = []geo.IncidentActor{{Name: "A", Role: geo.RoleTarget}, {Name: "B", Role: "not-a-role"}}
+	stored, err := in.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := in.AppendGeoJSON(nil)
+	// The slow path decodes what the fast one does not take: here, an
+	// escaped surrogate pair.
+	slow := bytes.Replace(js, []byte(`"description":"`), []byte(`"description":"\ud83d\ude00`), 1)
+	if bytes.Equal(slow, js) {
+		t.Fatal("the synthetic incident has no description")
+	}
+	data := func(s string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(s))) }
+	for name, decode := range map[string]func(*geo.Incident) (input []byte, err error){
+		"stored":       func(d *geo.Incident) ([]byte, error) { return stored, d.UnmarshalBinary(stored) },
+		"GeoJSON":      func(d *geo.Incident) ([]byte, error) { return js, d.UnmarshalJSON(js) },
+		"GeoJSON-slow": func(d *geo.Incident) ([]byte, error) { return slow, d.UnmarshalJSON(slow) },
+	} {
+		var a, b geo.Incident
+		input, err := decode(&a)
+		if err == nil {
+			_, err = decode(&b)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if a.Type != geo.Battles || a.Status != geo.Confirmed || a.Actors[0].Role != geo.RoleTarget || a.Actors[1].Role != "not-a-role" {
+			t.Fatalf("%s: decoded %+v", name, a)
+		}
+		lo, hi := data(string(input)), data(string(input))+uintptr(len(input))
+		for _, s := range []string{string(a.Type), string(a.Status), string(a.DatePrecision), string(a.Actors[0].Role), string(a.Actors[1].Role)} {
+			if p := data(s); p >= lo && p < hi {
+				t.Errorf("%s: %q points into the decoded text", name, s)
+			}
+		}
+		if data(string(a.Type)) != data(string(b.Type)) || data(string(a.Actors[0].Role)) != data(string(b.Actors[0].Role)) {
+			t.Errorf("%s: two decodings hold two copies of a vocabulary value", name)
+		}
+		if data(string(a.Actors[1].Role)) == data(string(b.Actors[1].Role)) {
+			t.Errorf("%s: a value outside the vocabulary is shared", name)
+		}
+	}
+}

@@ -14,7 +14,9 @@ const packBlock = incidentChunkSize
 
 // packIncidents moves the variable-length data of incs (the bytes of every
 // string field, the Actors and Sources arrays) into new memory laid out in
-// the order of incs. Every field is replaced by an equal value (a
+// the order of incs. Vocabulary fields (event type, status, an actor's
+// role, ...; vocabularyField) are left as they are: decoding gives them
+// constants, shared by every record. Every other field is replaced by an equal value (a
 // substring of a new string, a slice of a new array with its capacity cut
 // to its length), so nothing a reader sees changes but where the bytes are.
 //
@@ -387,11 +389,11 @@ func (in *Incident) eachOwnString(fn func(*string)) {
 }
 
 // eachActorString calls fn with a pointer to every non-empty string of
-// list.
+// list but its roles, which decoding gives their constants (actorRoles).
 func eachActorString(list []IncidentActor, fn func(*string)) {
 	for i := range list {
 		a := &list[i]
-		for _, s := range [...]*string{(*string)(&a.Actor), &a.Name, (*string)(&a.Role)} {
+		for _, s := range [...]*string{(*string)(&a.Actor), &a.Name} {
 			if *s != "" {
 				fn(s)
 			}
