@@ -38,7 +38,7 @@ func TestCrashHelper(t *testing.T) {
 	}
 	run := os.Getenv(crashRunEnv)
 	// The first run creates the file, with the actors its incidents name.
-	s, err := Open(t.Context(), path, Options{Seed: &geo.Dataset{Actors: fixtureActors}})
+	s, err := Open(t.Context(), path, Options{Seed: seedOf(&geo.Dataset{Actors: fixtureActors})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,3 +147,8 @@ func tick() time.Time {
 	time.Sleep(2 * time.Millisecond)
 	return time.Now()
 }
+
+// seedOf is an Options.Seed that gives ds.
+func seedOf(ds *geo.Dataset) func() (*geo.Dataset, error) {
+	return func() (*geo.Dataset, error) { return ds, nil }
+}

@@ -83,7 +83,7 @@ func TestGeometryBlob(t *testing.T) {
 // TestGeoPackageStructure checks the file against the parts of GeoPackage
 // 1.3 that GIS tools rely on.
 func TestGeoPackageStructure(t *testing.T) {
-	s, path := openTest(t, Options{Seed: testDataset()})
+	s, path := openTest(t, Options{Seed: seedOf(testDataset())})
 	if _, err := s.Delete(t.Context(), store.KindIncident, "ucdp-2", 1, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestConnectionSettings(t *testing.T) {
 }
 
 func TestIntegrityAndBackup(t *testing.T) {
-	s, path := openTest(t, Options{Seed: testDataset()})
+	s, path := openTest(t, Options{Seed: seedOf(testDataset())})
 	if _, err := s.ImportBatch(t.Context(), ucdpBatch(10, 200), "importer"); err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestGDAL(t *testing.T) {
 		}
 		t.Skip("ogrinfo is not on PATH; install gdal-bin (apt-get install gdal-bin) to run this test")
 	}
-	s, path := openTest(t, Options{Seed: testDataset()})
+	s, path := openTest(t, Options{Seed: seedOf(testDataset())})
 	if _, err := s.ImportBatch(t.Context(), ucdpBatch(10, 60), "importer"); err != nil {
 		t.Fatal(err)
 	}

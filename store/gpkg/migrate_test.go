@@ -69,7 +69,7 @@ func downgrade(t *testing.T, path string) {
 // reopening.
 func TestMigrateFormat0(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.gpkg")
-	s, err := Open(t.Context(), path, Options{Seed: testDataset()})
+	s, err := Open(t.Context(), path, Options{Seed: seedOf(testDataset())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 
 func TestSeedAndLoad(t *testing.T) {
 	seed := testDataset()
-	s, path := openTest(t, Options{Seed: seed})
+	s, path := openTest(t, Options{Seed: seedOf(seed)})
 	ds, v, err := s.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -47,11 +47,14 @@ func TestSeedAndLoad(t *testing.T) {
 		t.Errorf("%d audit rows for the seed, want %d", n, len(store.Records(seed)))
 	}
 
-	// Reopening with a seed does not seed again.
+	// Reopening with a seed does not seed again, nor read the seed.
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(t.Context(), path, Options{Seed: seed})
+	s2, err := Open(t.Context(), path, Options{Seed: func() (*geo.Dataset, error) {
+		t.Error("the seed was read for a store with history")
+		return seed, nil
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +67,27 @@ func TestSeedAndLoad(t *testing.T) {
 func TestSeedInvalid(t *testing.T) {
 	seed := testDataset()
 	seed.Sites[0].Location[0] = 200
-	_, err := Open(t.Context(), t.TempDir()+"/x.gpkg", Options{Seed: seed})
+	_, err := Open(t.Context(), t.TempDir()+"/x.gpkg", Options{Seed: seedOf(seed)})
 	var be *store.BatchError
 	var ve *geo.ValidationError
 	if !errors.As(err, &be) || be.Kind != store.KindSite || !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want a *BatchError for the site", err)
+	}
+}
+
+func TestSeedError(t *testing.T) {
+	path := t.TempDir() + "/x.gpkg"
+	boom := errors.New("boom")
+	if _, err := Open(t.Context(), path, Options{Seed: func() (*geo.Dataset, error) { return nil, boom }}); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the seed's error", err)
+	}
+	s, err := Open(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.DatasetVersion(t.Context()); err != nil || v != 0 {
+		t.Errorf("dataset version after a failed seed = %d, %v; want 0", v, err)
 	}
 }
 
@@ -78,7 +97,7 @@ func TestOpenAwkwardPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "x.gpkg")
-	s, err := Open(t.Context(), path, Options{Seed: testDataset()})
+	s, err := Open(t.Context(), path, Options{Seed: seedOf(testDataset())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +263,7 @@ func TestHistoryAsOfRestore(t *testing.T) {
 }
 
 func TestChangesGroupTransactions(t *testing.T) {
-	s, _ := openTest(t, Options{Seed: testDataset()})
+	s, _ := openTest(t, Options{Seed: seedOf(testDataset())})
 	if _, err := s.Create(t.Context(), testSite("late"), "alice"); err != nil {
 		t.Fatal(err)
 	}

@@ -60,11 +60,12 @@ const SeedAuthor = "seed"
 
 // Options configure Open. The zero value opens or creates an empty store.
 type Options struct {
-	// Seed, when not nil, is imported in one transaction (as ImportBatch
-	// does, by author SeedAuthor) when the store has no history yet, which
-	// is the case for a new file. Its records are validated; one invalid
-	// record fails Open and leaves the store empty.
-	Seed *geo.Dataset
+	// Seed, when not nil, gives a dataset to import in one transaction (as
+	// ImportBatch does, by author SeedAuthor) when the store has no history
+	// yet, which is the case for a new file; it is called only then, so a
+	// store that has one opens without reading it. Its error, or one
+	// invalid record, fails Open and leaves the store empty.
+	Seed func() (*geo.Dataset, error)
 	// BusyTimeout is how long a write waits for a lock held by another
 	// process before failing; 0 means 5 seconds.
 	BusyTimeout time.Duration
@@ -208,13 +209,17 @@ func (s *Store) init(ctx context.Context, path string) error {
 	return nil
 }
 
-// seed imports ds when the store has no history. Two processes seeding the
+// seed imports the dataset seed gives when the store has no history. Two processes seeding the
 // same new file at once are harmless: the import upserts, so the second
 // finds every record unchanged.
-func (s *Store) seed(ctx context.Context, ds *geo.Dataset) error {
+func (s *Store) seed(ctx context.Context, seed func() (*geo.Dataset, error)) error {
 	v, err := s.DatasetVersion(ctx)
 	if err != nil || v > 0 {
 		return err
+	}
+	ds, err := seed()
+	if err != nil {
+		return fmt.Errorf("gpkg: seed: %w", err)
 	}
 	_, err = s.ImportBatch(ctx, store.Records(ds), SeedAuthor)
 	return err

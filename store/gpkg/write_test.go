@@ -352,7 +352,7 @@ func TestReplaceRace(t *testing.T) {
 }
 
 func TestWritesDoNotBlockReaders(t *testing.T) {
-	s, _ := openTest(t, Options{Seed: testDataset()})
+	s, _ := openTest(t, Options{Seed: seedOf(testDataset())})
 	// Hold the write transaction open while a reader loads.
 	loaded := make(chan error)
 	err := s.write(t.Context(), "alice", func(*store.Write, *writeTx) error {

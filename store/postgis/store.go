@@ -46,9 +46,10 @@ const SeedAuthor = "seed"
 
 // Options configure Open. The zero value opens a migrated database.
 type Options struct {
-	// Seed, when not nil, is imported in one transaction (as ImportBatch
-	// does, by author SeedAuthor) when the store has no history yet.
-	Seed *geo.Dataset
+	// Seed, when not nil, gives a dataset to import in one transaction (as
+	// ImportBatch does, by author SeedAuthor) when the store has no history
+	// yet; it is called only then. Its error fails Open.
+	Seed func() (*geo.Dataset, error)
 	// Migrate applies the schema's migrations first (Migrate); without it,
 	// a database whose schema is behind fails Open.
 	Migrate bool
@@ -151,7 +152,11 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 			return err
 		}
 		if dv == 0 {
-			if _, err := s.ImportBatch(ctx, store.Records(opts.Seed), SeedAuthor); err != nil {
+			ds, err := opts.Seed()
+			if err != nil {
+				return fmt.Errorf("postgis: seed: %w", err)
+			}
+			if _, err := s.ImportBatch(ctx, store.Records(ds), SeedAuthor); err != nil {
 				return err
 			}
 		}
