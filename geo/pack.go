@@ -16,9 +16,10 @@ const packBlock = incidentChunkSize
 // string field, the Actors and Sources arrays) into new memory laid out in
 // the order of incs. Vocabulary fields (event type, status, an actor's
 // role, ...; vocabularyField) are left as they are: decoding gives them
-// constants, shared by every record. Every other field is replaced by an equal value (a
-// substring of a new string, a slice of a new array with its capacity cut
-// to its length), so nothing a reader sees changes but where the bytes are.
+// constants, shared by every record. Every other field is replaced by an
+// equal value (a substring of a new string, a slice of a new array with
+// its capacity cut to its length), so nothing a reader sees changes but
+// where the bytes are.
 //
 // NewIndex calls it after moving the records into the quadtree's order, so
 // that a page of one area reads a few contiguous stretches of memory
@@ -37,7 +38,7 @@ func packIncidents(incs []Incident) {
 	blocks := (len(incs) + packBlock - 1) / packBlock
 	workers := min(runtime.GOMAXPROCS(0), blocks)
 	shared := &sharedValues{
-		strs:    map[string]string{},
+		strs:    interner{seen: map[string]string{}},
 		actors:  sharedLists[IncidentActor]{byKey: map[string][]IncidentActor{}},
 		sources: sharedLists[Source]{byKey: map[string][]Source{}},
 	}
@@ -64,10 +65,9 @@ func packIncidents(incs []Incident) {
 // take mu to read or add to it, once per block.
 type sharedValues struct {
 	mu      sync.Mutex
-	strs    map[string]string
+	strs    interner
 	actors  sharedLists[IncidentActor]
 	sources sharedLists[Source]
-	text    textArena
 }
 
 // sharedArenaSize is the size of a sharedValues block: bytes of text, or
@@ -75,12 +75,22 @@ type sharedValues struct {
 const sharedArenaSize = 16 << 10
 
 // str returns the shared copy of s, making it; mu is held.
-func (sv *sharedValues) str(s string) string {
-	if c, ok := sv.strs[s]; ok {
+func (sv *sharedValues) str(s string) string { return sv.strs.intern(s) }
+
+// interner keeps one copy of each distinct string it is given, in an
+// arena: seen maps each value to its copy.
+type interner struct {
+	seen map[string]string
+	text textArena
+}
+
+// intern returns the copy of s, making it when s is new.
+func (in *interner) intern(s string) string {
+	if c, ok := in.seen[s]; ok {
 		return c
 	}
-	c := sv.text.copy(s)
-	sv.strs[c] = c
+	c := in.text.copy(s)
+	in.seen[c] = c
 	return c
 }
 
@@ -109,15 +119,8 @@ func (a *textArena) copy(s string) string {
 // strings (at 1M incidents, 264 MB of them). seen is scratch for the
 // distinct values; it is emptied.
 func DetachStrings(incs []Incident, seen map[string]string) {
-	var text textArena
-	detach := func(s *string) {
-		c, ok := seen[*s]
-		if !ok {
-			c = text.copy(*s)
-			seen[c] = c
-		}
-		*s = c
-	}
+	in := interner{seen: seen}
+	detach := func(s *string) { *s = in.intern(*s) }
 	for i := range incs {
 		incs[i].eachString(detach)
 	}
