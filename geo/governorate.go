@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
+	"github.com/tidwall/rtree"
 )
 
 // GovernorateSnapMeters is how far outside every governorate polygon a point
@@ -22,6 +23,18 @@ const GovernorateSnapMeters = 5_000
 // concurrent use.
 type Governorates struct {
 	regions []namedRegion
+	// edges holds every edge of the regions' rings by its box, so a point
+	// outside them all is measured only against the edges near it; each
+	// value is an index into edgeList.
+	edges    rtree.RTreeG[int32]
+	edgeList []edge
+}
+
+// edge is one segment of a governorate's ring, from a to b ([lon, lat]),
+// and the index of its region in Governorates.regions.
+type edge struct {
+	a, b   orb.Point
+	region int32
 }
 
 type namedRegion struct {
@@ -43,8 +56,31 @@ func NewGovernorates(bs []Boundary) (*Governorates, error) {
 			return nil, prefixField(fmt.Sprintf("boundary %s geometry", b.ID), err)
 		}
 		g.regions = append(g.regions, namedRegion{name: b.Name, region: r})
+		g.addEdges(r.Geometry(), int32(len(g.regions)-1))
 	}
 	return g, nil
+}
+
+// addEdges adds the edges of area, a Polygon or MultiPolygon, as those of
+// region i.
+func (g *Governorates) addEdges(area orb.Geometry, i int32) {
+	var polys []orb.Polygon
+	switch a := area.(type) {
+	case orb.Polygon:
+		polys = []orb.Polygon{a}
+	case orb.MultiPolygon:
+		polys = a
+	}
+	for _, poly := range polys {
+		for _, ring := range poly {
+			for j := 0; j+1 < len(ring); j++ {
+				e := edge{a: ring[j], b: ring[j+1], region: i}
+				b := orb.Bound{Min: e.a, Max: e.a}.Extend(e.b)
+				g.edges.Insert(b.Min, b.Max, int32(len(g.edgeList)))
+				g.edgeList = append(g.edgeList, e)
+			}
+		}
+	}
 }
 
 // Len returns the number of governorates.
@@ -63,19 +99,25 @@ func (g *Governorates) Locate(p orb.Point) string {
 			return nr.name
 		}
 	}
-	// Only polygons whose box, widened by the snap distance, holds p can be
-	// near enough.
+	// Only edges whose box meets p's box widened by the snap distance can be
+	// near enough. Distances are in metres on the equirectangular projection
+	// around p; a tie goes to the region first in input order.
 	near := orbgeo.NewBoundAroundPoint(p, GovernorateSnapMeters)
-	best, bestDist := "", math.Inf(1)
-	for _, nr := range g.regions {
-		if !nr.region.Bound().Intersects(near) {
-			continue
+	ky := orb.EarthRadius * math.Pi / 180
+	kx := ky * math.Cos(p[1]*math.Pi/180)
+	best, bestDist := int32(-1), math.Inf(1)
+	g.edges.Search(near.Min, near.Max, func(_, _ [2]float64, i int32) bool {
+		e := &g.edgeList[i]
+		d := originToSegment((e.a[0]-p[0])*kx, (e.a[1]-p[1])*ky, (e.b[0]-p[0])*kx, (e.b[1]-p[1])*ky)
+		if d <= GovernorateSnapMeters && (d < bestDist || d == bestDist && e.region < best) {
+			best, bestDist = e.region, d
 		}
-		if d := distanceToArea(p, nr.region.Geometry()); d <= GovernorateSnapMeters && d < bestDist {
-			best, bestDist = nr.name, d
-		}
+		return true
+	})
+	if best < 0 {
+		return ""
 	}
-	return best
+	return g.regions[best].name
 }
 
 // Assign sets the Governorate of each incident in ins from its Location, as
@@ -88,32 +130,6 @@ func (g *Governorates) Assign(ins []Incident) {
 			ins[i].Governorate = name
 		}
 	}
-}
-
-// distanceToArea returns the distance in metres from p to the nearest edge of
-// a Polygon or MultiPolygon.
-func distanceToArea(p orb.Point, g orb.Geometry) float64 {
-	var polys []orb.Polygon
-	switch a := g.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{a}
-	case orb.MultiPolygon:
-		polys = a
-	}
-	// Metres per degree at p's latitude.
-	ky := orb.EarthRadius * math.Pi / 180
-	kx := ky * math.Cos(p[1]*math.Pi/180)
-	best := math.Inf(1)
-	for _, poly := range polys {
-		for _, ring := range poly {
-			for i := 0; i+1 < len(ring); i++ {
-				ax, ay := (ring[i][0]-p[0])*kx, (ring[i][1]-p[1])*ky
-				bx, by := (ring[i+1][0]-p[0])*kx, (ring[i+1][1]-p[1])*ky
-				best = math.Min(best, originToSegment(ax, ay, bx, by))
-			}
-		}
-	}
-	return best
 }
 
 // originToSegment returns the planar distance from (0, 0) to segment ab.

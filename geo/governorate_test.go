@@ -1,6 +1,8 @@
 package geo_test
 
 import (
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -92,4 +94,73 @@ func TestNormalizeGovernorate(t *testing.T) {
 	if got, ok := geo.NormalizeGovernorate("  Atlantis "); got != "Atlantis" || ok {
 		t.Errorf("unknown name: %q, %v", got, ok)
 	}
+}
+
+// TestGovernoratesLocateOracle checks Locate against brute force on random
+// governorates around Syria, stars with holes and multipolygons, and points
+// inside, near (within the snap) and beyond them: the governorate first in
+// input order that holds the point, else the one with the nearest edge of
+// all within GovernorateSnapMeters, measured on the equirectangular
+// projection around the point.
+func TestGovernoratesLocateOracle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(oracleSeed(t), 12))
+	for round := range 20 {
+		var bs []geo.Boundary
+		for i := range 1 + rng.IntN(8) {
+			c := orb.Point{36 + 4*rng.Float64(), 33 + 3*rng.Float64()}
+			area := orb.Geometry(starPolygon(rng, c, 0.05+0.5*rng.Float64(), 5+rng.IntN(200)))
+			if rng.IntN(3) == 0 {
+				hole := starPolygon(rng, c, 0.02, 3+rng.IntN(10))[0]
+				hole.Reverse()
+				area = orb.MultiPolygon{append(area.(orb.Polygon), hole),
+					starPolygon(rng, orb.Point{c[0] + 0.7, c[1]}, 0.05, 5+rng.IntN(20))}
+			}
+			bs = append(bs, geo.Boundary{ID: string(rune('A' + i)), Name: string(rune('A' + i)), Level: geo.LevelGovernorate, Area: area})
+		}
+		g, err := geo.NewGovernorates(bs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2000 {
+			p := orb.Point{35.5 + 5*rng.Float64(), 32.5 + 4*rng.Float64()}
+			if want, got := oracleLocate(bs, p), g.Locate(p); got != want {
+				t.Fatalf("round %d: Locate(%v) = %q, brute force says %q", round, p, got, want)
+			}
+		}
+	}
+}
+
+// oracleLocate is Locate by brute force: containment by ray casting, then
+// the distance to every edge of every governorate.
+func oracleLocate(bs []geo.Boundary, p orb.Point) string {
+	for _, b := range bs {
+		if oracleInArea(b.Area, p) {
+			return b.Name
+		}
+	}
+	ky := orb.EarthRadius * math.Pi / 180
+	kx := ky * math.Cos(p[1]*math.Pi/180)
+	best, bestDist := "", math.Inf(1)
+	for _, b := range bs {
+		polys, ok := b.Area.(orb.MultiPolygon)
+		if !ok {
+			polys = orb.MultiPolygon{b.Area.(orb.Polygon)}
+		}
+		for _, poly := range polys {
+			for _, ring := range poly {
+				for i := 0; i+1 < len(ring); i++ {
+					ax, ay := (ring[i][0]-p[0])*kx, (ring[i][1]-p[1])*ky
+					dx, dy := (ring[i+1][0]-ring[i][0])*kx, (ring[i+1][1]-ring[i][1])*ky
+					t := 0.0
+					if l2 := dx*dx + dy*dy; l2 > 0 {
+						t = max(0, min(1, -(ax*dx+ay*dy)/l2))
+					}
+					if d := math.Hypot(ax+t*dx, ay+t*dy); d <= geo.GovernorateSnapMeters && d < bestDist {
+						best, bestDist = b.Name, d
+					}
+				}
+			}
+		}
+	}
+	return best
 }
