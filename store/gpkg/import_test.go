@@ -1,8 +1,10 @@
 package gpkg
 
 import (
+	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/frontline-maps/frontline/geo"
@@ -160,5 +162,35 @@ func TestImportBatchBulk(t *testing.T) {
 	var wantX float64
 	if err := s.r.QueryRow("SELECT min(lon) FROM incidents").Scan(&wantX); err != nil || minX != wantX {
 		t.Errorf("extent min_x %v, want %v (%v)", minX, wantX, err)
+	}
+}
+
+// endsAfter is a context that ends after its Err has been asked n times:
+// a cancellation that lands part way through a batch, at a point the test
+// chooses.
+type endsAfter struct {
+	context.Context
+	n atomic.Int64
+}
+
+func (c *endsAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestImportBatchCancelled: a batch whose context ends part way returns
+// the context's error and stores nothing, although its per-record
+// statements run without the driver's own cancellation.
+func TestImportBatchCancelled(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	for _, after := range []int64{1, 7, 150} {
+		ctx := &endsAfter{Context: t.Context()}
+		ctx.n.Store(after)
+		if _, err := s.ImportBatch(ctx, ucdpBatch(0, 100), "importer"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("ending after %d checks: err = %v, want context.Canceled", after, err)
+		}
+		nothingStored(t, s)
 	}
 }

@@ -28,7 +28,7 @@ func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author 
 			// random order; a large batch goes in without them and has them
 			// built again, sorted, in the same transaction.
 			for _, idx := range pointIndexes {
-				if err := tx.exec("DROP INDEX " + idx.name); err != nil {
+				if _, err := tx.tx.ExecContext(ctx, "DROP INDEX "+idx.name); err != nil {
 					return fmt.Errorf("gpkg: import: %w", err)
 				}
 			}
@@ -39,7 +39,7 @@ func (s *Store) ImportBatch(ctx context.Context, records []store.Record, author 
 		}
 		if bulk {
 			for _, idx := range pointIndexes {
-				if err := tx.exec(idx.create); err != nil {
+				if _, err := tx.tx.ExecContext(ctx, idx.create); err != nil {
 					return fmt.Errorf("gpkg: import: %w", err)
 				}
 			}
@@ -71,6 +71,7 @@ func (s *Store) run(ctx context.Context, author string, fn func(*store.Write) er
 // writeTx is one immediate write transaction, store.Tx for the rules.
 type writeTx struct {
 	ctx     context.Context
+	row     context.Context // ctx without its cancellation (see write)
 	tx      *sql.Tx
 	stmts   map[string]*sql.Stmt
 	touched map[store.Kind]bool // the kinds whose tables changed
@@ -82,7 +83,16 @@ func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, 
 	if strings.TrimSpace(author) == "" {
 		return errors.New("gpkg: a write needs an author")
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	// The transaction, and the statements every record of a batch repeats
+	// (exec, queryRow), run under ctx without its cancellation, checking
+	// ctx before each statement instead: under a context that can end,
+	// database/sql and the driver start a goroutine for every statement to
+	// watch it, a tenth of an import's time. Those statements take
+	// microseconds; the few long ones run under ctx itself.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("gpkg: beginning a write: %w", err)
 	}
@@ -102,7 +112,7 @@ func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, 
 	if t, err := time.Parse(timeFormat, last.String); err == nil && !at.After(t) {
 		at = t.Add(time.Nanosecond)
 	}
-	wt := &writeTx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}, touched: map[store.Kind]bool{}}
+	wt := &writeTx{ctx: ctx, row: context.WithoutCancel(ctx), tx: tx, stmts: map[string]*sql.Stmt{}, touched: map[store.Kind]bool{}}
 	if err := fn(store.NewWrite(wt, author, at, dataset+1), wt); err != nil {
 		return err
 	}
@@ -129,22 +139,29 @@ func (w *writeTx) stmt(query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// exec runs one of the few statements a batch repeats for every record
+// (a single-row write), prepared once, under w.row once ctx is checked
+// (see write).
 func (w *writeTx) exec(query string, args ...any) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
 	st, err := w.stmt(query)
 	if err == nil {
-		_, err = st.ExecContext(w.ctx, args...)
+		_, err = st.ExecContext(w.row, args...)
 	}
 	return err
 }
 
-// queryRow is QueryRow on a prepared statement; a preparation error is
+// queryRow is QueryRow on a prepared statement, a single-row lookup run as
+// exec runs its statements; an error of ctx or of the preparation is
 // reported by Scan.
 func (w *writeTx) queryRow(query string, args ...any) *sql.Row {
 	st, err := w.stmt(query)
-	if err != nil {
+	if err != nil || w.ctx.Err() != nil {
 		return w.tx.QueryRowContext(w.ctx, query, args...)
 	}
-	return st.QueryRowContext(w.ctx, args...)
+	return st.QueryRowContext(w.row, args...)
 }
 
 // Latest implements store.Tx.
