@@ -75,6 +75,7 @@ type writeTx struct {
 	tx      *sql.Tx
 	stmts   map[string]*sql.Stmt
 	touched map[store.Kind]bool // the kinds whose tables changed
+	audit   []store.AuditEntry  // entries not yet inserted (Audit)
 }
 
 // write runs fn in one immediate transaction on the writer connection and
@@ -114,6 +115,9 @@ func (s *Store) write(ctx context.Context, author string, fn func(*store.Write, 
 	}
 	wt := &writeTx{ctx: ctx, row: context.WithoutCancel(ctx), tx: tx, stmts: map[string]*sql.Stmt{}, touched: map[store.Kind]bool{}}
 	if err := fn(store.NewWrite(wt, author, at, dataset+1), wt); err != nil {
+		return err
+	}
+	if err := wt.flushAudit(); err != nil {
 		return err
 	}
 	if err := wt.updateContents(at); err != nil {
@@ -268,15 +272,42 @@ func (w *writeTx) Put(v store.Version, rw *store.Row) error {
 	return nil
 }
 
-// Audit implements store.Tx.
+// Audit implements store.Tx. Nothing in a transaction reads the audit log
+// back, so entries are written auditBatch at a time, in one statement, and
+// write flushes the rest before it commits: one statement for every record
+// of a batch fewer.
 func (w *writeTx) Audit(e store.AuditEntry) error {
-	var before any
-	if e.Before > 0 {
-		before = e.Before
+	w.audit = append(w.audit, e)
+	if len(w.audit) < auditBatch {
+		return nil
 	}
-	err := w.exec(`INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.At.Format(timeFormat), e.Who, e.Action, string(e.Kind), e.ID, before, e.After, e.DatasetVersion)
-	if err != nil {
+	return w.flushAudit()
+}
+
+// auditBatch is how many audit entries one statement inserts.
+const auditBatch = 64
+
+// flushAudit inserts the audit entries Audit holds.
+func (w *writeTx) flushAudit() error {
+	if len(w.audit) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString("INSERT INTO audit (at, who, action, kind, id, version_before, version_after, dataset_version) VALUES ")
+	args := make([]any, 0, 8*len(w.audit))
+	for i, e := range w.audit {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		var before any
+		if e.Before > 0 {
+			before = e.Before
+		}
+		args = append(args, e.At.Format(timeFormat), e.Who, e.Action, string(e.Kind), e.ID, before, e.After, e.DatasetVersion)
+	}
+	w.audit = w.audit[:0]
+	if err := w.exec(q.String(), args...); err != nil {
 		return fmt.Errorf("gpkg: writing the audit log: %w", err)
 	}
 	return nil
