@@ -55,11 +55,10 @@ type Tx interface {
 	// a tombstone; ok is false when there is no such version.
 	Stored(k Kind, id string, n int64) (record []byte, deleted, ok bool, err error)
 	// OriginHolder returns the ID of the live incident with origin o other
-	// than except, "" when there is none.
-	OriginHolder(o geo.Origin, except string) (string, error)
-	// OriginDeleted reports whether the last incident to have origin
-	// ("dataset:id") was deleted with it.
-	OriginDeleted(origin string) (bool, error)
+	// than except, or, when there is none, "" and whether the last incident
+	// to have o was deleted with it (one lookup, as an import asks both for
+	// every record).
+	OriginHolder(o geo.Origin, except string) (id string, deleted bool, err error)
 	// ActorIDs returns the IDs of every stored actor.
 	ActorIDs() (map[geo.ActorID]bool, error)
 	// Put appends v, a version, and makes it the current record (row) or,
@@ -424,20 +423,14 @@ func prepareAhead(records []Record) (<-chan preparedRow, func()) {
 func (w *Write) importRow(rw Row, res *ImportResult) error {
 	if rw.Origin != "" {
 		in := rw.Value.(geo.Incident)
-		id, err := w.tx.OriginHolder(in.Origin, "")
-		if err != nil {
+		id, deleted, err := w.tx.OriginHolder(in.Origin, "")
+		switch {
+		case err != nil:
 			return err
-		}
-		if id == "" {
-			deleted, err := w.tx.OriginDeleted(rw.Origin)
-			if err != nil {
-				return err
-			}
-			if deleted {
-				res.Skipped++
-				return nil
-			}
-		} else if id != rw.ID {
+		case deleted:
+			res.Skipped++
+			return nil
+		case id != "" && id != rw.ID:
 			if rw, err = Prepare(withID(rw.Value, id)); err != nil {
 				return err
 			}
@@ -492,7 +485,7 @@ func (w *Write) put(rw Row, action string, prev Latest) (Version, error) {
 	}
 	// An import has matched the record by its origin already (importRow).
 	if rw.Origin != "" && action != ActionImport {
-		other, err := w.tx.OriginHolder(rw.Value.(geo.Incident).Origin, rw.ID)
+		other, _, err := w.tx.OriginHolder(rw.Value.(geo.Incident).Origin, rw.ID)
 		if err != nil {
 			return Version{}, err
 		}

@@ -197,26 +197,21 @@ func (w *writeTx) Stored(k store.Kind, id string, n int64) ([]byte, bool, bool, 
 	return record, deleted, err == nil, err
 }
 
-// OriginHolder implements store.Tx.
-func (w *writeTx) OriginHolder(o geo.Origin, except string) (string, error) {
-	var id string
-	err := w.queryRow("SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND id <> ? AND "+originIndexed,
-		o.Dataset, o.ID, except).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+// OriginHolder implements store.Tx. The second lookup runs only when the
+// first finds no holder.
+func (w *writeTx) OriginHolder(o geo.Origin, except string) (string, bool, error) {
+	var (
+		id      sql.NullString
+		deleted bool
+	)
+	err := w.queryRow(`WITH h(id) AS (SELECT (SELECT id FROM incidents WHERE origin = ? AND origin_id = ? AND id <> ? AND `+originIndexed+`))
+SELECT id, CASE WHEN id IS NULL THEN EXISTS (SELECT 1 FROM versions v WHERE v.kind = 'incident' AND v.origin = ? AND v.deleted
+  AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id)) ELSE 0 END FROM h`,
+		o.Dataset, o.ID, except, store.OriginKey(o)).Scan(&id, &deleted)
+	if err != nil {
+		return "", false, fmt.Errorf("gpkg: looking up origin %s: %w", o, err)
 	}
-	return id, err
-}
-
-// OriginDeleted implements store.Tx.
-func (w *writeTx) OriginDeleted(origin string) (bool, error) {
-	err := w.queryRow(`SELECT 1 FROM versions v WHERE v.kind = 'incident' AND v.origin = ? AND v.deleted
-  AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id) LIMIT 1`,
-		origin).Scan(new(int))
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
+	return id.String, deleted, nil
 }
 
 // ActorIDs implements store.Tx.

@@ -130,23 +130,25 @@ func (w *writeTx) Stored(k store.Kind, id string, n int64) ([]byte, bool, bool, 
 	return record, deleted, err == nil, err
 }
 
-// OriginHolder implements store.Tx.
-func (w *writeTx) OriginHolder(o geo.Origin, except string) (string, error) {
-	var id string
-	err := w.tx.QueryRow(w.ctx, "SELECT id FROM incidents WHERE origin = $1 AND origin_id = $2 AND id <> $3 AND origin <> '' AND origin_id <> ''",
-		o.Dataset, o.ID, except).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
+// OriginHolder implements store.Tx, in one round trip; the second lookup
+// runs only when the first finds no holder.
+func (w *writeTx) OriginHolder(o geo.Origin, except string) (string, bool, error) {
+	var (
+		id      *string
+		deleted bool
+	)
+	err := w.tx.QueryRow(w.ctx, `WITH h(id) AS (SELECT (SELECT id FROM incidents WHERE origin = $1 AND origin_id = $2 AND id <> $3
+  AND origin <> '' AND origin_id <> ''))
+SELECT id, CASE WHEN id IS NULL THEN EXISTS (SELECT 1 FROM versions v WHERE v.kind = 'incident' AND v.origin = $4 AND v.deleted
+  AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id)) ELSE false END FROM h`,
+		o.Dataset, o.ID, except, store.OriginKey(o)).Scan(&id, &deleted)
+	if err != nil {
+		return "", false, fmt.Errorf("postgis: looking up origin %s: %w", o, err)
 	}
-	return id, err
-}
-
-// OriginDeleted implements store.Tx.
-func (w *writeTx) OriginDeleted(origin string) (bool, error) {
-	var found bool
-	err := w.tx.QueryRow(w.ctx, `SELECT EXISTS (SELECT 1 FROM versions v WHERE v.kind = 'incident' AND v.origin = $1 AND v.deleted
-  AND v.version = (SELECT max(version) FROM versions x WHERE x.kind = 'incident' AND x.id = v.id))`, origin).Scan(&found)
-	return found, err
+	if id == nil {
+		return "", deleted, nil
+	}
+	return *id, false, nil
 }
 
 // ActorIDs implements store.Tx.
