@@ -3,8 +3,12 @@ package geo_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"math"
 	"testing"
+	"testing/iotest"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -152,4 +156,84 @@ func reencode[T interface {
 	if !bytes.Equal(b1, b2) {
 		t.Fatalf("round trip changed the record:\n%s\n%s", b1, b2)
 	}
+}
+
+// FuzzReadFeatures reads a FeatureCollection whose features array holds
+// arbitrary bytes. ReadFeatures must refuse what json.Valid refuses and
+// accept a valid collection whose only members are "type" and "features";
+// what it accepts must be valid JSON, and the values it hands out must be
+// the array's elements, in order.
+func FuzzReadFeatures(f *testing.F) {
+	for _, s := range []string{``, `{"type":"Feature"}`, `{"a":[1,{"b":"]"}]}, 2, "x\"]"`, `{"a":tru}`,
+		"\"\xff\"", `01`, `{"a":1,}`, `1 2`, "\"\x01\"", `"\ud800"`, `1.`, `[]]`, `], "type": "FeatureCollection", "x": [`, `0`, `true`, `1,,2`, `1,`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, elems []byte) {
+		defer fuzzguard.Start(t)()
+		doc := append(append([]byte(`{"type":"FeatureCollection","features":[`), elems...), "]}"...)
+		read := func(r io.Reader) ([]json.RawMessage, error) {
+			var got []json.RawMessage
+			err := geo.ReadFeatures(r, func(_, _ int, raw json.RawMessage) error {
+				got = append(got, bytes.Clone(raw))
+				return nil
+			})
+			return got, err
+		}
+		got, err := read(bytes.NewReader(doc))
+		// Read a byte at a time, every value spans reads.
+		got1, err1 := read(iotest.OneByteReader(bytes.NewReader(doc)))
+		if fmt.Sprint(got, err) != fmt.Sprint(got1, err1) {
+			t.Fatalf("%q: read whole %q, %v; a byte at a time %q, %v", doc, got, err, got1, err1)
+		}
+		valid := json.Valid(doc)
+		switch {
+		case err == nil && !valid:
+			t.Fatalf("accepted malformed JSON %q", doc)
+		case err != nil && !valid:
+			var ve *geo.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("malformed JSON %q: error %v, want a *ValidationError", doc, err)
+			}
+		case err != nil && onlyTypeAndFeatures(doc):
+			t.Fatalf("refused %q: %v", doc, err)
+		case err == nil:
+			var want struct{ Features []json.RawMessage }
+			if err := json.Unmarshal(doc, &want); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want.Features) {
+				t.Fatalf("%q: %d features, want %d", doc, len(got), len(want.Features))
+			}
+			for i := range got {
+				if !bytes.Equal(got[i], want.Features[i]) {
+					t.Fatalf("%q: feature %d is %q, want %q", doc, i, got[i], want.Features[i])
+				}
+			}
+		}
+	})
+}
+
+// onlyTypeAndFeatures reports whether doc, valid JSON, is an object with
+// exactly the members "type" ("FeatureCollection") and "features" (an
+// array), once each.
+func onlyTypeAndFeatures(doc []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if _, err := dec.Token(); err != nil {
+		return false
+	}
+	seen := map[string]json.RawMessage{}
+	for dec.More() {
+		k, err := dec.Token()
+		var v json.RawMessage
+		if err != nil || dec.Decode(&v) != nil {
+			return false
+		}
+		key, _ := k.(string)
+		if _, dup := seen[key]; dup {
+			return false
+		}
+		seen[key] = v
+	}
+	return len(seen) == 2 && string(seen["type"]) == `"FeatureCollection"` &&
+		len(seen["features"]) > 0 && seen["features"][0] == '['
 }
