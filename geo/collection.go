@@ -144,9 +144,10 @@ func ReadFeatures(r io.Reader, fn func(index, line int, raw json.RawMessage) err
 // opening bracket: it tracks strings, escapes and the nesting of brackets,
 // and copies each value's bytes. It checks no more than that; ReadFeatures
 // checks each value with gjson.ValidBytes, which accepts what json.Valid
-// accepts (FuzzValid) in a third of its time. Together they scan a feature
-// twice, where json.Decoder's Decode into a RawMessage scanned it three
-// times: the splitting is what the start-up of serve --data waits on.
+// accepts (FuzzReadFeatures holds it to that) in a third of its time.
+// Together they scan a feature twice, where json.Decoder's Decode into a
+// RawMessage scanned it three times: the splitting is what the start-up of
+// serve --data waits on.
 type splitter struct {
 	r   io.Reader
 	buf []byte

@@ -64,14 +64,7 @@ func NewGovernorates(bs []Boundary) (*Governorates, error) {
 // addEdges adds the edges of area, a Polygon or MultiPolygon, as those of
 // region i.
 func (g *Governorates) addEdges(area orb.Geometry, i int32) {
-	var polys []orb.Polygon
-	switch a := area.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{a}
-	case orb.MultiPolygon:
-		polys = a
-	}
-	for _, poly := range polys {
+	for _, poly := range polygonsOf(area) {
 		for _, ring := range poly {
 			for j := 0; j+1 < len(ring); j++ {
 				e := edge{a: ring[j], b: ring[j+1], region: i}

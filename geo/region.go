@@ -122,6 +122,18 @@ const cellsPerEdge = 8
 // few tens of megabytes.
 const maxCells = 1 << 20
 
+// polygonsOf returns the polygons of an area, a Polygon or a MultiPolygon
+// (nil for any other geometry).
+func polygonsOf(a orb.Geometry) []orb.Polygon {
+	switch a := a.(type) {
+	case orb.Polygon:
+		return []orb.Polygon{a}
+	case orb.MultiPolygon:
+		return a
+	}
+	return nil
+}
+
 // PrepareRegion validates g with NormalizeArea and prepares it. Coordinates
 // are [lon, lat]. It returns a *ValidationError when g is not a valid
 // Polygon or MultiPolygon. Preparation takes time and memory linear in the
@@ -131,13 +143,7 @@ func PrepareRegion(g orb.Geometry) (*Region, error) {
 	if err != nil {
 		return nil, err
 	}
-	var polys []orb.Polygon
-	switch a := a.(type) {
-	case orb.Polygon:
-		polys = []orb.Polygon{a}
-	case orb.MultiPolygon:
-		polys = a
-	}
+	polys := polygonsOf(a)
 	// orb's bound is that of the exterior rings, outside which nothing is
 	// in the region.
 	r := &Region{area: a, bound: a.Bound()}

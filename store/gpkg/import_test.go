@@ -3,6 +3,7 @@ package gpkg
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -192,5 +193,37 @@ func TestImportBatchCancelled(t *testing.T) {
 			t.Fatalf("ending after %d checks: err = %v, want context.Canceled", after, err)
 		}
 		nothingStored(t, s)
+	}
+}
+
+// TestImportBatchAudit: every record of a batch gets its audit entry, in
+// order, however the batch falls into the statements that insert them.
+func TestImportBatchAudit(t *testing.T) {
+	for _, n := range []int{1, auditBatch, auditBatch + 1, 2*auditBatch + 7} {
+		s, _ := openTest(t, Options{})
+		if _, err := s.ImportBatch(t.Context(), ucdpBatch(0, n), "importer"); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.r.Query("SELECT id FROM audit WHERE action = 'import' ORDER BY fid")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) != n {
+			t.Fatalf("%d records: %d audit entries", n, len(ids))
+		}
+		for i, id := range ids {
+			if want := fmt.Sprintf("ucdp-%d", i); id != want {
+				t.Fatalf("%d records: audit entry %d is for %q, want %q", n, i, id, want)
+			}
+		}
 	}
 }
