@@ -308,7 +308,7 @@ const decodeRowsBatch = 1024
 // decoded straight into its place, on every core, while next reads on. More
 // rows than n is an error.
 func DecodeRows[T Record, P Stored[T]](n int, table string, next func() (raw string, ok bool, err error)) ([]T, error) {
-	recs := make([]T, n)
+	recs := grown[T](nil, n)[:n] // written first: see grown
 	type batch struct {
 		at  int // index in recs of raw[0]
 		raw []string
