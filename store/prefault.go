@@ -28,9 +28,9 @@ var prefaultMu sync.Mutex
 // it (it holds pointers) and, reading, map each of its pages to the
 // kernel's shared zero page; the decoders' first write to each page then
 // takes a copy-on-write fault, which unmaps the zero page with a TLB
-// shootdown on every core. In the virtual machines this runs in, those
-// interrupts cost a start-up at 1M incidents 1.5-2 s of system time
-// (serve --db 4.4 s -> 3.1 s; docs/benchmarks.md). Written first, each page
+// shootdown on every core. On the 2-core VM of docs/benchmarks.md those
+// interrupts cost a start-up at 1M incidents 1.2-4.6 s of system time
+// (serve --db 4.0-7.4 s -> 3.0-3.4 s, side by side). Written first, each page
 // takes one ordinary fault instead. debug.SetGCPercent(-1) returns only
 // once a running mark has ended, so none is under way while the array is
 // written; the previous setting is restored before grown returns.
