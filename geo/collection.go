@@ -245,6 +245,10 @@ func (sp *splitter) next(first bool) (raw []byte, start int64, more bool, err er
 				stack = stack[:len(stack)-1]
 				done = len(stack) == 0
 			case len(stack) == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+				if i == 0 && len(raw) == 0 {
+					// a comma where a value should start: [,
+					return nil, start, false, errors.New("expected a feature")
+				}
 				// the end of a number or literal
 				i--
 				done = true

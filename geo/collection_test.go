@@ -59,6 +59,8 @@ func TestReadFeaturesErrors(t *testing.T) {
 		`{"features": [{"id": 1}, {"id": ]}`:      "invalid features[1]: malformed JSON",
 		`{"features": [{"id": 1}`:                 "invalid features: unexpected end of input",
 		`{"features": []} {}`:                     "unexpected data after the FeatureCollection",
+		`{"features": [, "a": 1}`:                 "invalid features[0]: malformed JSON",
+		`{"features": [{"id": 1},, {"id": 2}]}`:   "invalid features[1]: malformed JSON",
 		"{\"features\": [\n{\"id\": 1},\n{\"id\"": "invalid features[1]: unexpected end of input",
 	}
 	for in, want := range tests {
