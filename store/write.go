@@ -59,6 +59,11 @@ type Tx interface {
 	// to have o was deleted with it (one lookup, as an import asks both for
 	// every record).
 	OriginHolder(o geo.Origin, except string) (id string, deleted bool, err error)
+	// Existing returns, of ids, those that have a stored version of kind k
+	// (a tombstone counts), and of origins ("dataset:id", as OriginKey
+	// gives them), those a stored version holds: one lookup for many
+	// records, where Latest and OriginHolder take one each.
+	Existing(k Kind, ids, origins []string) (haveIDs, haveOrigins map[string]bool, err error)
 	// ActorIDs returns the IDs of every stored actor.
 	ActorIDs() (map[geo.ActorID]bool, error)
 	// Put appends v, a version, and makes it the current record (row) or,
@@ -371,13 +376,30 @@ func (w *Write) Import(records []Record) (ImportResult, error) {
 	var res ImportResult
 	rows, stop := prepareAhead(records)
 	defer stop()
-	for p := range rows {
-		if p.err != nil {
-			k, _ := KindOf(records[p.index])
-			return ImportResult{}, &BatchError{Index: p.index, Kind: k, ID: IDOf(records[p.index]), Err: p.err}
+	chunk := make([]preparedRow, 0, importChunk)
+	for {
+		chunk = chunk[:0]
+		for p := range rows {
+			chunk = append(chunk, p)
+			if len(chunk) == importChunk {
+				break
+			}
 		}
-		if err := w.importRow(p.row, &res); err != nil {
+		if len(chunk) == 0 {
+			break
+		}
+		fresh, err := w.fresh(chunk)
+		if err != nil {
 			return ImportResult{}, err
+		}
+		for i, p := range chunk {
+			if p.err != nil {
+				k, _ := KindOf(records[p.index])
+				return ImportResult{}, &BatchError{Index: p.index, Kind: k, ID: IDOf(records[p.index]), Err: p.err}
+			}
+			if err := w.importRow(p.row, fresh[i], &res); err != nil {
+				return ImportResult{}, err
+			}
 		}
 	}
 	res.DatasetVersion = w.dataset
@@ -385,6 +407,66 @@ func (w *Write) Import(records []Record) (ImportResult, error) {
 		res.DatasetVersion--
 	}
 	return res, nil
+}
+
+// importChunk is how many records of a batch Import looks up at once (a
+// variable so that a test can make chunks small).
+var importChunk = 512
+
+// fresh reports, for each row of chunk, whether it is new: no stored
+// version has its ID or its origin, and no other row of chunk has either,
+// so that no write of the chunk before it can have stored one. A new row
+// is created without Latest and OriginHolder, whose per-record lookups
+// were a fifth of a large import's time. Rows that failed are not new.
+func (w *Write) fresh(chunk []preparedRow) ([]bool, error) {
+	type key struct {
+		kind Kind
+		id   string
+	}
+	ids := map[key]int{}
+	origins := map[string]int{}
+	byKind := map[Kind][]string{}
+	var held []string
+	for _, p := range chunk {
+		if p.err != nil {
+			continue
+		}
+		k := key{p.row.Table.Kind, p.row.ID}
+		if ids[k]++; ids[k] == 1 {
+			byKind[k.kind] = append(byKind[k.kind], k.id)
+		}
+		if o := p.row.Origin; o != "" {
+			if origins[o]++; origins[o] == 1 {
+				held = append(held, o)
+			}
+		}
+	}
+	haveIDs := map[Kind]map[string]bool{}
+	haveOrigins := map[string]bool{}
+	for k, list := range byKind {
+		var byOrigin []string
+		if k == KindIncident {
+			byOrigin = held
+		}
+		have, haveO, err := w.tx.Existing(k, list, byOrigin)
+		if err != nil {
+			return nil, err
+		}
+		haveIDs[k] = have
+		for o := range haveO {
+			haveOrigins[o] = true
+		}
+	}
+	fresh := make([]bool, len(chunk))
+	for i, p := range chunk {
+		if p.err != nil {
+			continue
+		}
+		k, o := p.row.Table.Kind, p.row.Origin
+		fresh[i] = ids[key{k, p.row.ID}] == 1 && !haveIDs[k][p.row.ID] &&
+			(o == "" || origins[o] == 1 && !haveOrigins[o])
+	}
+	return fresh, nil
 }
 
 // preparedRow is a record of a batch prepared for writing, or why it
@@ -419,8 +501,14 @@ func prepareAhead(records []Record) (<-chan preparedRow, func()) {
 	return rows, sync.OnceFunc(func() { close(done) })
 }
 
-// importRow upserts one record of a batch and counts the outcome.
-func (w *Write) importRow(rw Row, res *ImportResult) error {
+// importRow upserts one record of a batch and counts the outcome; a fresh
+// row (see fresh) is created without looking up what it would update.
+func (w *Write) importRow(rw Row, fresh bool, res *ImportResult) error {
+	if fresh {
+		res.Created++
+		_, err := w.put(rw, ActionImport, Latest{})
+		return err
+	}
 	if rw.Origin != "" {
 		in := rw.Value.(geo.Incident)
 		id, deleted, err := w.tx.OriginHolder(in.Origin, "")

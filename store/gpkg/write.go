@@ -214,6 +214,48 @@ SELECT id, CASE WHEN id IS NULL THEN EXISTS (SELECT 1 FROM versions v WHERE v.ki
 	return id.String, deleted, nil
 }
 
+// Existing implements store.Tx, in one statement for the IDs and one for
+// the origins (store.Write.Import asks for a few hundred at a time, within
+// SQLite's limit of 32766 parameters).
+func (w *writeTx) Existing(k store.Kind, ids, origins []string) (map[string]bool, map[string]bool, error) {
+	haveIDs, err := w.present("SELECT DISTINCT id FROM versions WHERE kind = ? AND id IN (%s)", []any{string(k)}, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gpkg: looking up %s IDs: %w", k, err)
+	}
+	haveOrigins, err := w.present("SELECT DISTINCT origin FROM versions WHERE origin IN (%s)", nil, origins)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gpkg: looking up origins: %w", err)
+	}
+	return haveIDs, haveOrigins, nil
+}
+
+// present runs query, whose %s becomes a placeholder for each of values
+// (after the arguments args), and returns the set of the single column's
+// answers; no values, no query.
+func (w *writeTx) present(query string, args []any, values []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	if len(values) == 0 {
+		return found, nil
+	}
+	for _, v := range values {
+		args = append(args, v)
+	}
+	marks := strings.Repeat(",?", len(values))[1:]
+	rows, err := w.tx.QueryContext(w.ctx, fmt.Sprintf(query, marks), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		found[v] = true
+	}
+	return found, rows.Err()
+}
+
 // ActorIDs implements store.Tx.
 func (w *writeTx) ActorIDs() (map[geo.ActorID]bool, error) {
 	rows, err := w.tx.QueryContext(w.ctx, "SELECT id FROM actors")

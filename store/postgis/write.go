@@ -151,6 +151,41 @@ SELECT id, CASE WHEN id IS NULL THEN EXISTS (SELECT 1 FROM versions v WHERE v.ki
 	return *id, false, nil
 }
 
+// Existing implements store.Tx, in one query for the IDs and one for the
+// origins, each list sent as one array.
+func (w *writeTx) Existing(k store.Kind, ids, origins []string) (map[string]bool, map[string]bool, error) {
+	haveIDs, err := w.present("SELECT DISTINCT id FROM versions WHERE kind = $1 AND id = ANY($2)", ids, string(k))
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgis: looking up %s IDs: %w", k, err)
+	}
+	haveOrigins, err := w.present("SELECT DISTINCT origin FROM versions WHERE origin = ANY($1)", origins)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgis: looking up origins: %w", err)
+	}
+	return haveIDs, haveOrigins, nil
+}
+
+// present runs query with args and then values, as one array, and returns
+// the set of the single column's answers; no values, no query.
+func (w *writeTx) present(query string, values []string, args ...any) (map[string]bool, error) {
+	found := map[string]bool{}
+	if len(values) == 0 {
+		return found, nil
+	}
+	rows, err := w.tx.Query(w.ctx, query, append(args, values)...)
+	if err != nil {
+		return nil, err
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range got {
+		found[v] = true
+	}
+	return found, nil
+}
+
 // ActorIDs implements store.Tx.
 func (w *writeTx) ActorIDs() (map[geo.ActorID]bool, error) {
 	rows, err := w.tx.Query(w.ctx, "SELECT id FROM actors")
