@@ -274,6 +274,38 @@ func integrityCheck(t *testing.T, db *sql.DB) {
 	}
 }
 
+// TestOlderPageSize: a file made with another page size (SQLite's default,
+// as stores before pageSize were) keeps it, is switched to WAL like any
+// other, and takes writes.
+func TestOlderPageSize(t *testing.T) {
+	s, path := openTest(t, Options{Seed: seedOf(testDataset())})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	db.SetMaxOpenConns(1) // page_size holds for the connection that vacuums
+	for _, q := range []string{"PRAGMA journal_mode = DELETE", "PRAGMA page_size = 4096", "VACUUM"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for pragma, want := range map[string]string{"page_size": "4096", "journal_mode": "wal"} {
+		var got string
+		if err := s.w.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", pragma, got, err, want)
+		}
+	}
+	if _, err := s.Create(t.Context(), testUCDP(7), "alice"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestConnectionSettings checks the pragmas durability and concurrency rest
 // on.
 func TestConnectionSettings(t *testing.T) {
@@ -284,6 +316,7 @@ func TestConnectionSettings(t *testing.T) {
 		want   string
 	}{
 		{s.w, "journal_mode", "wal"},
+		{s.w, "page_size", "16384"},
 		{s.w, "synchronous", "2"}, // FULL
 		{s.w, "foreign_keys", "1"},
 		{s.w, "busy_timeout", "5000"},
