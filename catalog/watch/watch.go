@@ -456,16 +456,34 @@ func (ws *Watches) Step(ctx context.Context) (more bool, err error) {
 			return err
 		}
 		moved, last = ws.seen >= 0 && cursor != ws.seen, cursor
-		changes, full, err := ws.read(ctx, cursor)
-		if err != nil || len(changes) == 0 {
+		page, err := ws.feed.Changes(ctx, cursor, 0, ws.batch)
+		if err != nil || len(page) == 0 {
 			return err
 		}
-		more = full
+		// Every change read below was committed before the first page was
+		// read, so the watches counted now include each one committed
+		// before them.
 		gen, err := tx.Watches()
 		if err != nil {
 			return err
 		}
-		if err := ws.prepare(ctx, gen, cursor); err != nil {
+		reindex, err := ws.loadWatches(ctx, gen)
+		if err != nil {
+			return err
+		}
+		if len(ws.state.watches) == 0 {
+			// Nothing to match: the cursor passes the page's transactions
+			// without reading the rest of one larger than a page (an import
+			// of a million records would be held whole, twice the index).
+			last, more = skipTo(page, ws.batch), len(page) == ws.batch
+			return tx.Advance(last)
+		}
+		changes, full, err := ws.read(ctx, cursor, page)
+		if err != nil {
+			return err
+		}
+		more = full
+		if err := ws.prepareZones(ctx, cursor, reindex); err != nil {
 			return err
 		}
 		var events []store.Event
@@ -504,14 +522,29 @@ func (ws *Watches) Step(ctx context.Context) (more bool, err error) {
 	return more, nil
 }
 
-// read returns the changes after cursor in whole transactions: a batch,
-// less the last transaction's changes when the batch may have cut it, or
-// one transaction whole when it alone fills the batch. full reports that
-// more may follow.
-func (ws *Watches) read(ctx context.Context, cursor int64) (changes []catalog.Change, full bool, err error) {
-	changes, err = ws.feed.Changes(ctx, cursor, 0, ws.batch)
-	if err != nil || len(changes) < ws.batch {
-		return changes, false, err
+// skipTo returns the dataset version a cursor passes page at, a batch of
+// changes or fewer (the last page) in dataset version order: the last
+// transaction page holds whole, or the one transaction that fills it.
+func skipTo(page []catalog.Change, batch int) int64 {
+	lastV := page[len(page)-1].DatasetVersion
+	if len(page) < batch || page[0].DatasetVersion == lastV {
+		return lastV
+	}
+	i := len(page) - 1
+	for page[i].DatasetVersion == lastV {
+		i--
+	}
+	return page[i].DatasetVersion
+}
+
+// read returns the changes after cursor in whole transactions, given the
+// first page of them (at most a batch): a batch, less the last
+// transaction's changes when the batch may have cut it, or one transaction
+// whole when it alone fills the batch. full reports that more may follow.
+func (ws *Watches) read(ctx context.Context, cursor int64, page []catalog.Change) (changes []catalog.Change, full bool, err error) {
+	changes = page
+	if len(changes) < ws.batch {
+		return changes, false, nil
 	}
 	lastV := changes[len(changes)-1].DatasetVersion
 	if changes[0].DatasetVersion != lastV {
@@ -537,18 +570,17 @@ func (ws *Watches) read(ctx context.Context, cursor int64) (changes []catalog.Ch
 	}
 }
 
-// prepare brings the matcher's state to the watches counted gen and the
-// zones at dataset version at, reading what changed.
-func (ws *Watches) prepare(ctx context.Context, gen, at int64) error {
+// loadWatches brings the matcher's watches to those counted gen, reading
+// them when the count moved; reindex reports that it did.
+func (ws *Watches) loadWatches(ctx context.Context, gen int64) (reindex bool, err error) {
 	if ws.state == nil {
 		ws.state = &state{}
 		ws.gen, ws.at = -1, -1
 	}
-	reindex := false
 	if gen != ws.gen {
 		stored, err := ws.st.Watches(ctx, "")
 		if err != nil {
-			return err
+			return false, err
 		}
 		cache := make(map[string]*compiled, len(stored))
 		watches := make([]*compiled, 0, len(stored))
@@ -556,7 +588,7 @@ func (ws *Watches) prepare(ctx context.Context, gen, at int64) error {
 			c := ws.cache[w.ID]
 			if c == nil {
 				if c, err = compile(w); err != nil {
-					return err
+					return false, err
 				}
 			}
 			cache[w.ID] = c
@@ -564,6 +596,13 @@ func (ws *Watches) prepare(ctx context.Context, gen, at int64) error {
 		}
 		ws.cache, ws.state.watches, ws.gen, reindex = cache, watches, gen, true
 	}
+	return reindex, nil
+}
+
+// prepareZones brings the matcher's zones to those at dataset version at,
+// and indexes its state again when they or, by reindex, its watches
+// changed.
+func (ws *Watches) prepareZones(ctx context.Context, at int64, reindex bool) error {
 	if ws.at != at {
 		zones, err := ws.feed.ZonesAt(ctx, at)
 		if err != nil {
