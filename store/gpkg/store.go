@@ -58,8 +58,9 @@ const (
 // pageSize is the page size of a new store's file, in bytes. With
 // SQLite's default of 4096 a million incidents fill 300,000 pages; at 16
 // KiB a quarter as many pages are written, spilled to the WAL and copied
-// back, and an import of a million incidents takes a tenth less time
-// (docs/benchmarks.md, import). A file made before keeps its page size.
+// back, and an import of a million incidents took 15-23% less time side
+// by side (docs/benchmarks.md, start-up and import). A file made before
+// keeps its page size.
 const pageSize = 16384
 
 // SeedAuthor is the author the versions and audit rows of a seed name.
